@@ -1,0 +1,39 @@
+# `make demo` and `make test` are the README's two commands: each creates .venv,
+# installs the project into it, then runs. Nothing needs Azure credentials or a network
+# beyond the package index.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install dev demo test lint reformat bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install dev: $(STAMP)
+
+# The demo is a showcase, not a gate: the demo tenant has failing findings (exit 1).
+demo: $(STAMP)
+	$(BIN)/cjis-scan scan --demo --format console,json --output reports; \
+	  status=$$?; [ $$status -eq 0 ] || [ $$status -eq 1 ] || exit $$status
+	@echo "JSON report: reports/cjis-scan-report.json"
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check scanner checks tests
+	$(BIN)/mypy
+
+reformat: $(STAMP)
+	$(BIN)/ruff check --fix scanner checks tests
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) reports .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,12 @@
+"""The built-in CJIS checks, one module per service. Importing this package registers them."""
+
+from checks import (  # noqa: F401 - imported for their @check registrations
+    compute,
+    keyvault,
+    monitor,
+    policy,
+    resources,
+    sql,
+    ssp,
+    storage,
+)

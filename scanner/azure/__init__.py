@@ -1,0 +1,1 @@
+"""Azure plumbing: clouds, credentials, clients with retry and the read-only guard."""

@@ -1,0 +1,63 @@
+"""The Azure clouds the scanner knows: endpoints, credential scopes and default profile."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class CloudName(StrEnum):
+    """Names accepted by `--cloud`."""
+
+    commercial = "commercial"
+    usgov = "usgov"
+
+
+@dataclass(frozen=True)
+class Cloud:
+    """Endpoints of one Azure cloud."""
+
+    name: CloudName
+    arm_endpoint: str
+    graph_endpoint: str
+    authority_host: str
+    default_profile: str
+    """CJIS profile used when none is set: vendor staff are screened only in Azure Government."""
+
+    @property
+    def arm_scope(self) -> str:
+        """OAuth scope of Azure Resource Manager in this cloud."""
+        return f"{self.arm_endpoint}/.default"
+
+    @property
+    def graph_scope(self) -> str:
+        """OAuth scope of Microsoft Graph in this cloud."""
+        return f"{self.graph_endpoint}/.default"
+
+    @property
+    def arm_host(self) -> str:
+        """Host name of the ARM endpoint."""
+        return self.arm_endpoint.split("://", 1)[1]
+
+
+CLOUDS: dict[CloudName, Cloud] = {
+    CloudName.commercial: Cloud(
+        name=CloudName.commercial,
+        arm_endpoint="https://management.azure.com",
+        graph_endpoint="https://graph.microsoft.com",
+        authority_host="login.microsoftonline.com",
+        default_profile="commercial",
+    ),
+    CloudName.usgov: Cloud(
+        name=CloudName.usgov,
+        arm_endpoint="https://management.usgovcloudapi.net",
+        graph_endpoint="https://graph.microsoft.us",
+        authority_host="login.microsoftonline.us",
+        default_profile="government",
+    ),
+}
+
+
+def get_cloud(name: str | CloudName) -> Cloud:
+    """Return the cloud called `name` (`commercial` or `usgov`)."""
+    return CLOUDS[CloudName(name)]

@@ -1,0 +1,344 @@
+"""What a check may look at besides its resource: the inventory, indexed, and the settings.
+
+Everything here is derived from the inventory once and cached; checks never call Azure.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from functools import cached_property
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict
+
+from scanner.config import ScanConfig
+from scanner.inventory import (
+    CollectionError,
+    DiagnosticSetting,
+    Inventory,
+    KeyVault,
+    ManagedHsm,
+    PolicyAssignment,
+    PolicySetDefinition,
+    Region,
+    VaultKey,
+    normalize_id,
+)
+
+# Resource types whose logs are routed by diagnostic settings, and the sub-resource that
+# carries the logs (storage logs live on each service, not on the account).
+DIAGNOSTIC_LOG_TARGETS: dict[str, str] = {
+    "microsoft.keyvault/vaults": "",
+    "microsoft.keyvault/managedhsms": "",
+    "microsoft.storage/storageaccounts": "/blobservices/default",
+    "microsoft.sql/servers/databases": "",
+    "microsoft.documentdb/databaseaccounts": "",
+    "microsoft.network/networksecuritygroups": "",
+    "microsoft.network/azurefirewalls": "",
+    "microsoft.network/applicationgateways": "",
+    "microsoft.network/publicipaddresses": "",
+    "microsoft.web/sites": "",
+    "microsoft.containerservice/managedclusters": "",
+    "microsoft.logic/workflows": "",
+    "microsoft.eventhub/namespaces": "",
+    "microsoft.servicebus/namespaces": "",
+    "microsoft.apimanagement/service": "",
+    "microsoft.cognitiveservices/accounts": "",
+    "microsoft.operationalinsights/workspaces": "",
+    "microsoft.recoveryservices/vaults": "",
+    "microsoft.containerregistry/registries": "",
+}
+
+
+def diagnostic_target(resource_id: str, resource_type: str) -> str | None:
+    """The id whose diagnostic settings hold `resource_id`'s logs; None if it has none."""
+    suffix = DIAGNOSTIC_LOG_TARGETS.get(resource_type.lower())
+    if suffix is None:
+        return None
+    return resource_id.lower() + suffix
+
+
+class Tenant(BaseModel):
+    """The tenant as a judged resource (tenant-wide requirements)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tenant_id: str
+    id: str
+    type: str = "microsoft.aad/tenants"
+    name: str = "tenant"
+    location: str | None = None
+    subscription_id: str | None = None
+
+
+class CmkKey(BaseModel):
+    """A key used as a customer-managed key by at least one data store."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    """ARM id of the key: `<vault or HSM id>/keys/<name>`, or the key URI if its store is unknown."""
+    type: str = "microsoft.keyvault/vaults/keys"
+    name: str
+    key_uri: str
+    store_id: str | None
+    """The vault or Managed HSM holding it, when it is in the inventory."""
+    store_kind: str | None
+    """`vault` or `managed_hsm`."""
+    key: VaultKey | None
+    """The key's metadata when its vault's keys were read."""
+    used_by: list[str]
+    subscription_id: str | None = None
+    location: str | None = None
+
+
+_KEY_URI = re.compile(r"^https://([^/]+)/keys/([^/?]+)(?:/([^/?]*))?", re.IGNORECASE)
+
+
+def parse_key_uri(uri: str) -> tuple[str, str, str | None] | None:
+    """(host, key name, version or None) of a Key Vault / Managed HSM key URI."""
+    match = _KEY_URI.match(uri.strip())
+    if not match:
+        return None
+    host = match.group(1).lower().split(":")[0]
+    return host, match.group(2).lower(), (match.group(3) or None)
+
+
+def _host(uri: str | None) -> str | None:
+    return urlsplit(uri).hostname.lower() if uri and urlsplit(uri).hostname else None
+
+
+class CheckContext:
+    """Read-only view of the inventory and the settings, with indexes checks share."""
+
+    def __init__(self, inventory: Inventory, config: ScanConfig) -> None:
+        self.inventory = inventory
+        self.config = config
+        self.profile = config.effective_profile()
+
+    # --- tenant and regions -------------------------------------------------------------
+
+    @cached_property
+    def tenant(self) -> Tenant:
+        """The tenant pseudo-resource."""
+        tenant_id = self.inventory.tenant_id or "unknown"
+        return Tenant(tenant_id=tenant_id, id=f"/tenants/{tenant_id}")
+
+    @cached_property
+    def regions(self) -> dict[str, Region]:
+        """Regions of the cloud by name."""
+        return {r.name.lower(): r for r in self.inventory.regions}
+
+    def is_us_region(self, location: str | None) -> bool | None:
+        """True/False for a US production region; None when the regions list was not read."""
+        if location is None:
+            return None
+        if not self.regions:
+            return None
+        region = self.regions.get(location.lower())
+        return bool(region and region.is_us_production)
+
+    def errors(self, collector: str, scope: str) -> list[CollectionError]:
+        """Collection errors of `collector` covering `scope`."""
+        return self.inventory.errors_for(collector, scope)
+
+    def errors_anywhere(self, *collectors: str) -> list[CollectionError]:
+        """Collection errors of any of `collectors`, in any scope."""
+        return [e for e in self.inventory.errors if e.collector in collectors]
+
+    # --- key stores and CMK ---------------------------------------------------------------
+
+    @cached_property
+    def _stores_by_host(self) -> dict[str, KeyVault | ManagedHsm]:
+        stores: dict[str, KeyVault | ManagedHsm] = {}
+        for vault in self.inventory.key_vaults:
+            host = _host(vault.vault_uri) or f"{vault.name.lower()}.vault"
+            stores[host] = vault
+        for hsm in self.inventory.managed_hsms:
+            host = _host(hsm.hsm_uri)
+            if host:
+                stores[host] = hsm
+        return stores
+
+    def key_store_for_uri(self, key_uri: str | None) -> KeyVault | ManagedHsm | None:
+        """The vault or Managed HSM a key URI points into, if collected."""
+        parsed = parse_key_uri(key_uri or "")
+        if not parsed:
+            return None
+        host = parsed[0]
+        store = self._stores_by_host.get(host)
+        if store is None:
+            # vault_uri may be missing: fall back to the vault name (first DNS label).
+            label = host.split(".")[0]
+            store = next((v for v in self.inventory.key_vaults if v.name.lower() == label), None)
+        return store
+
+    @cached_property
+    def key_stores_by_id(self) -> dict[str, KeyVault | ManagedHsm]:
+        """Vaults and Managed HSMs by ARM id."""
+        stores: dict[str, KeyVault | ManagedHsm] = {v.id: v for v in self.inventory.key_vaults}
+        stores.update({h.id: h for h in self.inventory.managed_hsms})
+        return stores
+
+    @cached_property
+    def _keys(self) -> dict[tuple[str, str], VaultKey]:
+        return {(k.vault_id, k.name.lower()): k for k in self.inventory.vault_keys}
+
+    def vault_key(self, vault_id: str, name: str) -> VaultKey | None:
+        """A collected key by vault id and key name."""
+        return self._keys.get((vault_id.lower(), name.lower()))
+
+    def cmk_references(self) -> list[tuple[str, str]]:
+        """(store resource id, key URI) for every data store encrypted with a CMK."""
+        refs: list[tuple[str, str]] = []
+        for account in self.inventory.storage_accounts:
+            if account.key_source == "Microsoft.Keyvault" and account.key_vault_uri and account.key_name:
+                uri = f"{account.key_vault_uri.rstrip('/')}/keys/{account.key_name}"
+                refs.append((account.id, uri))
+        for des in self.inventory.disk_encryption_sets:
+            if des.active_key_url:
+                refs.append((des.id, des.active_key_url))
+        for server in self.inventory.sql_servers:
+            if server.tde_protector_kind == "AzureKeyVault" and server.tde_key_uri:
+                refs.append((server.id, server.tde_key_uri))
+        for cosmos in self.inventory.cosmos_accounts:
+            if cosmos.key_vault_key_uri:
+                refs.append((cosmos.id, cosmos.key_vault_key_uri))
+        return refs
+
+    @cached_property
+    def cmk_keys(self) -> list[CmkKey]:
+        """Every key used as a CMK, with its store and the data stores using it."""
+        by_id: dict[str, CmkKey] = {}
+        for user, uri in self.cmk_references():
+            parsed = parse_key_uri(uri)
+            if not parsed:
+                continue
+            _, name, _ = parsed
+            store = self.key_store_for_uri(uri)
+            key_id = f"{store.id}/keys/{name}" if store else uri.lower().split("?")[0]
+            if key_id not in by_id:
+                by_id[key_id] = CmkKey(
+                    id=key_id,
+                    type="microsoft.keyvault/managedhsms/keys" if isinstance(store, ManagedHsm)
+                    else "microsoft.keyvault/vaults/keys",
+                    name=name,
+                    key_uri=uri,
+                    store_id=store.id if store else None,
+                    store_kind=None if store is None
+                    else ("managed_hsm" if isinstance(store, ManagedHsm) else "vault"),
+                    key=self.vault_key(store.id, name) if isinstance(store, KeyVault) else None,
+                    used_by=[],
+                    subscription_id=store.subscription_id if store else None,
+                    location=store.location if store else None,
+                )
+            by_id[key_id].used_by.append(user)
+        return sorted(by_id.values(), key=lambda k: k.id)
+
+    @cached_property
+    def cmk_store_ids(self) -> set[str]:
+        """Ids of vaults and Managed HSMs that hold a CMK in use."""
+        return {k.store_id for k in self.cmk_keys if k.store_id}
+
+    def cmk_users_of_store(self, store_id: str) -> list[str]:
+        """Data stores whose CMK lives in `store_id`."""
+        return sorted({u for k in self.cmk_keys if k.store_id == store_id for u in k.used_by})
+
+    # --- logging ---------------------------------------------------------------------------
+
+    @cached_property
+    def _settings_by_target(self) -> dict[str, list[DiagnosticSetting]]:
+        index: dict[str, list[DiagnosticSetting]] = defaultdict(list)
+        for setting in self.inventory.diagnostic_settings:
+            index[setting.target_id].append(setting)
+        return index
+
+    def diagnostic_settings_for(self, target_id: str) -> list[DiagnosticSetting]:
+        """Diagnostic settings of a resource (or `/subscriptions/<id>`)."""
+        return self._settings_by_target.get(target_id.lower(), [])
+
+    @cached_property
+    def diagnostic_targets_read(self) -> set[str]:
+        """Targets whose diagnostic settings were read (even if there were none)."""
+        return {t.lower() for t in self.inventory.diagnostic_targets}
+
+    @cached_property
+    def cjis_workspace_ids(self) -> set[str]:
+        """Workspaces that receive logs from some diagnostic setting of the boundary."""
+        return {s.workspace_id for s in self.inventory.diagnostic_settings
+                if s.workspace_id and s.enabled_categories()}
+
+    # --- policy ----------------------------------------------------------------------------
+
+    @cached_property
+    def policy_sets(self) -> dict[str, PolicySetDefinition]:
+        """Initiatives by id."""
+        return {p.id: p for p in self.inventory.policy_set_definitions}
+
+    def assignments_governing(self, subscription_id: str) -> list[PolicyAssignment]:
+        """Assignments at the subscription or above it (management groups), not below."""
+        sub_scope = f"/subscriptions/{subscription_id.lower()}"
+        found = []
+        for assignment in self.inventory.policy_assignments:
+            scope = assignment.scope
+            if scope == sub_scope or scope.startswith("/providers/microsoft.management/"):
+                found.append(assignment)
+        return found
+
+    def definition_parameters(
+        self, assignment: PolicyAssignment, definition_guid: str
+    ) -> list[dict[str, Any]] | None:
+        """Parameter values with which `assignment` applies the definition `definition_guid`.
+
+        One dict per place the definition is applied (directly, or each reference inside
+        the initiative), with `[parameters('x')]` resolved against the assignment and the
+        initiative's defaults. [] when it does not apply that definition; None when the
+        assignment is of an initiative that could not be read.
+        """
+        guid = definition_guid.lower()
+        if not assignment.is_set:
+            if assignment.policy_definition_id.rsplit("/", 1)[-1] == guid:
+                return [dict(assignment.parameters)]
+            return []
+        policy_set = self.policy_sets.get(assignment.policy_definition_id)
+        if policy_set is None:
+            return None
+        applied = []
+        for ref in policy_set.policy_definitions:
+            if ref.policy_definition_id.rsplit("/", 1)[-1] != guid:
+                continue
+            values = {}
+            for name, value in ref.parameters.items():
+                values[name] = _resolve(value, assignment.parameters, policy_set.parameter_defaults)
+            applied.append(values)
+        return applied
+
+
+_PARAM_EXPR = re.compile(r"^\[parameters\('([^']+)'\)\]$", re.IGNORECASE)
+
+
+def _resolve(value: Any, assigned: dict[str, Any], defaults: dict[str, Any]) -> Any:
+    if isinstance(value, str):
+        match = _PARAM_EXPR.match(value.strip())
+        if match:
+            name = match.group(1)
+            lowered = {k.lower(): v for k, v in assigned.items()}
+            if name.lower() in lowered:
+                return lowered[name.lower()]
+            return {k.lower(): v for k, v in defaults.items()}.get(name.lower())
+    return value
+
+
+def excluded_by_not_scopes(assignment: PolicyAssignment, scopes: Iterable[str]) -> list[str]:
+    """The notScopes of `assignment` that exclude any of `scopes` (or contain them)."""
+    hits = []
+    for not_scope in assignment.not_scopes:
+        for scope in scopes:
+            scope_id = normalize_id(scope) or ""
+            if scope_id == not_scope or scope_id.startswith(not_scope + "/"):
+                hits.append(not_scope)
+                break
+    return hits

@@ -1,0 +1,235 @@
+"""The engine: runs the selected checks over an inventory and yields findings. No I/O."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from scanner.config import ScanConfig
+from scanner.context import CheckContext
+from scanner.errors import UsageError
+from scanner.findings import Finding, Severity, Status, Verdict, fingerprint
+from scanner.framework import STEPS, Framework, Requirement
+from scanner.inventory import CollectionError, resource_group_of
+from scanner.registry import Check, Registry
+
+log = logging.getLogger(__name__)
+
+# Kinds read straight from an inventory list; `tenant` and `cmk_keys` come from the context.
+_LIST_KINDS = ("subscriptions", "resource_groups", "resources", "storage_accounts",
+               "managed_disks", "snapshots", "disk_encryption_sets", "virtual_machines",
+               "key_vaults", "vault_keys", "managed_hsms", "sql_servers", "cosmos_accounts",
+               "workspaces")
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which requirements and checks run."""
+
+    requirements: tuple[Requirement, ...]
+    checks: dict[str, Check]
+
+
+def select(framework: Framework, registry: Registry, config: ScanConfig) -> Selection:
+    """Apply `--check`, `--skip-check` and `--step`; unknown ids or steps are a UsageError."""
+    known = framework.check_ids()
+    for check_id in [*config.checks, *config.skip_checks]:
+        if check_id not in known and framework.requirement(check_id) is None:
+            raise UsageError(
+                f"unknown check or requirement id {check_id!r} (see `cjis-scan checks`)"
+            )
+    for step in config.steps:
+        if step not in STEPS:
+            raise UsageError(f"unknown step {step!r}: choose from {', '.join(STEPS)}")
+    missing = sorted(known - set(registry.checks))
+    if missing:
+        raise UsageError(f"framework {framework.id} names checks that are not installed: "
+                         f"{', '.join(missing)}")
+
+    def wanted(requirement: Requirement, check_id: str) -> bool:
+        if config.steps and requirement.step not in config.steps:
+            return False
+        chosen = set(config.checks)
+        if chosen and check_id not in chosen and requirement.id not in chosen:
+            return False
+        skipped = set(config.skip_checks)
+        return check_id not in skipped and requirement.id not in skipped
+
+    requirements = []
+    checks: dict[str, Check] = {}
+    for requirement in framework.requirements:
+        ids = [c for c in requirement.checks if wanted(requirement, c)]
+        if ids:
+            requirements.append(requirement.model_copy(update={"checks": tuple(ids)}))
+            checks.update({c: registry.checks[c] for c in ids})
+    return Selection(tuple(requirements), checks)
+
+
+def _in_boundary(resource: Any, config: ScanConfig, kind: str) -> bool:
+    if kind == "tenant":
+        return True
+    subscription = getattr(resource, "subscription_id", None)
+    if config.subscriptions and subscription is not None and subscription.lower() not in {
+        s.lower() for s in config.subscriptions
+    }:
+        return False
+    if kind == "subscriptions":
+        return True
+    if config.resource_groups:
+        group = getattr(resource, "resource_group", None) or resource_group_of(
+            getattr(resource, "id", "")
+        )
+        if group is None or group.lower() not in {g.lower() for g in config.resource_groups}:
+            return False
+    if config.tags:
+        tags = {k.lower(): v for k, v in (getattr(resource, "tags", None) or {}).items()}
+        for key, value in config.tags.items():
+            if tags.get(key.lower()) != value:
+                return False
+    return True
+
+
+def resources_of(kind: str, ctx: CheckContext) -> list[Any]:
+    """Every resource of `kind` in the boundary."""
+    if kind == "tenant":
+        items: list[Any] = [ctx.tenant]
+    elif kind == "cmk_keys":
+        items = list(ctx.cmk_keys)
+    else:
+        items = list(getattr(ctx.inventory, kind))
+    return [r for r in items if _in_boundary(r, ctx.config, kind)]
+
+
+def _unknown_from(errors: list[CollectionError]) -> Verdict:
+    error = errors[0]
+    status = f"HTTP {error.status}" if error.status else "no response"
+    code = f" {error.code}" if error.code else ""
+    remedy = f" Fix: {error.remedy}" if error.remedy else ""
+    return Verdict(
+        status=Status.UNKNOWN,
+        reason=f"could not read {error.collector} for {error.scope} ({status}{code}): "
+               f"{error.message}.{remedy}",
+        evidence={"collection_errors": [e.model_dump(exclude_none=True) for e in errors]},
+    )
+
+
+@dataclass
+class Judgement:
+    """One check run: a verdict on a resource."""
+
+    check: Check
+    resource: Any
+    verdict: Verdict
+
+
+def _run(check: Check, resource: Any, ctx: CheckContext) -> Verdict:
+    errors = [e for need in check.meta.needs
+              for e in ctx.errors(need, getattr(resource, "id", ""))]
+    if errors:
+        return _unknown_from(errors)
+    try:
+        return check.func(resource, ctx)
+    except Exception as exc:  # noqa: BLE001 - a check's bug must not abort the scan (fail closed)
+        log.exception("check %s failed on %s", check.id, getattr(resource, "id", "?"))
+        return Verdict(status=Status.UNKNOWN,
+                       reason=f"check {check.id} raised {type(exc).__name__}: {exc}")
+
+
+def judgements(check: Check, ctx: CheckContext) -> Iterator[Judgement]:
+    """Every verdict of one check, including `unknown` where its kind could not be listed."""
+    for kind in check.meta.kinds:
+        for resource in resources_of(kind, ctx):
+            yield Judgement(check, resource, _run(check, resource, ctx))
+        if kind not in _LIST_KINDS or kind == "subscriptions":
+            continue
+        # A kind that could not be listed in some scope has no resources there to judge:
+        # say so per scope instead of silently passing over it.
+        for error in ctx.inventory.errors:
+            if error.collector != kind:
+                continue
+            scope_sub = error.scope.split("/")[2] if error.scope.startswith("/subscriptions/") \
+                else None
+            if ctx.config.subscriptions and scope_sub and scope_sub.lower() not in {
+                s.lower() for s in ctx.config.subscriptions
+            }:
+                continue
+            yield Judgement(check, _Scope(error.scope, scope_sub), _unknown_from([error]))
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """A scope standing in for resources that could not be listed."""
+
+    id: str
+    subscription_id: str | None
+    type: str = "microsoft.resources/subscriptions"
+    location: str | None = None
+
+
+def judge(inventory: Any, framework: Framework, selection: Selection,
+          config: ScanConfig) -> Iterator[Finding]:
+    """Yield one finding per requirement x check x resource, in framework order."""
+    ctx = CheckContext(inventory, config)
+    profile = ctx.profile
+    for requirement in selection.requirements:
+        for check_id in requirement.checks:
+            check = selection.checks[check_id]
+            severity = requirement.severity.get(profile, check.meta.severity)
+            for item in judgements(check, ctx):
+                yield make_finding(framework, requirement, check, item.resource, item.verdict,
+                                   severity)
+
+
+def make_finding(framework: Framework, requirement: Requirement, check: Check, resource: Any,
+                 verdict: Verdict, severity: Severity) -> Finding:
+    """Wrap a verdict into a finding."""
+    resource_id = getattr(resource, "id", "")
+    return Finding(
+        fingerprint=fingerprint(requirement.id, check.id, resource_id),
+        framework=framework.id,
+        requirement_id=requirement.id,
+        step=requirement.step,
+        controls=list(requirement.controls),
+        check_id=check.id,
+        title=check.meta.title,
+        severity=severity,
+        status=verdict.status,
+        resource_id=resource_id,
+        resource_type=getattr(resource, "type", ""),
+        subscription_id=getattr(resource, "subscription_id", None),
+        location=getattr(resource, "location", None),
+        reason=verdict.reason,
+        evidence=verdict.evidence,
+        remediation=check.meta.remediation,
+    )
+
+
+@dataclass
+class StepScore:
+    """Counts of one step (or of the whole scan)."""
+
+    counts: dict[str, int] = field(default_factory=lambda: {s.value: 0 for s in Status})
+
+    @property
+    def score(self) -> float | None:
+        """passed / (passed + failed + unknown); None when nothing was judged."""
+        judged = self.counts["pass"] + self.counts["fail"] + self.counts["unknown"]
+        return None if judged == 0 else self.counts["pass"] / judged
+
+
+@dataclass
+class Scoreboard:
+    """Per-step and overall scores, accumulated as findings stream past."""
+
+    steps: dict[str, StepScore] = field(default_factory=dict)
+    overall: StepScore = field(default_factory=StepScore)
+
+    def add(self, finding: Finding) -> None:
+        self.steps.setdefault(finding.step, StepScore()).counts[finding.status.value] += 1
+        self.overall.counts[finding.status.value] += 1
+
+    def extend(self, findings: Iterable[Finding]) -> None:
+        for finding in findings:
+            self.add(finding)

@@ -1,0 +1,29 @@
+"""The scanner's root exceptions. Each maps to one process exit code (see cli.py)."""
+
+from __future__ import annotations
+
+
+class ScannerError(Exception):
+    """Root of every error the scanner reports to a user as a message, not a traceback."""
+
+    exit_code = 2
+
+
+class UsageError(ScannerError):
+    """A bad flag, an unknown check id or step, a malformed config file."""
+
+
+class InputFileError(ScannerError):
+    """A cassette or saved inventory that cannot be read or does not validate."""
+
+
+class CredentialError(ScannerError):
+    """No credential could sign in to the chosen cloud (or it has expired)."""
+
+    exit_code = 4
+
+
+class ReadOnlyViolation(ScannerError):
+    """A request other than an allowed read tried to leave the process."""
+
+    exit_code = 5

@@ -1,0 +1,535 @@
+"""The normalised inventory: typed models of everything the collectors read.
+
+Azure's quirks are normalised here, once: ARM ids and types lower-cased, locations as
+region names (`East US` -> `eastus`), enums spelled one way, and fields that Azure omits
+when they hold their default kept as `None` ("Azure did not say") so that each check
+decides, with its documented reason, what absence means.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from scanner.errors import InputFileError
+
+INVENTORY_SCHEMA_VERSION = "1.0"
+
+
+def normalize_id(value: str | None) -> str | None:
+    """An ARM id lower-cased, with one leading slash and no trailing or repeated slashes."""
+    if value is None or value == "":
+        return None
+    value = re.sub(r"/{2,}", "/", value.strip()).rstrip("/").lower()
+    return value if value.startswith("/") else "/" + value
+
+
+def normalize_location(value: str | None) -> str | None:
+    """A region name: `East US` -> `eastus`; empty -> None."""
+    if value is None:
+        return None
+    value = value.replace(" ", "").lower()
+    return value or None
+
+
+def subscription_of(resource_id: str) -> str | None:
+    """The subscription id inside an ARM id, lower-cased."""
+    match = re.match(r"^/subscriptions/([^/]+)", resource_id, re.IGNORECASE)
+    return match.group(1).lower() if match else None
+
+
+def resource_group_of(resource_id: str) -> str | None:
+    """The resource group name inside an ARM id, lower-cased."""
+    match = re.match(r"^/subscriptions/[^/]+/resourcegroups/([^/]+)", resource_id, re.IGNORECASE)
+    return match.group(1).lower() if match else None
+
+
+class Model(BaseModel):
+    """Base of every inventory model: strict about unknown fields, comparable by value."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ArmResource(Model):
+    """Fields every ARM resource has, normalised."""
+
+    id: str
+    """ARM id, lower-cased."""
+    name: str
+    """Name as Azure spells it (display only; compare ids, not names)."""
+    type: str
+    """ARM type, lower-cased (`microsoft.storage/storageaccounts`)."""
+    location: str | None = None
+    """Region name, lower case without spaces; None when the resource has none."""
+    subscription_id: str
+    resource_group: str | None = None
+    tags: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        return normalize_id(value) or ""
+
+    @field_validator("type", mode="before")
+    @classmethod
+    def _type(cls, value: str | None) -> str:
+        return (value or "").lower()
+
+    @field_validator("location", mode="before")
+    @classmethod
+    def _location(cls, value: str | None) -> str | None:
+        return normalize_location(value)
+
+    @field_validator("tags", mode="before")
+    @classmethod
+    def _tags(cls, value: dict[str, Any] | None) -> dict[str, str]:
+        return {str(k): "" if v is None else str(v) for k, v in (value or {}).items()}
+
+
+class Subscription(Model):
+    """A subscription in scope, keyed by id (display names are not unique)."""
+
+    subscription_id: str
+    display_name: str
+    state: str | None = None
+    tenant_id: str | None = None
+    management_group_ancestors: list[str] = Field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        """The subscription's ARM id."""
+        return f"/subscriptions/{self.subscription_id}"
+
+
+class Region(Model):
+    """A region of the scanned cloud, from the locations list."""
+
+    name: str
+    display_name: str | None = None
+    geography_group: str | None = None
+    """`US`, `Europe`, ... (`metadata.geographyGroup`): tells US regions from others."""
+    region_type: str | None = None
+    region_category: str | None = None
+
+    @property
+    def is_us_production(self) -> bool:
+        """A US region fit for CJI: US geography and not a staging / EUAP / canary region."""
+        name = self.name.lower()
+        if "euap" in name or "stage" in name or "canary" in name:
+            return False
+        return (self.geography_group or "").upper() == "US"
+
+
+class ResourceGroup(ArmResource):
+    """A resource group."""
+
+
+class GenericResource(ArmResource):
+    """Any resource, from the subscription's generic resources list."""
+
+    kind: str | None = None
+    sku_name: str | None = None
+    managed_by: str | None = None
+
+
+class StorageAccount(ArmResource):
+    """A storage account and the security-relevant parts of its properties."""
+
+    kind: str | None = None
+    sku_name: str | None = None
+    key_source: Literal["Microsoft.Storage", "Microsoft.Keyvault"] | None = None
+    key_vault_uri: str | None = None
+    key_name: str | None = None
+    key_version: str | None = None
+    """Empty or None: a versionless key URI (the account follows key rotation)."""
+    require_infrastructure_encryption: bool | None = None
+    https_only: bool | None = None
+    minimum_tls_version: str | None = None
+    allow_blob_public_access: bool | None = None
+    public_network_access: str | None = None
+    network_default_action: str | None = None
+    primary_location: str | None = None
+    secondary_location: str | None = None
+
+    @field_validator("primary_location", "secondary_location", mode="before")
+    @classmethod
+    def _regions(cls, value: str | None) -> str | None:
+        return normalize_location(value)
+
+    @property
+    def geo_replicated(self) -> bool:
+        """True for GRS, RA-GRS, GZRS and RA-GZRS SKUs."""
+        return (self.sku_name or "").upper().endswith(("_GRS", "_RAGRS", "_GZRS", "_RAGZRS"))
+
+
+class ManagedDisk(ArmResource):
+    """A managed disk (or, with type `microsoft.compute/snapshots`, a snapshot)."""
+
+    encryption_type: str | None = None
+    disk_encryption_set_id: str | None = None
+    security_type: str | None = None
+    secure_vm_disk_encryption_set_id: str | None = None
+    managed_by: str | None = None
+
+    @field_validator("disk_encryption_set_id", "secure_vm_disk_encryption_set_id", "managed_by",
+                     mode="before")
+    @classmethod
+    def _ids(cls, value: str | None) -> str | None:
+        return normalize_id(value)
+
+
+class Snapshot(ManagedDisk):
+    """A disk snapshot: judged like a disk."""
+
+
+class DiskEncryptionSet(ArmResource):
+    """A disk encryption set and the key it wraps disk keys with."""
+
+    encryption_type: str | None = None
+    active_key_url: str | None = None
+    source_vault_id: str | None = None
+    rotation_to_latest_key_version_enabled: bool | None = None
+    auto_key_rotation_error: str | None = None
+
+    @field_validator("source_vault_id", mode="before")
+    @classmethod
+    def _vault(cls, value: str | None) -> str | None:
+        return normalize_id(value)
+
+
+class VirtualMachine(ArmResource):
+    """A virtual machine's security profile and disks."""
+
+    vm_size: str | None = None
+    security_type: str | None = None
+    encryption_at_host: bool | None = None
+    os_disk_id: str | None = None
+    data_disk_ids: list[str] = Field(default_factory=list)
+
+    @field_validator("os_disk_id", mode="before")
+    @classmethod
+    def _disk(cls, value: str | None) -> str | None:
+        return normalize_id(value)
+
+    @field_validator("data_disk_ids", mode="before")
+    @classmethod
+    def _disks(cls, value: list[str] | None) -> list[str]:
+        return [i for i in (normalize_id(v) for v in value or []) if i]
+
+
+class AccessPolicy(Model):
+    """One entry of a vault's access policies (non-RBAC vaults)."""
+
+    object_id: str
+    key_permissions: list[str] = Field(default_factory=list)
+
+
+class KeyVault(ArmResource):
+    """A key vault (from `list_by_subscription`, which carries properties)."""
+
+    sku_name: str | None = None
+    """`standard` or `premium` (HSM-backed keys need premium)."""
+    vault_uri: str | None = None
+    soft_delete: bool | None = None
+    purge_protection: bool | None = None
+    rbac_authorization: bool | None = None
+    public_network_access: str | None = None
+    network_default_action: str | None = None
+    access_policies: list[AccessPolicy] = Field(default_factory=list)
+
+
+class ManagedHsm(ArmResource):
+    """A Managed HSM pool (FIPS 140-3 Level 3)."""
+
+    sku_name: str | None = None
+    hsm_uri: str | None = None
+    soft_delete: bool | None = None
+    purge_protection: bool | None = None
+    public_network_access: str | None = None
+
+
+class RotationPolicy(Model):
+    """A key's rotation policy as the management plane shows it."""
+
+    rotate_after: str | None = None
+    """ISO-8601 duration of the Rotate action's trigger (timeAfterCreate or timeBeforeExpiry)."""
+    expiry_time: str | None = None
+
+
+class VaultKey(Model):
+    """A key in a key vault (management-plane metadata only: no key material)."""
+
+    id: str
+    vault_id: str
+    name: str
+    key_uri: str | None = None
+    kty: str | None = None
+    """`RSA`, `RSA-HSM`, `EC`, `EC-HSM`, `oct-HSM`; None if Azure did not say."""
+    enabled: bool | None = None
+    expires: datetime | None = None
+    rotation_policy: RotationPolicy | None = None
+
+    @field_validator("id", "vault_id", mode="before")
+    @classmethod
+    def _ids(cls, value: str) -> str:
+        return normalize_id(value) or ""
+
+
+class SqlServer(ArmResource):
+    """An Azure SQL logical server and its TDE protector."""
+
+    tde_protector_kind: str | None = None
+    """`ServiceManaged` or `AzureKeyVault`; None if the protector could not be read."""
+    tde_key_uri: str | None = None
+    tde_auto_rotation: bool | None = None
+    public_network_access: str | None = None
+    minimal_tls_version: str | None = None
+
+
+class CosmosAccount(ArmResource):
+    """A Cosmos DB account and the key vault key it encrypts with, if any."""
+
+    key_vault_key_uri: str | None = None
+    public_network_access: str | None = None
+
+
+class Workspace(ArmResource):
+    """A Log Analytics workspace."""
+
+    customer_id: str | None = None
+    retention_in_days: int | None = None
+    sku_name: str | None = None
+
+
+class LogSetting(Model):
+    """One log entry of a diagnostic setting."""
+
+    category: str | None = None
+    category_group: str | None = None
+    enabled: bool = False
+
+
+class DiagnosticSetting(Model):
+    """A diagnostic setting of a resource (or of a subscription: the Activity Log)."""
+
+    id: str
+    name: str
+    target_id: str
+    """The resource (or `/subscriptions/<id>`) the setting belongs to, lower-cased."""
+    workspace_id: str | None = None
+    storage_account_id: str | None = None
+    event_hub_authorization_rule_id: str | None = None
+    logs: list[LogSetting] = Field(default_factory=list)
+
+    @field_validator("id", "target_id", mode="before")
+    @classmethod
+    def _ids(cls, value: str) -> str:
+        return normalize_id(value) or ""
+
+    @field_validator("workspace_id", "storage_account_id", "event_hub_authorization_rule_id",
+                     mode="before")
+    @classmethod
+    def _optional_ids(cls, value: str | None) -> str | None:
+        return normalize_id(value)
+
+    def enabled_categories(self) -> set[str]:
+        """Lower-cased categories and category groups whose logs are enabled."""
+        names = set()
+        for log in self.logs:
+            if log.enabled:
+                names.add((log.category_group or log.category or "").lower())
+        return names
+
+
+class SentinelOnboarding(Model):
+    """Microsoft Sentinel onboarding state of one workspace."""
+
+    workspace_id: str
+    onboarded: bool
+
+    @field_validator("workspace_id", mode="before")
+    @classmethod
+    def _ids(cls, value: str) -> str:
+        return normalize_id(value) or ""
+
+
+class AlertRule(Model):
+    """A Microsoft Sentinel analytics rule."""
+
+    id: str
+    workspace_id: str
+    name: str
+    kind: str
+    display_name: str | None = None
+    enabled: bool | None = None
+
+    @field_validator("id", "workspace_id", mode="before")
+    @classmethod
+    def _ids(cls, value: str) -> str:
+        return normalize_id(value) or ""
+
+
+class PolicyAssignment(Model):
+    """A policy assignment that applies to a subscription (own, inherited or below)."""
+
+    id: str
+    name: str
+    display_name: str | None = None
+    scope: str
+    policy_definition_id: str
+    enforcement_mode: str = "Default"
+    """Azure omits it when Default; `DoNotEnforce` only audits."""
+    not_scopes: list[str] = Field(default_factory=list)
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    """Parameter name -> value (the `value` of each ARM parameter object)."""
+
+    @field_validator("id", "scope", "policy_definition_id", mode="before")
+    @classmethod
+    def _ids(cls, value: str) -> str:
+        return normalize_id(value) or ""
+
+    @field_validator("not_scopes", mode="before")
+    @classmethod
+    def _scopes(cls, value: list[str] | None) -> list[str]:
+        return [i for i in (normalize_id(v) for v in value or []) if i]
+
+    @property
+    def is_set(self) -> bool:
+        """True when the assignment is of an initiative (policy set definition)."""
+        return "/policysetdefinitions/" in self.policy_definition_id
+
+
+class PolicyReference(Model):
+    """One policy definition inside an initiative, with its parameter values."""
+
+    policy_definition_id: str
+    reference_id: str | None = None
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    """Parameter name -> value or `[parameters('x')]` expression."""
+
+    @field_validator("policy_definition_id", mode="before")
+    @classmethod
+    def _ids(cls, value: str) -> str:
+        return normalize_id(value) or ""
+
+
+class PolicySetDefinition(Model):
+    """An initiative: the policies it groups and its parameter defaults."""
+
+    id: str
+    display_name: str | None = None
+    policy_definitions: list[PolicyReference] = Field(default_factory=list)
+    parameter_defaults: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _ids(cls, value: str) -> str:
+        return normalize_id(value) or ""
+
+
+class RoleAssignment(Model):
+    """An Azure RBAC role assignment (used to list key administrators)."""
+
+    id: str
+    scope: str
+    principal_id: str
+    principal_type: str | None = None
+    role_definition_id: str
+    role_name: str | None = None
+
+    @field_validator("id", "scope", "role_definition_id", mode="before")
+    @classmethod
+    def _ids(cls, value: str) -> str:
+        return normalize_id(value) or ""
+
+
+class CollectionError(Model):
+    """A scope x collector that could not be read, and what would fix it."""
+
+    scope: str
+    """`/subscriptions/<id>`, a resource id, or `/tenants/<id>`."""
+    collector: str
+    """The inventory kind that is missing or incomplete for that scope (e.g. `storage_accounts`)."""
+    status: int | None = None
+    code: str | None = None
+    message: str
+    remedy: str | None = None
+    """The role or permission that would let the scanner read it."""
+
+
+class Inventory(Model):
+    """Everything a scan collected, ready to be judged offline."""
+
+    schema_version: str = INVENTORY_SCHEMA_VERSION
+    tool_version: str | None = None
+    cloud: str = "commercial"
+    tenant_id: str | None = None
+    collected_at: datetime | None = None
+    source: str = "live"
+    """`live`, `replay:<file>`, `demo`."""
+    subscriptions: list[Subscription] = Field(default_factory=list)
+    regions: list[Region] = Field(default_factory=list)
+    resource_groups: list[ResourceGroup] = Field(default_factory=list)
+    resources: list[GenericResource] = Field(default_factory=list)
+    storage_accounts: list[StorageAccount] = Field(default_factory=list)
+    managed_disks: list[ManagedDisk] = Field(default_factory=list)
+    snapshots: list[Snapshot] = Field(default_factory=list)
+    disk_encryption_sets: list[DiskEncryptionSet] = Field(default_factory=list)
+    virtual_machines: list[VirtualMachine] = Field(default_factory=list)
+    key_vaults: list[KeyVault] = Field(default_factory=list)
+    vault_keys: list[VaultKey] = Field(default_factory=list)
+    managed_hsms: list[ManagedHsm] = Field(default_factory=list)
+    sql_servers: list[SqlServer] = Field(default_factory=list)
+    cosmos_accounts: list[CosmosAccount] = Field(default_factory=list)
+    workspaces: list[Workspace] = Field(default_factory=list)
+    diagnostic_settings: list[DiagnosticSetting] = Field(default_factory=list)
+    diagnostic_targets: list[str] = Field(default_factory=list)
+    """Resource ids whose diagnostic settings were read (an empty list there means none)."""
+    sentinel_onboarding: list[SentinelOnboarding] = Field(default_factory=list)
+    alert_rules: list[AlertRule] = Field(default_factory=list)
+    policy_assignments: list[PolicyAssignment] = Field(default_factory=list)
+    policy_set_definitions: list[PolicySetDefinition] = Field(default_factory=list)
+    role_assignments: list[RoleAssignment] = Field(default_factory=list)
+    errors: list[CollectionError] = Field(default_factory=list)
+
+    def to_json(self) -> str:
+        """The inventory as JSON (what `collect -o` writes)."""
+        return self.model_dump_json(indent=2)
+
+    @classmethod
+    def load(cls, path: Path) -> Inventory:
+        """Read a saved inventory; `InputFileError` with the first problem if it is not one."""
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InputFileError(f"cannot read inventory {path}: {exc.strerror}") from None
+        try:
+            return cls.model_validate_json(text)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "(top level)"
+            raise InputFileError(
+                f"{path} is not a cjis-scan inventory: {where}: {first['msg']} "
+                f"({exc.error_count()} problem(s))"
+            ) from None
+
+    def errors_for(self, collector: str, scope: str) -> list[CollectionError]:
+        """Collection errors of `collector` that cover `scope` (a resource or subscription id).
+
+        An error recorded for a subscription covers every resource in it; one recorded
+        for the tenant covers everything.
+        """
+        scope = scope.lower()
+        found = []
+        for error in self.errors:
+            if error.collector != collector:
+                continue
+            error_scope = error.scope.lower()
+            if (scope == error_scope or scope.startswith(error_scope + "/")
+                    or error_scope.startswith("/tenants/")):
+                found.append(error)
+        return found

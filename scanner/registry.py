@@ -1,0 +1,181 @@
+"""The check registry: `@check` functions with validated metadata, indexed by resource kind.
+
+A check is a pure function `(resource, ctx) -> Verdict` registered with its metadata in
+one place. Built-in checks live in the `checks` package; third-party packages register
+modules (or callables returning modules) in the `cjis_scan.checks` entry-point group.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from scanner.findings import Remediation, Severity, Status, Verdict
+
+ENTRY_POINT_GROUP = "cjis_scan.checks"
+
+# Kinds a check can judge: the inventory's lists, plus derived views built by the
+# context (`cmk_keys`: each key used as a CMK) and the whole `tenant`.
+RESOURCE_KINDS = frozenset({
+    "tenant", "subscriptions", "resource_groups", "resources", "storage_accounts",
+    "managed_disks", "snapshots", "disk_encryption_sets", "virtual_machines", "key_vaults",
+    "vault_keys", "managed_hsms", "sql_servers", "cosmos_accounts", "workspaces", "cmk_keys",
+})
+
+
+class CheckMeta(BaseModel):
+    """Metadata of one check; validated when the check is registered."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
+    """Descriptive id, `<resource>_<state>` (e.g. `storage_account_cmk_encryption`)."""
+    title: str = Field(min_length=10)
+    kinds: tuple[str, ...] = Field(min_length=1)
+    severity: Severity
+    """Default severity; the framework file may set one per profile."""
+    rationale: str = Field(min_length=20)
+    remediation: Remediation
+    needs: tuple[str, ...] = ()
+    """Inventory collectors whose errors over a resource make this check `unknown` there."""
+
+    @field_validator("kinds")
+    @classmethod
+    def _known_kinds(cls, kinds: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = set(kinds) - RESOURCE_KINDS
+        if unknown:
+            raise ValueError(f"unknown resource kind(s) {sorted(unknown)}")
+        return kinds
+
+    @field_validator("remediation")
+    @classmethod
+    def _docs_link(cls, remediation: Remediation) -> Remediation:
+        if remediation.docs and not remediation.docs.startswith("https://learn.microsoft.com/"):
+            raise ValueError("remediation.docs must be a Microsoft Learn link")
+        return remediation
+
+
+CheckFunc = Callable[[Any, Any], Verdict]
+
+
+@dataclass(frozen=True)
+class Check:
+    """A registered check: its metadata and the function that judges."""
+
+    meta: CheckMeta
+    func: CheckFunc
+
+    @property
+    def id(self) -> str:
+        return self.meta.id
+
+
+@dataclass
+class Registry:
+    """Checks by id and by resource kind."""
+
+    checks: dict[str, Check] = field(default_factory=dict)
+
+    def add(self, check: Check) -> None:
+        if check.id in self.checks:
+            raise ValueError(f"check id {check.id!r} registered twice")
+        self.checks[check.id] = check
+
+    def by_kind(self, kind: str) -> list[Check]:
+        return [c for c in self.checks.values() if kind in c.meta.kinds]
+
+    def get(self, check_id: str) -> Check | None:
+        return self.checks.get(check_id)
+
+
+_DEFAULT = Registry()
+
+
+def check(
+    *,
+    id: str,
+    title: str,
+    kinds: Iterable[str] | str,
+    severity: Severity | str,
+    rationale: str,
+    remediation: Remediation | dict[str, str],
+    needs: Iterable[str] = (),
+    registry: Registry | None = None,
+) -> Callable[[CheckFunc], CheckFunc]:
+    """Register the decorated function as a check with this metadata."""
+    meta = CheckMeta(
+        id=id,
+        title=title,
+        kinds=(kinds,) if isinstance(kinds, str) else tuple(kinds),
+        severity=Severity(severity),
+        rationale=rationale,
+        remediation=remediation if isinstance(remediation, Remediation)
+        else Remediation(**remediation),
+        needs=tuple(needs),
+    )
+
+    def register(func: CheckFunc) -> CheckFunc:
+        (registry or _DEFAULT).add(Check(meta, func))
+        return func
+
+    return register
+
+
+def property_check(
+    *,
+    field_name: str,
+    expect: Callable[[Any], bool],
+    absent: Status,
+    absent_reason: str,
+    pass_reason: str,
+    fail_reason: str,
+    **meta: Any,
+) -> None:
+    """Register a check that asserts one property of a resource: a row of data, no code.
+
+    `absent` is what a missing value (Azure omitted it) means, with `absent_reason`
+    citing the documentation it relies on; the reasons may use `{value}`.
+    """
+
+    def judge(resource: Any, ctx: Any) -> Verdict:
+        value = getattr(resource, field_name)
+        evidence = {field_name: value}
+        if value is None:
+            return Verdict(status=absent, reason=absent_reason, evidence=evidence)
+        if expect(value):
+            return Verdict(status=Status.PASS, reason=pass_reason.format(value=value),
+                           evidence=evidence)
+        return Verdict(status=Status.FAIL, reason=fail_reason.format(value=value),
+                       evidence=evidence)
+
+    judge.__name__ = meta["id"]
+    check(**meta)(judge)
+
+
+def load_registry(extra_modules: Iterable[str] = ()) -> Registry:
+    """The default registry with built-in checks, entry-point checks and `extra_modules`."""
+    importlib.import_module("checks")
+    for name in extra_modules:
+        importlib.import_module(name)
+    _load_entry_points()
+    return _DEFAULT
+
+
+_entry_points_loaded = False
+
+
+def _load_entry_points() -> None:
+    global _entry_points_loaded
+    if _entry_points_loaded:
+        return
+    _entry_points_loaded = True
+    from importlib.metadata import entry_points
+
+    for entry_point in entry_points(group=ENTRY_POINT_GROUP):
+        loaded = entry_point.load()
+        if callable(loaded) and not isinstance(loaded, type(importlib)):
+            loaded()  # a registration function
