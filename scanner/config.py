@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from scanner.findings import Severity
@@ -34,3 +36,45 @@ class ScanConfig(BaseModel):
         if self.profile:
             return self.profile
         return "government" if self.cloud == "usgov" else "commercial"
+
+
+def _line_of(text: str, key: str) -> int | None:
+    """The first line of `text` that assigns `key` (for error messages)."""
+    import re
+
+    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+    for number, line in enumerate(text.splitlines(), 1):
+        if pattern.match(line):
+            return number
+    return None
+
+
+def load_config(path: Path, overrides: dict[str, object]) -> ScanConfig:
+    """Settings from a `cjis-scan.toml` file (optional), then the command-line flags.
+
+    A malformed file raises UsageError naming the file, the line and the field.
+    """
+    import tomllib
+
+    from pydantic import ValidationError
+
+    from scanner.errors import UsageError
+
+    data: dict[str, object] = {}
+    text = ""
+    if path.is_file():
+        text = path.read_text(encoding="utf-8")
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise UsageError(f"{path}: {exc}") from None
+        data = dict(data.get("scan", data))  # type: ignore[call-overload]
+    data.update({k: v for k, v in overrides.items() if v not in (None, [], {})})
+    try:
+        return ScanConfig.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        line = _line_of(text, str(first["loc"][0])) if first["loc"] and text else None
+        where = f"{path}, line {line}" if line else (str(path) if text else "flags")
+        raise UsageError(f"{where}: {field}: {first['msg']}") from None

@@ -171,8 +171,14 @@ class CheckContext:
         host = parsed[0]
         store = self._stores_by_host.get(host)
         if store is None:
-            # vault_uri may be missing: fall back to the vault name (first DNS label).
+            # vault_uri / hsmUri may be missing or carry a region label
+            # (`westus.hsm1.managedhsm.azure.net`): fall back to the store's name.
             label = host.split(".")[0]
+            if ".managedhsm." in host:
+                return next((h for h in self.inventory.managed_hsms
+                             if h.name.lower() == label
+                             or (_host(h.hsm_uri) or "").endswith(
+                                 f".{label}.managedhsm.azure.net")), None)
             store = next((v for v in self.inventory.key_vaults if v.name.lower() == label), None)
         return store
 

@@ -124,9 +124,11 @@ class Judgement:
     verdict: Verdict
 
 
-def _run(check: Check, resource: Any, ctx: CheckContext) -> Verdict:
-    errors = [e for need in check.meta.needs
-              for e in ctx.errors(need, getattr(resource, "id", ""))]
+def _run(check: Check, kind: str, resource: Any, ctx: CheckContext) -> Verdict:
+    # A check judging several kinds (disks and snapshots) needs only its resource's own
+    # list among them: a snapshot error must not blur a disk that was read.
+    needs = [n for n in check.meta.needs if n == kind or n not in check.meta.kinds]
+    errors = [e for need in needs for e in ctx.errors(need, getattr(resource, "id", ""))]
     if errors:
         return _unknown_from(errors)
     try:
@@ -141,16 +143,17 @@ def judgements(check: Check, ctx: CheckContext) -> Iterator[Judgement]:
     """Every verdict of one check, including `unknown` where its kind could not be listed."""
     for kind in check.meta.kinds:
         for resource in resources_of(kind, ctx):
-            yield Judgement(check, resource, _run(check, resource, ctx))
+            yield Judgement(check, resource, _run(check, kind, resource, ctx))
         if kind not in _LIST_KINDS or kind == "subscriptions":
             continue
-        # A kind that could not be listed in some scope has no resources there to judge:
-        # say so per scope instead of silently passing over it.
+        # A kind that could not be listed in a subscription has no resources there to
+        # judge: say so per subscription instead of silently passing over it. (Errors on
+        # one resource of the kind reach that resource through `needs`.)
         for error in ctx.inventory.errors:
-            if error.collector != kind:
+            parts = error.scope.strip("/").split("/")
+            if error.collector != kind or len(parts) != 2 or parts[0] != "subscriptions":
                 continue
-            scope_sub = error.scope.split("/")[2] if error.scope.startswith("/subscriptions/") \
-                else None
+            scope_sub = parts[1]
             if ctx.config.subscriptions and scope_sub and scope_sub.lower() not in {
                 s.lower() for s in ctx.config.subscriptions
             }:

@@ -41,7 +41,12 @@ class CheckMeta(BaseModel):
     rationale: str = Field(min_length=20)
     remediation: Remediation
     needs: tuple[str, ...] = ()
-    """Inventory collectors whose errors over a resource make this check `unknown` there."""
+    """Inventory collectors whose errors over a resource make this check `unknown` there.
+
+    Matched by scope: an error on the resource, its subscription, or the tenant. Tenant
+    checks see only tenant-wide errors this way; they consult
+    `ctx.errors_anywhere(...)` for subscription-scoped gaps themselves.
+    """
 
     @field_validator("kinds")
     @classmethod

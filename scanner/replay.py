@@ -176,12 +176,19 @@ def _request_body(request: Any) -> bytes | None:
     return _as_bytes(content)
 
 
+class _NoConnection:
+    """Stands where a socket-backed response would be: there is nothing to close."""
+
+    def close(self) -> None:
+        pass
+
+
 def _make_response(request: Any, status: int, reason: str, headers: dict[str, list[str]],
                    body: bytes) -> HttpResponseImpl:
     flat = case_insensitive_dict({k: ", ".join(v) for k, v in headers.items()})
     response = HttpResponseImpl(
         request=request,
-        internal_response=None,
+        internal_response=_NoConnection(),
         status_code=status,
         reason=reason,
         headers=flat,

@@ -1,0 +1,70 @@
+"""A small JSON reader on azure-core's pipeline, for APIs without a maintained SDK.
+
+Used for Microsoft Sentinel (azure-mgmt-securityinsight was last released in 2022 and
+pins a 2021 API) and reusable for Microsoft Graph: same credential, retry, read-only
+guard and transport (so replays and recordings work the same), ~no import cost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from azure.core import PipelineClient
+from azure.core.exceptions import (
+    ClientAuthenticationError,
+    HttpResponseError,
+    ResourceNotFoundError,
+    map_error,
+)
+from azure.core.pipeline.policies import BearerTokenCredentialPolicy, UserAgentPolicy
+from azure.core.rest import HttpRequest
+from azure.mgmt.core.exceptions import ARMErrorFormat
+
+from scanner.azure.clients import ClientFactory
+
+_ERROR_MAP: dict[int, type[HttpResponseError]] = {
+    401: ClientAuthenticationError,
+    404: ResourceNotFoundError,
+}
+
+
+class JsonReader:
+    """GETs JSON from one API host and follows its paging links."""
+
+    def __init__(self, factory: ClientFactory, base_url: str, scope: str,
+                 next_link_key: str = "nextLink") -> None:
+        kwargs = factory.pipeline_kwargs()
+        policies = [
+            UserAgentPolicy(user_agent=kwargs["user_agent"]),
+            *kwargs["per_call_policies"],
+            kwargs["retry_policy"],
+            BearerTokenCredentialPolicy(factory.credential, scope),
+        ]
+        self.base_url = base_url.rstrip("/")
+        self.next_link_key = next_link_key
+        self._client: PipelineClient[Any, Any] = PipelineClient(
+            self.base_url, policies=policies, transport=kwargs["transport"]
+        )
+
+    def get(self, path_or_url: str, api_version: str | None = None) -> dict[str, Any]:
+        """GET one JSON document; raises azure-core's HttpResponseError family on failure."""
+        url = path_or_url if path_or_url.startswith("https://") else self.base_url + path_or_url
+        params = {"api-version": api_version} if api_version and "api-version=" not in url else None
+        request = HttpRequest("GET", url, params=params, headers={"Accept": "application/json"})
+        response = self._client.send_request(request)
+        if response.status_code >= 400:
+            map_error(response.status_code, response, _ERROR_MAP)
+            raise HttpResponseError(response=response, error_format=ARMErrorFormat)
+        body = response.json() if response.content else {}
+        return body if isinstance(body, dict) else {"value": body}
+
+    def list(self, path: str, api_version: str | None = None) -> Iterator[dict[str, Any]]:
+        """Every item of a paged list (`value` + nextLink / @odata.nextLink)."""
+        page = self.get(path, api_version)
+        while True:
+            yield from page.get("value") or []
+            next_link = page.get(self.next_link_key)
+            if not next_link:
+                return
+            page = self.get(next_link)

@@ -1,0 +1,122 @@
+"""The catalogue, generated from its two sources: the framework file and the registry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from scanner.errors import UsageError
+from scanner.framework import STEPS, Framework, load_framework
+from scanner.registry import Registry, load_registry
+
+
+def _sources() -> tuple[Framework, Registry]:
+    return load_framework(), load_registry()
+
+
+def _check_steps(steps: list[str]) -> None:
+    for step in steps:
+        if step not in STEPS:
+            raise UsageError(f"unknown step {step!r}: choose from {', '.join(STEPS)}")
+
+
+def catalogue_data(steps: list[str] | None = None) -> dict[str, Any]:
+    """Every requirement with its step, controls, severities and checks (with metadata)."""
+    framework, registry = _sources()
+    steps = steps or []
+    _check_steps(steps)
+    requirements = []
+    for requirement in framework.requirements:
+        if steps and requirement.step not in steps:
+            continue
+        requirements.append({
+            "id": requirement.id,
+            "title": requirement.title,
+            "step": requirement.step,
+            "step_title": framework.step_title(requirement.step),
+            "controls": list(requirement.controls),
+            "severity": {k: v.value for k, v in requirement.severity.items()},
+            "judges": requirement.judges,
+            "pass_when": requirement.pass_when,
+            "checks": [
+                {"id": c, "title": registry.checks[c].meta.title,
+                 "kinds": list(registry.checks[c].meta.kinds)}
+                if c in registry.checks else {"id": c, "missing": True}
+                for c in requirement.checks
+            ],
+        })
+    return {"framework": {"id": framework.id, "title": framework.title,
+                          "source": framework.source},
+            "requirements": requirements}
+
+
+def catalogue_json(steps: list[str] | None = None) -> str:
+    """The catalogue as JSON (`cjis-scan checks --format json`)."""
+    import json
+
+    return json.dumps(catalogue_data(steps), indent=2)
+
+
+def catalogue_table(steps: list[str] | None = None) -> Table:
+    """The catalogue as a rich table (`cjis-scan checks`)."""
+    data = catalogue_data(steps)
+    table = Table(title=data["framework"]["title"], show_lines=False, expand=False)
+    for column in ("step", "requirement", "controls", "severity (com/gov)", "checks"):
+        table.add_column(column, overflow="fold")
+    for req in data["requirements"]:
+        table.add_row(req["step"], f"{req['id']}\n[dim]{req['title']}[/]",
+                      ", ".join(req["controls"]),
+                      f"{req['severity'].get('commercial', '-')}/"
+                      f"{req['severity'].get('government', '-')}",
+                      "\n".join(c["id"] for c in req["checks"]))
+    return table
+
+
+def catalogue_markdown() -> str:
+    """The catalogue as Markdown (for the README)."""
+    data = catalogue_data()
+    lines = ["| step | requirement | controls | severity (commercial / government) | checks |",
+             "|---|---|---|---|---|"]
+    for req in data["requirements"]:
+        checks = "<br>".join(f"`{c['id']}`" for c in req["checks"])
+        lines.append(f"| {req['step']} | `{req['id']}`: {req['title']} | "
+                     f"{', '.join(req['controls'])} | {req['severity']['commercial']} / "
+                     f"{req['severity']['government']} | {checks} |")
+    return "\n".join(lines)
+
+
+def explain_text(item_id: str) -> Group:
+    """A requirement or a check, in full (`cjis-scan explain ID`)."""
+    framework, registry = _sources()
+    requirement = framework.requirement(item_id)
+    parts: list[Any] = []
+    if requirement is not None:
+        parts.append(Text(f"{requirement.id}: {requirement.title}", style="bold"))
+        parts.append(f"Step {requirement.step} ({framework.step_title(requirement.step)}); "
+                     f"controls {', '.join(requirement.controls)}")
+        parts.append("Severity: " + ", ".join(f"{k} {v.value}"
+                                              for k, v in requirement.severity.items()))
+        parts.append(f"Judges: {requirement.judges}")
+        parts.append(f"Passes when: {requirement.pass_when}")
+        parts.append("Checks: " + ", ".join(requirement.checks))
+        return Group(*parts)
+    check = registry.get(item_id)
+    if check is None:
+        raise UsageError(f"no requirement or check {item_id!r} (see `cjis-scan checks`)")
+    meta = check.meta
+    used_by = [r.id for r in framework.requirements if meta.id in r.checks]
+    parts.append(Text(f"{meta.id}: {meta.title}", style="bold"))
+    parts.append(f"Judges: {', '.join(meta.kinds)}; default severity {meta.severity.value}")
+    parts.append(f"Requirements: {', '.join(used_by) or '(none in ' + framework.id + ')'}")
+    parts.append(f"Why: {meta.rationale}")
+    parts.append(f"Fix: {meta.remediation.summary}")
+    if meta.remediation.cli:
+        parts.append(Text(f"CLI: {meta.remediation.cli}"))
+    if meta.remediation.docs:
+        parts.append(f"Docs: {meta.remediation.docs}")
+    if meta.needs:
+        parts.append(f"Reads: {', '.join(meta.needs)}")
+    return Group(*parts)

@@ -1,0 +1,1 @@
+"""Collectors: read Azure into the normalised inventory. They know Azure, not CJIS."""

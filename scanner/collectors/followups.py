@@ -1,0 +1,184 @@
+"""Reads that follow a list: what Azure has no subscription-wide list for.
+
+Keys of each vault (and a GET per key where the list omits its type), each SQL server's
+TDE protector, diagnostic settings of each resource that has logs, Sentinel onboarding
+and analytics rules of each workspace, and the initiatives that assignments reference.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from scanner.collectors import normalize
+from scanner.collectors.specs import READER
+from scanner.context import diagnostic_target
+from scanner.inventory import (
+    KeyVault,
+    PolicyAssignment,
+    SentinelOnboarding,
+    SqlServer,
+    Workspace,
+    normalize_id,
+)
+
+if TYPE_CHECKING:
+    from scanner.collectors.runner import Collection, Task
+
+SENTINEL_API_VERSION = "2025-09-01"
+KEYVAULT = "azure.mgmt.keyvault:KeyVaultManagementClient"
+POLICY = "azure.mgmt.resource.policy:PolicyClient"
+
+
+def after_list(kind: str, items: list[Any], subscription_id: str,
+               collection: Collection) -> list[Task]:
+    """Store a kind's items and return the reads that must follow them."""
+    if kind == "sql_servers":
+        return [tde_protector_task(server) for server in items]  # stored with their TDE
+    collection.add(kind, items)
+    if kind == "resources":
+        targets = sorted({t for r in items if (t := diagnostic_target(r.id, r.type))})
+        return [diagnostic_settings_task(target, subscription_id) for target in targets]
+    if kind == "key_vaults":
+        return [keys_task(vault) for vault in items]
+    if kind == "workspaces":
+        return [sentinel_task(workspace) for workspace in items]
+    if kind == "policy_assignments":
+        return [policy_set_task(a, subscription_id) for a in items
+                if a.is_set and collection.claim(a.policy_definition_id)]
+    if kind == "diagnostic_settings":
+        collection.read_diagnostics_of(f"/subscriptions/{subscription_id}")
+    return []
+
+
+def _task(collector: str, scope: str, run: Any, remedy: str) -> Task:
+    from scanner.collectors.runner import Task
+
+    return Task(collector, scope, run, remedy)
+
+
+def keys_task(vault: KeyVault) -> Task:
+    """List a vault's keys (management plane: Reader on the vault is enough)."""
+    def run(collection: Collection) -> list[Task]:
+        client = collection.client(KEYVAULT, vault.subscription_id)
+        keys, followups = [], []
+        for raw in client.keys.list(vault.resource_group, vault.name):
+            key = normalize.vault_key(normalize.rest_dict(raw), vault.id)
+            # Keys_List omits `kty` and the rotation policy; Keys_Get has them.
+            if key.kty is None:
+                followups.append(key_task(vault, key.name, key))
+            else:
+                keys.append(key)
+        collection.add("vault_keys", keys)
+        return followups
+
+    return _task("vault_keys", vault.id, run,
+                 f"Reader on the key vault (Microsoft.KeyVault/vaults/keys/read) — "
+                 f"no data-plane access is needed")
+
+
+def key_task(vault: KeyVault, name: str, listed: Any) -> Task:
+    """GET one key for its type, expiry and rotation policy."""
+    def run(collection: Collection) -> None:
+        client = collection.client(KEYVAULT, vault.subscription_id)
+        try:
+            raw = client.keys.get(vault.resource_group, vault.name, name)
+        except Exception:
+            collection.add("vault_keys", [listed])  # known to exist, type unknown
+            raise
+        collection.add("vault_keys", [normalize.vault_key(normalize.rest_dict(raw), vault.id)])
+
+    return _task("vault_keys", f"{vault.id}/keys/{name.lower()}", run,
+                 "Reader on the key vault (Microsoft.KeyVault/vaults/keys/read)")
+
+
+def tde_protector_task(server: SqlServer) -> Task:
+    """Read a SQL server's current TDE protector."""
+    def run(collection: Collection) -> None:
+        client = collection.client("azure.mgmt.sql:SqlManagementClient", server.subscription_id)
+        try:
+            raw = client.encryption_protectors.get(server.resource_group, server.name, "current")
+        except Exception:
+            collection.add("sql_servers", [server])  # the server exists; its TDE is unknown
+            raise
+        collection.add("sql_servers",
+                       [normalize.apply_tde_protector(server, normalize.rest_dict(raw))])
+
+    return _task("sql_servers", server.id, run,
+                 f"{READER} (Microsoft.Sql/servers/encryptionProtector/read)")
+
+
+def diagnostic_settings_task(target: str, subscription_id: str) -> Task:
+    """Read the diagnostic settings of one resource (Azure has no subscription-wide list)."""
+    def run(collection: Collection) -> None:
+        client = collection.client("azure.mgmt.monitor:MonitorManagementClient", subscription_id)
+        settings = [normalize.diagnostic_setting(normalize.rest_dict(raw), target)
+                    for raw in client.diagnostic_settings.list(target.lstrip("/"))]
+        collection.add("diagnostic_settings", settings)
+        collection.read_diagnostics_of(target)
+
+    return _task("diagnostic_settings", target, run,
+                 f"{READER} (Microsoft.Insights/diagnosticSettings/read)")
+
+
+def sentinel_task(workspace: Workspace) -> Task:
+    """Is Microsoft Sentinel onboarded on the workspace? If so, read its analytics rules."""
+    def run(collection: Collection) -> list[Task]:
+        reader = collection.arm_reader()
+        states = list(reader.list(f"{workspace.id}/providers/Microsoft.SecurityInsights/"
+                                  f"onboardingStates", SENTINEL_API_VERSION))
+        onboarded = bool(states)
+        collection.add("sentinel_onboarding",
+                       [SentinelOnboarding(workspace_id=workspace.id, onboarded=onboarded)])
+        return [alert_rules_task(workspace)] if onboarded else []
+
+    return _task("sentinel_onboarding", workspace.id, run,
+                 "Microsoft Sentinel Reader on the workspace "
+                 "(Microsoft.SecurityInsights/onboardingStates/read)")
+
+
+def alert_rules_task(workspace: Workspace) -> Task:
+    """List Sentinel analytics rules of an onboarded workspace."""
+    def run(collection: Collection) -> None:
+        reader = collection.arm_reader()
+        collection.add("alert_rules", [
+            normalize.alert_rule(raw, workspace.id)
+            for raw in reader.list(f"{workspace.id}/providers/Microsoft.SecurityInsights/"
+                                   f"alertRules", SENTINEL_API_VERSION)
+        ])
+
+    return _task("alert_rules", workspace.id, run,
+                 "Microsoft Sentinel Reader on the workspace "
+                 "(Microsoft.SecurityInsights/alertRules/read)")
+
+
+_MG_SET = re.compile(r"^/providers/microsoft\.management/managementgroups/([^/]+)/providers/"
+                     r"microsoft\.authorization/policysetdefinitions/([^/]+)$")
+_SUB_SET = re.compile(r"^/subscriptions/([^/]+)/providers/microsoft\.authorization/"
+                      r"policysetdefinitions/([^/]+)$")
+_BUILTIN_SET = re.compile(r"^/providers/microsoft\.authorization/policysetdefinitions/([^/]+)$")
+
+
+def policy_set_task(assignment: PolicyAssignment, subscription_id: str) -> Task:
+    """Read the initiative an assignment references (built-in, subscription or group)."""
+    set_id = normalize_id(assignment.policy_definition_id) or ""
+
+    def run(collection: Collection) -> None:
+        if match := _BUILTIN_SET.match(set_id):
+            client = collection.client(POLICY, subscription_id)
+            raw = client.policy_set_definitions.get_built_in(match.group(1))
+        elif match := _SUB_SET.match(set_id):
+            client = collection.client(POLICY, match.group(1))
+            raw = client.policy_set_definitions.get(match.group(2))
+        elif match := _MG_SET.match(set_id):
+            client = collection.client(POLICY, subscription_id)
+            raw = client.policy_set_definitions.get_at_management_group(match.group(1),
+                                                                       match.group(2))
+        else:
+            return
+        collection.add("policy_set_definitions",
+                       [normalize.policy_set_definition(normalize.rest_dict(raw))])
+
+    return _task("policy_set_definitions", set_id, run,
+                 "Reader at the initiative's scope (Microsoft.Authorization/"
+                 "policySetDefinitions/read)")

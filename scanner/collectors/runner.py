@@ -1,0 +1,281 @@
+"""The collection run: subscriptions first, then every kind of every subscription on one
+bounded pool, with follow-up reads (keys, TDE, diagnostic settings, Sentinel, initiatives)
+submitted from the coordinating thread — never awaited inside a worker, so no nesting
+can deadlock the pool at any number of vaults or resources.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
+from pydantic import ValidationError
+
+from scanner import __version__
+from scanner.azure.clients import ClientFactory
+from scanner.collectors import normalize
+from scanner.collectors.specs import READER, SPECS, ListSpec
+from scanner.errors import ReadOnlyViolation
+from scanner.inventory import CollectionError, Inventory, Subscription
+from scanner.replay import CassetteMiss
+
+log = logging.getLogger(__name__)
+
+# Failures of one read that become an inventory error for that scope. Anything else is a
+# bug and propagates (a bare `except Exception` would hide gaps in a compliance report).
+READ_FAILURES = (HttpResponseError, ServiceRequestError, ServiceResponseError, CassetteMiss,
+                 ReadOnlyViolation, ValidationError)
+
+
+@dataclass(frozen=True)
+class Task:
+    """One unit of collection: a read (or paged list) for one scope."""
+
+    collector: str
+    """Inventory kind it fills; its errors are recorded under this name."""
+    scope: str
+    """The ARM scope read (subscription, resource, workspace ...)."""
+    run: Callable[[Collection], Iterable[Task] | None]
+    remedy: str
+    """Role or permission that fixes a 403 here."""
+
+
+ProgressCallback = Callable[[str, int, int], None]
+"""(what just finished, tasks done, tasks known so far)."""
+
+
+def collection_error(task: Task, exc: BaseException) -> CollectionError:
+    """An inventory error for `task`, with the fix a user can apply."""
+    if isinstance(exc, CassetteMiss):
+        return CollectionError(scope=task.scope, collector=task.collector, code="CassetteMiss",
+                               message=str(exc),
+                               remedy="record the tenant again (cjis-scan record) or add this "
+                                      "request to the cassette")
+    if isinstance(exc, ReadOnlyViolation):
+        return CollectionError(scope=task.scope, collector=task.collector, code="ReadOnlyGuard",
+                               message=str(exc), remedy="report this as a cjis-scan bug")
+    if isinstance(exc, ValidationError):
+        return CollectionError(scope=task.scope, collector=task.collector,
+                               code="UnexpectedShape",
+                               message=f"Azure returned data the scanner cannot read: "
+                                       f"{exc.errors()[0]['msg']}",
+                               remedy="report this response shape as a cjis-scan bug")
+    if isinstance(exc, HttpResponseError) and exc.status_code is not None:
+        status = exc.status_code
+        code = getattr(getattr(exc, "error", None), "code", None)
+        message = (getattr(getattr(exc, "error", None), "message", None) or exc.reason
+                   or "request failed")
+        remedy = {
+            401: "sign in again: the credential was rejected or has expired",
+            403: task.remedy,
+            404: "not found: the resource was deleted during the scan or its provider is "
+                 "not registered",
+            429: "Azure throttled the scanner after its retries: re-run later or lower "
+                 "--concurrency",
+        }.get(status, "Azure returned a server error: re-run the scan" if status >= 500
+              else task.remedy)
+        return CollectionError(scope=task.scope, collector=task.collector, status=status,
+                               code=code, message=str(message).splitlines()[0][:500],
+                               remedy=remedy)
+    return CollectionError(scope=task.scope, collector=task.collector, code=type(exc).__name__,
+                           message=str(exc).splitlines()[0][:500] if str(exc) else "no response",
+                           remedy="check network access to Azure and re-run the scan")
+
+
+@dataclass
+class Collection:
+    """Shared state of one collection run: clients, and what has been read so far."""
+
+    factory: ClientFactory
+    lists: dict[str, list[Any]] = field(default_factory=dict)
+    errors: list[CollectionError] = field(default_factory=list)
+    diagnostic_targets: list[str] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _clients: dict[tuple[str, str | None], Any] = field(default_factory=dict)
+    _claimed: set[str] = field(default_factory=set)
+
+    def client(self, dotted: str, subscription_id: str | None) -> Any:
+        """The SDK client `module:Class` for a subscription (created once, lazily)."""
+        key = (dotted, subscription_id)
+        with self._lock:
+            if key not in self._clients:
+                module, _, name = dotted.partition(":")
+                cls = getattr(importlib.import_module(module), name)
+                self._clients[key] = self.factory.mgmt(cls, subscription_id)
+            return self._clients[key]
+
+    def arm_reader(self) -> Any:
+        """A JSON reader on ARM for APIs without a maintained SDK (Sentinel)."""
+        with self._lock:
+            if ("arm-json", None) not in self._clients:
+                from scanner.azure.arm import JsonReader
+
+                cloud = self.factory.cloud
+                self._clients[("arm-json", None)] = JsonReader(self.factory, cloud.arm_endpoint,
+                                                               cloud.arm_scope)
+            return self._clients[("arm-json", None)]
+
+    def add(self, kind: str, items: Iterable[Any]) -> None:
+        """Store items of an inventory kind."""
+        items = list(items)
+        with self._lock:
+            self.lists.setdefault(kind, []).extend(items)
+
+    def add_error(self, error: CollectionError) -> None:
+        with self._lock:
+            self.errors.append(error)
+
+    def read_diagnostics_of(self, target: str) -> None:
+        with self._lock:
+            self.diagnostic_targets.append(target)
+
+    def claim(self, key: str) -> bool:
+        """True the first time `key` is claimed: dedupes reads shared by subscriptions."""
+        with self._lock:
+            if key in self._claimed:
+                return False
+            self._claimed.add(key)
+            return True
+
+
+def _operation(client: Any, dotted: str) -> Callable[..., Any]:
+    target = client
+    for part in dotted.split("."):
+        target = getattr(target, part)
+    return target  # type: ignore[no-any-return]
+
+
+def list_task(spec: ListSpec, subscription_id: str) -> Task:
+    """The paged list of one spec row in one subscription (plus its follow-ups)."""
+    from scanner.collectors import followups
+
+    def run(collection: Collection) -> list[Task]:
+        client = collection.client(spec.client, subscription_id)
+        items = [spec.mapper(normalize.rest_dict(raw), subscription_id)
+                 for raw in _operation(client, spec.operation)(*spec.args(subscription_id))]
+        return followups.after_list(spec.kind, items, subscription_id, collection)
+
+    return Task(spec.kind, f"/subscriptions/{subscription_id}", run, spec.remedy)
+
+
+def regions_task(subscription_id: str) -> Task:
+    """The cloud's regions (with geography metadata), read once per scan."""
+    def run(collection: Collection) -> None:
+        client = collection.client(
+            "azure.mgmt.resource.subscriptions:SubscriptionClient", None)
+        collection.add("regions", (normalize.region(normalize.rest_dict(r))
+                                   for r in client.subscriptions.list_locations(subscription_id)))
+
+    return Task("regions", f"/subscriptions/{subscription_id}", run,
+                f"{READER} (Microsoft.Resources/subscriptions/locations/read)")
+
+
+def resolve_subscriptions(collection: Collection, wanted: list[str]) -> list[Subscription]:
+    """The subscriptions in scope: those named (each GET on its own), or all readable."""
+    client = collection.client("azure.mgmt.resource.subscriptions:SubscriptionClient", None)
+    found: dict[str, Subscription] = {}
+    if wanted:
+        for subscription_id in dict.fromkeys(s.lower() for s in wanted):
+            task = Task("subscriptions", f"/subscriptions/{subscription_id}", lambda c: None,
+                        f"{READER} (Microsoft.Resources/subscriptions/read)")
+            try:
+                body = normalize.rest_dict(client.subscriptions.get(subscription_id))
+                found[subscription_id] = normalize.subscription(body)
+            except READ_FAILURES as exc:
+                collection.add_error(collection_error(task, exc))
+    else:
+        task = Task("subscriptions", "/", lambda c: None,
+                    "Reader on at least one subscription (Microsoft.Resources/subscriptions/read)")
+        try:
+            for raw in client.subscriptions.list():
+                sub = normalize.subscription(normalize.rest_dict(raw))
+                found.setdefault(sub.subscription_id, sub)  # keyed by id, never display name
+        except READ_FAILURES as exc:
+            collection.add_error(collection_error(task, exc))
+    return sorted(found.values(), key=lambda s: s.subscription_id)
+
+
+def _sort_key(item: Any) -> str:
+    for attribute in ("id", "subscription_id", "name", "workspace_id"):
+        value = getattr(item, attribute, None)
+        if value:
+            return str(value)
+    return ""
+
+
+def collect(
+    factory: ClientFactory,
+    subscriptions: list[str] | None = None,
+    concurrency: int = 8,
+    kinds: Iterable[str] | None = None,
+    progress: ProgressCallback | None = None,
+    source: str = "live",
+) -> Inventory:
+    """Read every kind of every subscription in scope into an Inventory.
+
+    A failure in one scope x collector becomes an entry of `Inventory.errors`; the
+    others carry on.
+    """
+    collection = Collection(factory)
+    in_scope = resolve_subscriptions(collection, subscriptions or [])
+    wanted = set(kinds) if kinds is not None else None
+    tasks: list[Task] = []
+    for index, sub in enumerate(in_scope):
+        if index == 0 and (wanted is None or "regions" in wanted):
+            tasks.append(regions_task(sub.subscription_id))
+        tasks.extend(list_task(spec, sub.subscription_id) for spec in SPECS
+                     if wanted is None or spec.kind in wanted)
+    run_tasks(collection, tasks, concurrency, progress)
+
+    lists = {kind: sorted(items, key=_sort_key) for kind, items in collection.lists.items()}
+    regions = {r.name: r for r in lists.pop("regions", [])}
+    tenant_id = next((s.tenant_id for s in in_scope if s.tenant_id), None)
+    return Inventory(
+        tool_version=__version__,
+        cloud=factory.cloud.name.value,
+        tenant_id=tenant_id,
+        collected_at=datetime.now(UTC).replace(microsecond=0),
+        source=source,
+        subscriptions=in_scope,
+        regions=sorted(regions.values(), key=lambda r: r.name),
+        diagnostic_targets=sorted(set(collection.diagnostic_targets)),
+        errors=sorted(collection.errors, key=lambda e: (e.collector, e.scope)),
+        **lists,
+    )
+
+
+def run_tasks(collection: Collection, tasks: list[Task], concurrency: int,
+              progress: ProgressCallback | None = None) -> None:
+    """Run tasks and their follow-ups on one bounded pool until none is left."""
+    done_count = 0
+    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="collect") as pool:
+        pending: dict[Future[list[Task]], Task] = {
+            pool.submit(_execute, collection, task): task for task in tasks
+        }
+        while pending:
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                task = pending.pop(future)
+                done_count += 1
+                for followup in future.result():
+                    pending[pool.submit(_execute, collection, followup)] = followup
+                if progress:
+                    progress(f"{task.collector} {task.scope}", done_count,
+                             done_count + len(pending))
+
+
+def _execute(collection: Collection, task: Task) -> list[Task]:
+    try:
+        return list(task.run(collection) or [])
+    except READ_FAILURES as exc:
+        error = collection_error(task, exc)
+        log.info("could not read %s for %s: %s", task.collector, task.scope, error.message)
+        collection.add_error(error)
+        return []

@@ -1,0 +1,83 @@
+"""Where an inventory comes from: a live tenant, a cassette replay, the demo, or a file."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from scanner.azure.clients import ClientFactory, live_transport
+from scanner.azure.clouds import get_cloud
+from scanner.azure.credentials import StandInCredential, live_credential
+from scanner.collectors.runner import ProgressCallback, collect
+from scanner.errors import UsageError
+from scanner.inventory import Inventory
+from scanner.replay import CassetteTransport, RecordingTransport, demo_cassette
+
+
+@dataclass(frozen=True)
+class Source:
+    """One of --demo, --replay FILE, --inventory FILE, or a live tenant."""
+
+    demo: bool = False
+    replay: Path | None = None
+    inventory: Path | None = None
+
+    def __post_init__(self) -> None:
+        chosen = [name for name, value in (("--demo", self.demo), ("--replay", self.replay),
+                                           ("--inventory", self.inventory)) if value]
+        if len(chosen) > 1:
+            raise UsageError(f"choose one of {', '.join(chosen)}")
+
+    @property
+    def label(self) -> str:
+        """How reports name the source."""
+        if self.demo:
+            return "demo"
+        if self.replay:
+            return f"replay:{self.replay.name}"
+        if self.inventory:
+            return f"inventory:{self.inventory.name}"
+        return "live"
+
+
+def cloud_override_warning(cloud: str) -> str | None:
+    """A warning when AZURE_SDK_CLOUD_CONF would silently point SDK clients elsewhere."""
+    value = os.environ.get("AZURE_SDK_CLOUD_CONF")
+    if value:
+        return (f"AZURE_SDK_CLOUD_CONF={value} is set; cjis-scan passes the {cloud} endpoints "
+                f"explicitly, but unset it to be sure every client talks to the same cloud")
+    return None
+
+
+def load_inventory(
+    source: Source,
+    cloud: str,
+    subscriptions: list[str],
+    concurrency: int,
+    progress: ProgressCallback | None = None,
+    recorder: Callable[[RecordingTransport], None] | None = None,
+) -> Inventory:
+    """Collect (or read) the inventory the source names."""
+    if source.inventory:
+        return Inventory.load(source.inventory)
+    cloud_info = get_cloud(cloud)
+    if source.demo or source.replay:
+        path = demo_cassette() if source.demo else source.replay
+        assert path is not None
+        transport = CassetteTransport.from_file(path)
+        factory = ClientFactory(cloud_info, StandInCredential(), transport)
+        return collect(factory, subscriptions, concurrency, progress=progress,
+                       source=source.label)
+    credential = live_credential(cloud_info)
+    inner = live_transport(concurrency)
+    transport = RecordingTransport(inner) if recorder else inner
+    try:
+        factory = ClientFactory(cloud_info, credential, transport)
+        inventory = collect(factory, subscriptions, concurrency, progress=progress)
+    finally:
+        if recorder and isinstance(transport, RecordingTransport):
+            recorder(transport)
+        inner.close()
+    return inventory

@@ -1,0 +1,59 @@
+"""Run one check over a small inventory and read its verdicts by resource id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scanner.config import ScanConfig
+from scanner.context import CheckContext
+from scanner.engine import judgements
+from scanner.findings import Status
+from scanner.inventory import Inventory, Region
+from scanner.registry import load_registry
+
+US_REGIONS = [
+    Region(name="eastus", display_name="East US", geography_group="US", region_type="Physical"),
+    Region(name="westus", display_name="West US", geography_group="US", region_type="Physical"),
+    Region(name="usgovvirginia", display_name="USGov Virginia", geography_group="US"),
+    Region(name="eastus2euap", display_name="East US 2 EUAP", geography_group="US",
+           region_type="Physical"),
+    Region(name="westeurope", display_name="West Europe", geography_group="Europe",
+           region_type="Physical"),
+    Region(name="global", display_name="Global", region_type="Logical"),
+]
+
+SUB = "00000000-0000-0000-0000-00000000aaaa"
+TENANT = "00000000-0000-0000-0000-0000000000t1"
+
+
+def inventory(**lists: Any) -> Inventory:
+    """An inventory with the demo regions, one subscription and the given lists."""
+    from scanner.inventory import Subscription
+
+    lists.setdefault("regions", US_REGIONS)
+    lists.setdefault("subscriptions", [Subscription(subscription_id=SUB, display_name="Agency")])
+    lists.setdefault("tenant_id", TENANT)
+    return Inventory(**lists)
+
+
+def verdicts(check_id: str, inv: Inventory, **config: Any) -> dict[str, Any]:
+    """{resource id: Verdict} of `check_id` over `inv`."""
+    registry = load_registry()
+    check = registry.checks[check_id]
+    ctx = CheckContext(inv, ScanConfig(**config))
+    return {j.resource.id: j.verdict for j in judgements(check, ctx)}
+
+
+def statuses(check_id: str, inv: Inventory, **config: Any) -> dict[str, Status]:
+    """{resource id: Status} of `check_id` over `inv`."""
+    return {rid: v.status for rid, v in verdicts(check_id, inv, **config).items()}
+
+
+def ids_with(status: Status, check_id: str, inv: Inventory, **config: Any) -> set[str]:
+    """The resource ids for which `check_id` gave `status`."""
+    return {rid for rid, s in statuses(check_id, inv, **config).items() if s == status}
+
+
+def arm_id(kind_path: str, name: str, group: str = "rg-cjis", sub: str = SUB) -> str:
+    """A lower-cased ARM id: arm_id('Microsoft.Storage/storageAccounts', 'pass-sa')."""
+    return f"/subscriptions/{sub}/resourcegroups/{group}/providers/{kind_path}/{name}".lower()
