@@ -232,11 +232,15 @@ def collect(
             tasks.append(regions_task(sub.subscription_id))
         tasks.extend(list_task(spec, sub.subscription_id) for spec in SPECS
                      if wanted is None or spec.kind in wanted)
+    tenant_id = next((s.tenant_id for s in in_scope if s.tenant_id), None)
+    if wanted is None or "entra" in wanted:
+        from scanner.collectors.entra import entra_tasks
+
+        tasks.extend(entra_tasks(tenant_id))
     run_tasks(collection, tasks, concurrency, progress)
 
     lists = {kind: sorted(items, key=_sort_key) for kind, items in collection.lists.items()}
     regions = {r.name: r for r in lists.pop("regions", [])}
-    tenant_id = next((s.tenant_id for s in in_scope if s.tenant_id), None)
     return Inventory(
         tool_version=__version__,
         cloud=factory.cloud.name.value,
