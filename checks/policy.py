@@ -1,1 +1,453 @@
-"""Checks for policy."""
+"""Guardrail policies judged per subscription: residency (step 1), CMK (step 2), logging (step 5).
+
+An assignment counts for a subscription when it is at the subscription or an ancestor
+management group (`ctx.assignments_governing`), its `enforcementMode` is `Default`
+(Azure omits the field when it is), it applies the built-in definition directly or inside
+an initiative (`ctx.definition_parameters` resolves the initiative's parameters), its
+parameters do not switch the policy off, and its notScopes leave no hole in the
+subscription: a notScope equal to the subscription, one of its ancestors, or anything
+inside it (a resource group, a resource) disqualifies the assignment, because a guardrail
+with a hole does not keep the whole subscription inside the requirement.
+
+When nothing counts but an assignment of an initiative that could not be read might
+apply the definition, the verdict is `unknown`, not `fail`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from scanner.context import CheckContext, excluded_by_not_scopes
+from scanner.findings import Status, Verdict
+from scanner.inventory import PolicyAssignment, Subscription, normalize_id, normalize_location
+from scanner.registry import check
+
+ALLOWED_LOCATIONS = "e56962a6-4747-49cd-b67b-bf8b01975c4c"
+"""Built-in "Allowed locations" (effect deny; parameter listOfAllowedLocations)."""
+ALLOWED_RG_LOCATIONS = "e765b5de-1225-4ba3-bd56-1ac6695af988"
+"""Built-in "Allowed locations for resource groups" (same parameter name)."""
+
+CMK_GUARDRAILS: dict[str, str] = {
+    "6fac406b-40ca-413b-bf8e-0bf964659c25":
+        "Storage accounts should use customer-managed key for encryption",
+    "702dd420-7fcc-42c5-afe8-4026edd20fe0":
+        "OS and data disks should be encrypted with a customer-managed key",
+    "587c79fe-dd04-4a5e-9d0b-f89598c7261b":
+        "Keys should be backed by a hardware security module (HSM)",
+}
+
+AUDIT_DIAGNOSTIC_SETTING = "7f89b1eb-583c-429a-8828-af049802c1d9"
+"""Built-in policy "Audit diagnostic setting for selected resource types" (AuditIfNotExists)."""
+DIAGNOSTIC_INITIATIVES: dict[str, str] = {
+    # Built-in initiatives (policySetDefinitions) that deploy resource diagnostic settings
+    # to a Log Analytics workspace; both replaced the Azure Landing Zones custom
+    # "Deploy-Diagnostics-LogAnalytics" set and are what ALZ assigns today.
+    "0884adba-2312-4468-abeb-5422caed1038":
+        "Enable allLogs category group resource logging for supported resources to Log "
+        "Analytics",
+    "f5b29bc4-feca-4cc6-a58a-772dd5e290a5":
+        "Enable audit category group resource logging for supported resources to Log "
+        "Analytics",
+}
+# A custom policy or initiative that deploys diagnostic settings is recognised by its
+# display name ("Deploy diagnostic settings for ...", "Configure diagnostic settings ...").
+_DIAGNOSTIC_NAME = re.compile(r"diagnostic[\s-]*setting", re.IGNORECASE)
+
+MANAGEMENT_GROUP_PREFIX = "/providers/microsoft.management/managementgroups/"
+
+# --- shared machinery ----------------------------------------------------------------------
+
+Applications = list[dict[str, Any]] | None
+"""Parameter sets with which an assignment applies a definition; [] none; None unknown."""
+ParamJudge = Callable[[dict[str, Any]], tuple[list[str], list[str]]]
+"""(problems, undetermined) of one application's parameters."""
+
+
+def _param(params: dict[str, Any], name: str) -> Any:
+    """A parameter value by name, case-insensitively (ARM parameter names are)."""
+    lowered = name.lower()
+    return next((v for k, v in params.items() if k.lower() == lowered), None)
+
+
+def management_group_scopes(sub: Subscription) -> set[str]:
+    """The subscription's management-group ancestors as ARM ids (empty when not collected).
+
+    Entries may be names (`mg-cjis`) or ids (`/providers/Microsoft.Management/...`).
+    """
+    scopes = set()
+    for ancestor in sub.management_group_ancestors:
+        if ancestor.startswith("/"):
+            scopes.add(normalize_id(ancestor) or "")
+        else:
+            scopes.add(MANAGEMENT_GROUP_PREFIX + ancestor.lower())
+    return scopes
+
+
+def _governing(ctx: CheckContext, sub: Subscription) -> list[PolicyAssignment]:
+    """Assignments at or above the subscription, each once.
+
+    `assignments_governing` takes every management-group assignment in the inventory; when
+    the subscription's ancestors are known, those of other branches are left out.
+    """
+    ancestors = management_group_scopes(sub)
+    found: dict[str, PolicyAssignment] = {}
+    for assignment in ctx.assignments_governing(sub.subscription_id):
+        if ancestors and assignment.scope.startswith(MANAGEMENT_GROUP_PREFIX) \
+                and assignment.scope not in ancestors:
+            continue
+        found.setdefault(assignment.id, assignment)
+    return sorted(found.values(), key=lambda a: a.id)
+
+
+@dataclass
+class _Candidate:
+    """An assignment that applies (or may apply) the definition, and why it counts or not."""
+
+    assignment: PolicyAssignment
+    applied: list[dict[str, Any]]
+    problems: list[str] = field(default_factory=list)
+    undetermined: list[str] = field(default_factory=list)
+
+    @property
+    def counts(self) -> bool:
+        return not self.problems and not self.undetermined
+
+    @property
+    def label(self) -> str:
+        name = self.assignment.display_name or self.assignment.name
+        return f"{name!r} ({self.assignment.id})"
+
+    def evidence(self) -> dict[str, Any]:
+        a = self.assignment
+        return {
+            "assignment": a.id,
+            "display_name": a.display_name,
+            "scope": a.scope,
+            "policy_definition_id": a.policy_definition_id,
+            "enforcement_mode": a.enforcement_mode,
+            "not_scopes": a.not_scopes,
+            "applied_parameters": self.applied,
+            "counts": self.counts,
+            "why_not": self.problems + self.undetermined,
+        }
+
+
+def _scope_holes(assignment: PolicyAssignment, sub: Subscription,
+                 ancestors: set[str]) -> tuple[list[str], list[str]]:
+    """(notScopes that exclude the subscription or part of it, notScopes we cannot place)."""
+    sub_scope = sub.id.lower()
+    holes = excluded_by_not_scopes(assignment, [sub_scope, *ancestors])
+    holes += [n for n in assignment.not_scopes if n.startswith(sub_scope + "/")]
+    unplaced = [] if ancestors else [n for n in assignment.not_scopes
+                                      if n.startswith(MANAGEMENT_GROUP_PREFIX) and n not in holes]
+    return holes, unplaced
+
+
+def _judge_assignment(assignment: PolicyAssignment, applied: Applications, sub: Subscription,
+                      ancestors: set[str], judge: ParamJudge) -> _Candidate:
+    candidate = _Candidate(assignment, applied or [])
+    if applied is None:
+        candidate.undetermined.append(
+            f"its initiative {assignment.policy_definition_id} could not be read, so whether "
+            f"it applies the policy is unknown")
+    if assignment.enforcement_mode.lower() != "default":
+        candidate.problems.append(f"enforcementMode is {assignment.enforcement_mode}")
+    holes, unplaced = _scope_holes(assignment, sub, ancestors)
+    if holes:
+        candidate.problems.append(f"notScopes exclude {', '.join(holes)}")
+    if unplaced:
+        candidate.undetermined.append(
+            f"notScopes {', '.join(unplaced)} may contain the subscription (its "
+            f"management-group ancestry was not collected)")
+    if applied:
+        outcomes = [judge(params) for params in applied]
+        if not any(not p and not u for p, u in outcomes):  # no application is clean
+            if any(not p for p, _ in outcomes):
+                candidate.undetermined.extend(u for p, us in outcomes if not p for u in us)
+            else:
+                candidate.problems.extend(dict.fromkeys(x for p, _ in outcomes for x in p))
+    return candidate
+
+
+def _candidates(ctx: CheckContext, sub: Subscription,
+                applies: Callable[[PolicyAssignment], Applications],
+                judge: ParamJudge) -> list[_Candidate]:
+    """Every governing assignment that applies (or may apply) the policy, judged."""
+    ancestors = management_group_scopes(sub)
+    found = []
+    for assignment in _governing(ctx, sub):
+        applied = applies(assignment)
+        if applied == []:
+            continue
+        found.append(_judge_assignment(assignment, applied, sub, ancestors, judge))
+    return found
+
+
+def _applies(ctx: CheckContext, guid: str) -> Callable[[PolicyAssignment], Applications]:
+    return lambda assignment: ctx.definition_parameters(assignment, guid)
+
+
+def _effect_not_disabled(params: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """A policy whose `effect` parameter is Disabled guards nothing."""
+    effect = _param(params, "effect")
+    if isinstance(effect, str) and effect.lower() == "disabled":
+        return [f"its effect parameter is {effect}"], []
+    return [], []
+
+
+def _state(candidates: list[_Candidate]) -> Status:
+    """pass if one counts; unknown if one might; fail otherwise."""
+    if any(c.counts for c in candidates):
+        return Status.PASS
+    if any(c.undetermined and not c.problems for c in candidates):
+        return Status.UNKNOWN
+    return Status.FAIL
+
+
+def _why_none_counts(candidates: list[_Candidate]) -> str:
+    return "; ".join(f"{c.label}: {', '.join(c.problems + c.undetermined)}" for c in candidates)
+
+
+def _single_policy_verdict(candidates: list[_Candidate], sub: Subscription, policy: str,
+                           guid: str, extra_evidence: dict[str, Any] | None = None) -> Verdict:
+    evidence: dict[str, Any] = {
+        "policy_definition": guid,
+        "candidates": [c.evidence() for c in candidates],
+        **(extra_evidence or {}),
+    }
+    status = _state(candidates)
+    if status is Status.PASS:
+        names = ", ".join(c.label for c in candidates if c.counts)
+        return Verdict(status=status, reason=f"{policy} is enforced on subscription "
+                                             f"{sub.subscription_id} by {names}",
+                       evidence=evidence)
+    if not candidates:
+        return Verdict(status=status,
+                       reason=f"no assignment at or above subscription {sub.subscription_id} "
+                              f"applies {policy} ({guid})",
+                       evidence=evidence)
+    verb, outcome = ("may apply", "none is known to count") if status is Status.UNKNOWN \
+        else ("apply", "none counts")
+    return Verdict(status=status,
+                   reason=f"{len(candidates)} assignment(s) {verb} {policy} to subscription "
+                          f"{sub.subscription_id} but {outcome}: {_why_none_counts(candidates)}",
+                   evidence=evidence)
+
+
+# --- step 1: Allowed locations -------------------------------------------------------------
+
+
+def _us_locations_only(ctx: CheckContext) -> ParamJudge:
+    def judge(params: dict[str, Any]) -> tuple[list[str], list[str]]:
+        value = _param(params, "listOfAllowedLocations")
+        if value is None:
+            return ["parameter listOfAllowedLocations is missing"], []
+        if not isinstance(value, list):
+            return [f"listOfAllowedLocations is not a list ({value!r})"], []
+        locations = [normalize_location(str(v)) or "" for v in value]
+        verdicts = {loc: ctx.is_us_region(loc) for loc in locations}
+        non_us = [loc for loc, us in verdicts.items() if us is False]
+        if non_us:
+            return [f"listOfAllowedLocations allows non-US or non-production locations "
+                    f"{', '.join(non_us)}"], []
+        unread = [loc for loc, us in verdicts.items() if us is None]
+        if unread:
+            return [], [f"the regions list was not read, so {', '.join(unread)} cannot be "
+                        f"judged"]
+        return [], []
+    return judge
+
+
+def _allowed_locations_verdict(sub: Subscription, ctx: CheckContext, guid: str,
+                               policy: str) -> Verdict:
+    candidates = _candidates(ctx, sub, _applies(ctx, guid), _us_locations_only(ctx))
+    errors = ctx.errors_anywhere("policy_set_definitions")
+    extra = {"policy_set_definition_errors": [e.scope for e in errors]} if errors else None
+    return _single_policy_verdict(candidates, sub, policy, guid, extra)
+
+
+_ASSIGN_DOCS = "https://learn.microsoft.com/azure/governance/policy/assign-policy-azurecli"
+
+
+@check(
+    id="subscription_allowed_locations_policy",
+    title="An enforced Allowed locations policy limits the subscription to US regions",
+    kinds="subscriptions",
+    severity="high",
+    rationale=(
+        "Checking where resources are today does not stop the next deployment to a "
+        "non-US region. The built-in Allowed locations policy, enforced at or above the "
+        "subscription with only US regions allowed, denies such deployments (SA-9(5), SC-7)."
+    ),
+    remediation={
+        "summary": "Assign the built-in 'Allowed locations' policy at the subscription or its "
+                   "management group with enforcementMode Default, only US regions in "
+                   "listOfAllowedLocations, and no notScopes inside the subscription.",
+        "cli": "az policy assignment create --name cjis-allowed-locations "
+               "--scope /subscriptions/<subscription-id> "
+               "--policy e56962a6-4747-49cd-b67b-bf8b01975c4c "
+               "--params '{\"listOfAllowedLocations\": {\"value\": [\"<us-region-1>\", "
+               "\"<us-region-2>\"]}}'",
+        "docs": _ASSIGN_DOCS,
+    },
+    needs=("policy_assignments",),
+)
+def subscription_allowed_locations_policy(sub: Subscription, ctx: CheckContext) -> Verdict:
+    """Built-in Allowed locations (e56962a6-…) enforced with only US production regions.
+
+    `global` is not a region: the built-in already exempts global resources, and a
+    `global` entry in the list is judged like any other non-US entry (fail).
+    """
+    return _allowed_locations_verdict(sub, ctx, ALLOWED_LOCATIONS, "'Allowed locations'")
+
+
+@check(
+    id="subscription_allowed_rg_locations_policy",
+    title="An enforced Allowed locations policy limits resource groups to US regions",
+    kinds="subscriptions",
+    severity="medium",
+    rationale=(
+        "The Allowed locations policy exempts resource groups; their metadata needs its own "
+        "guardrail. 'Allowed locations for resource groups', enforced with only US regions, "
+        "keeps new groups in the US (SA-9(5), SC-7)."
+    ),
+    remediation={
+        "summary": "Assign the built-in 'Allowed locations for resource groups' policy at the "
+                   "subscription or its management group, enforced, with only US regions.",
+        "cli": "az policy assignment create --name cjis-allowed-rg-locations "
+               "--scope /subscriptions/<subscription-id> "
+               "--policy e765b5de-1225-4ba3-bd56-1ac6695af988 "
+               "--params '{\"listOfAllowedLocations\": {\"value\": [\"<us-region-1>\", "
+               "\"<us-region-2>\"]}}'",
+        "docs": _ASSIGN_DOCS,
+    },
+    needs=("policy_assignments",),
+)
+def subscription_allowed_rg_locations_policy(sub: Subscription, ctx: CheckContext) -> Verdict:
+    """Built-in Allowed locations for resource groups (e765b5de-…), enforced, US only."""
+    return _allowed_locations_verdict(sub, ctx, ALLOWED_RG_LOCATIONS,
+                                      "'Allowed locations for resource groups'")
+
+
+# --- step 2: CMK guardrails ----------------------------------------------------------------
+
+
+@check(
+    id="subscription_cmk_guardrail_policies",
+    title="CMK guardrail policies are assigned and enforced on the subscription",
+    kinds="subscriptions",
+    severity="medium",
+    rationale=(
+        "Customer-managed keys are the compensating control for unscreened vendor staff on "
+        "Azure Commercial. Without the built-in CMK policies for storage and disks and the "
+        "HSM-backed key policy, a new store or key can silently drift back to "
+        "Microsoft-managed or software keys (SC-12, SC-28(1))."
+    ),
+    remediation={
+        "summary": "Assign the three built-in policies (or an initiative holding them) at the "
+                   "subscription or its management group with enforcementMode Default and "
+                   "an effect other than Disabled.",
+        "cli": "az policy assignment create --name cjis-storage-cmk "
+               "--scope /subscriptions/<subscription-id> "
+               "--policy 6fac406b-40ca-413b-bf8e-0bf964659c25 "
+               "# repeat for 702dd420-7fcc-42c5-afe8-4026edd20fe0 and "
+               "587c79fe-dd04-4a5e-9d0b-f89598c7261b",
+        "docs": "https://learn.microsoft.com/azure/governance/policy/samples/built-in-policies",
+    },
+    needs=("policy_assignments",),
+)
+def subscription_cmk_guardrail_policies(sub: Subscription, ctx: CheckContext) -> Verdict:
+    """All three built-in CMK policies assigned at or above the subscription and enforced."""
+    policies = []
+    states = {}
+    for guid, name in CMK_GUARDRAILS.items():
+        candidates = _candidates(ctx, sub, _applies(ctx, guid), _effect_not_disabled)
+        states[guid] = _state(candidates)
+        policies.append({
+            "policy_definition": guid,
+            "display_name": name,
+            "status": states[guid].value,
+            "enforced_by": [c.assignment.id for c in candidates if c.counts],
+            "candidates": [c.evidence() for c in candidates],
+        })
+    missing = [CMK_GUARDRAILS[g] for g, s in states.items() if s is Status.FAIL]
+    unsure = [CMK_GUARDRAILS[g] for g, s in states.items() if s is Status.UNKNOWN]
+    evidence = {"policies": policies, "missing": missing, "undetermined": unsure}
+    if missing:
+        return Verdict(status=Status.FAIL,
+                       reason=f"not enforced on subscription {sub.subscription_id}: "
+                              f"{'; '.join(missing)}",
+                       evidence=evidence)
+    if unsure:
+        return Verdict(status=Status.UNKNOWN,
+                       reason=f"cannot tell whether these are enforced on subscription "
+                              f"{sub.subscription_id} (an initiative or the management-group "
+                              f"ancestry could not be read): {'; '.join(unsure)}",
+                       evidence=evidence)
+    return Verdict(status=Status.PASS,
+                   reason=f"all three CMK guardrail policies are enforced on subscription "
+                          f"{sub.subscription_id}",
+                   evidence=evidence)
+
+
+# --- step 5: diagnostic-settings guardrail ---------------------------------------------------
+
+
+def _diagnostic_policy_applies(ctx: CheckContext) -> Callable[[PolicyAssignment], Applications]:
+    def applies(assignment: PolicyAssignment) -> Applications:
+        applied = ctx.definition_parameters(assignment, AUDIT_DIAGNOSTIC_SETTING)
+        if applied:
+            return applied
+        guid = assignment.policy_definition_id.rsplit("/", 1)[-1]
+        policy_set = ctx.policy_sets.get(assignment.policy_definition_id)
+        names = [assignment.display_name or ""]
+        if policy_set is not None:
+            names.append(policy_set.display_name or "")
+        if guid in DIAGNOSTIC_INITIATIVES or any(_DIAGNOSTIC_NAME.search(n) for n in names):
+            return [dict(assignment.parameters)]
+        return applied
+    return applies
+
+
+@check(
+    id="subscription_diagnostic_settings_policy",
+    title="A policy audits or deploys diagnostic settings on the subscription",
+    kinds="subscriptions",
+    severity="low",
+    rationale=(
+        "Diagnostic settings are per resource; a resource created tomorrow has none. A "
+        "policy that audits their absence or deploys them to Log Analytics keeps the "
+        "logging of step 5 from drifting (AU-2, AU-12)."
+    ),
+    remediation={
+        "summary": "Assign the built-in initiative 'Enable allLogs category group resource "
+                   "logging for supported resources to Log Analytics' (or the audit-group "
+                   "one, or 'Audit diagnostic setting for selected resource types') at the "
+                   "subscription or its management group, enforced.",
+        "cli": "az policy assignment create --name cjis-diagnostics "
+               "--scope /subscriptions/<subscription-id> "
+               "--policy-set-definition 0884adba-2312-4468-abeb-5422caed1038 "
+               "--params '{\"logAnalytics\": {\"value\": \"<workspace-id>\"}}' "
+               "--mi-system-assigned --location <us-region>",
+        "docs": "https://learn.microsoft.com/azure/governance/policy/samples/built-in-initiatives",
+    },
+    needs=("policy_assignments",),
+)
+def subscription_diagnostic_settings_policy(sub: Subscription, ctx: CheckContext) -> Verdict:
+    """An enforced policy that audits or deploys diagnostic settings governs the subscription.
+
+    Recognised: the built-in "Audit diagnostic setting for selected resource types"
+    (7f89b1eb-…) directly or in an initiative; the built-in allLogs / audit category-group
+    "resource logging to Log Analytics" initiatives (0884adba-…, f5b29bc4-…); and any
+    assignment or initiative whose display name mentions diagnostic settings (custom
+    deploy-if-not-exists policies, matched by name and shown as such in the evidence).
+    """
+    candidates = _candidates(ctx, sub, _diagnostic_policy_applies(ctx), _effect_not_disabled)
+    return _single_policy_verdict(
+        candidates, sub, "a policy that audits or deploys diagnostic settings",
+        AUDIT_DIAGNOSTIC_SETTING,
+        {"recognised_initiatives": DIAGNOSTIC_INITIATIVES},
+    )

@@ -1,1 +1,353 @@
-"""Checks for storage."""
+"""Checks for storage accounts: US secondary, customer-managed keys, transport and exposure.
+
+Azure omits several storage properties when they hold their default
+(`minimumTlsVersion`, `allowBlobPublicAccess`, `requireInfrastructureEncryption`), and
+some of those defaults changed over time. Each check below states, with the Microsoft
+document it relies on, what absence means; where the default changed, absence is never
+a pass.
+"""
+
+from __future__ import annotations
+
+from scanner.context import CheckContext
+from scanner.findings import Remediation, Status, Verdict
+from scanner.inventory import StorageAccount
+from scanner.registry import check, property_check
+
+KEYVAULT = "Microsoft.Keyvault"
+MICROSOFT_MANAGED = "Microsoft.Storage"
+
+REDUNDANCY_DOC = "https://learn.microsoft.com/azure/storage/common/storage-redundancy"
+CMK_DOC = "https://learn.microsoft.com/azure/storage/common/customer-managed-keys-overview"
+CMK_CONFIGURE_DOC = (
+    "https://learn.microsoft.com/azure/storage/common/customer-managed-keys-configure-existing-account"
+)
+INFRA_DOC = "https://learn.microsoft.com/azure/storage/common/infrastructure-encryption-enable"
+HTTPS_DOC = "https://learn.microsoft.com/azure/storage/common/storage-require-secure-transfer"
+TLS_DOC = (
+    "https://learn.microsoft.com/azure/storage/common/transport-layer-security-configure-minimum-version"
+)
+PUBLIC_BLOB_DOC = "https://learn.microsoft.com/azure/storage/blobs/anonymous-read-access-prevent"
+
+
+def _is_cmk(account: StorageAccount) -> bool:
+    return account.key_source == KEYVAULT
+
+
+def _cmk_evidence(account: StorageAccount) -> dict[str, str | None]:
+    return {
+        "key_source": account.key_source,
+        "key_vault_uri": account.key_vault_uri,
+        "key_name": account.key_name,
+        "key_version": account.key_version,
+    }
+
+
+# --- Step 1: residency of the geo-replicated copy -----------------------------------------
+
+
+@check(
+    id="storage_account_geo_replica_us",
+    title="Geo-replicated storage accounts keep their secondary copy in a US region",
+    kinds="storage_accounts",
+    severity="high",
+    rationale=(
+        "GRS and GZRS copy every write to a paired secondary region; CJI must stay in the "
+        "US, so the secondary region must be a US region as much as the primary."
+    ),
+    remediation=Remediation(
+        summary=(
+            "Move the data to an account whose primary region pairs with a US region, or "
+            "change the account's redundancy to LRS or ZRS (Portal: Storage account > "
+            "Redundancy)."
+        ),
+        cli=(
+            "az storage account update --name <account> --resource-group <resource-group> "
+            "--sku Standard_LRS"
+        ),
+        docs=REDUNDANCY_DOC,
+    ),
+    needs=("storage_accounts",),
+)
+def storage_account_geo_replica_us(account: StorageAccount, ctx: CheckContext) -> Verdict:
+    """Pass when a geo-replicated account's secondary region is a US production region."""
+    evidence = {
+        "sku_name": account.sku_name,
+        "primary_location": account.primary_location or account.location,
+        "secondary_location": account.secondary_location,
+    }
+    if account.sku_name is None:
+        # Without the SKU the replication kind is unknown: a GRS account may hide here.
+        return Verdict(status=Status.UNKNOWN,
+                       reason="the account's SKU (replication) was not reported", evidence=evidence)
+    if not account.geo_replicated:
+        return Verdict(status=Status.NOT_APPLICABLE,
+                       reason=f"SKU {account.sku_name} keeps no copy in a secondary region",
+                       evidence=evidence)
+    if account.secondary_location is None:
+        return Verdict(
+            status=Status.UNKNOWN,
+            reason=f"SKU {account.sku_name} replicates to a secondary region, but Azure did "
+                   "not report secondaryLocation",
+            evidence=evidence,
+        )
+    is_us = ctx.is_us_region(account.secondary_location)
+    if is_us is None:
+        return Verdict(
+            status=Status.UNKNOWN,
+            reason=f"secondary region {account.secondary_location} cannot be judged: the "
+                   "cloud's regions list was not read",
+            evidence=evidence,
+        )
+    if is_us:
+        return Verdict(status=Status.PASS,
+                       reason=f"secondary region {account.secondary_location} is a US region",
+                       evidence=evidence)
+    return Verdict(
+        status=Status.FAIL,
+        reason=f"SKU {account.sku_name} replicates to {account.secondary_location}, which is "
+               "not a US production region",
+        evidence=evidence,
+    )
+
+
+# --- Step 2: customer-managed keys ------------------------------------------------------------
+
+
+@check(
+    id="storage_account_cmk_encryption",
+    title="Storage accounts encrypt data with a customer-managed key",
+    kinds="storage_accounts",
+    severity="critical",
+    rationale=(
+        "On Azure Commercial, Microsoft staff are not CJIS-screened; a customer-managed key "
+        "in the agency's vault is the compensating control that keeps CJI at rest "
+        "unreadable without the agency's consent."
+    ),
+    remediation=Remediation(
+        summary=(
+            "Give the account a managed identity with Key Vault Crypto Service Encryption User "
+            "on a Premium vault or Managed HSM key, then set Encryption > Customer-managed "
+            "keys with that key (no version, so it follows rotation)."
+        ),
+        cli=(
+            "az storage account update --name <account> --resource-group <resource-group> "
+            "--encryption-key-source Microsoft.Keyvault --encryption-key-vault <vault-uri> "
+            "--encryption-key-name <key-name>"
+        ),
+        docs=CMK_CONFIGURE_DOC,
+    ),
+    needs=("storage_accounts",),
+)
+def storage_account_cmk_encryption(account: StorageAccount, ctx: CheckContext) -> Verdict:
+    """Pass when encryption.keySource is Microsoft.Keyvault and names a vault and a key."""
+    evidence = _cmk_evidence(account)
+    if account.key_source is None:
+        return Verdict(
+            status=Status.UNKNOWN,
+            reason="encryption.keySource was not reported, so whether the account uses a "
+                   "customer-managed key cannot be told",
+            evidence=evidence,
+        )
+    if account.key_source == MICROSOFT_MANAGED:
+        return Verdict(status=Status.FAIL,
+                       reason="keySource is Microsoft.Storage (Microsoft-managed keys)",
+                       evidence=evidence)
+    if not (account.key_vault_uri and account.key_name):
+        # The source says CMK but the key cannot be traced: no evidence to pass on.
+        return Verdict(
+            status=Status.UNKNOWN,
+            reason="keySource is Microsoft.Keyvault but the key vault URI or key name was not "
+                   "reported, so the key cannot be traced",
+            evidence=evidence,
+        )
+    return Verdict(
+        status=Status.PASS,
+        reason=f"keySource is Microsoft.Keyvault: key {account.key_name} in "
+               f"{account.key_vault_uri}",
+        evidence=evidence,
+    )
+
+
+@check(
+    id="storage_account_cmk_versionless_key",
+    title="Storage accounts with a customer-managed key follow its rotation (versionless key)",
+    kinds="storage_accounts",
+    severity="high",
+    rationale=(
+        "A key pinned to one version keeps wrapping data with that version after the key "
+        "rotates, so rotation (SC-12) never reaches the data; a versionless key URI lets "
+        "Azure Storage pick up each new version automatically."
+    ),
+    remediation=Remediation(
+        summary=(
+            "Set the account's customer-managed key without a version (Portal: Encryption > "
+            "Customer-managed keys > enable automatic key version updates)."
+        ),
+        cli=(
+            "az storage account update --name <account> --resource-group <resource-group> "
+            "--encryption-key-source Microsoft.Keyvault --encryption-key-vault <vault-uri> "
+            "--encryption-key-name <key-name> --encryption-key-version \"\""
+        ),
+        docs=CMK_DOC,
+    ),
+    needs=("storage_accounts",),
+)
+def storage_account_cmk_versionless_key(account: StorageAccount, ctx: CheckContext) -> Verdict:
+    """Pass when a CMK account's key version is empty (versionless), fail when pinned."""
+    evidence = _cmk_evidence(account)
+    if account.key_source is None:
+        return Verdict(
+            status=Status.UNKNOWN,
+            reason="encryption.keySource was not reported, so whether the account uses a "
+                   "customer-managed key (and which version) cannot be told",
+            evidence=evidence,
+        )
+    if not _is_cmk(account):
+        return Verdict(status=Status.NOT_APPLICABLE,
+                       reason=f"keySource is {account.key_source}: no customer-managed key",
+                       evidence=evidence)
+    if not account.key_version:
+        # keyversion "" (or absent) is Azure's spelling of "use the current version".
+        return Verdict(status=Status.PASS,
+                       reason=f"key {account.key_name} is versionless: the account follows "
+                              "key rotation automatically",
+                       evidence=evidence)
+    return Verdict(
+        status=Status.FAIL,
+        reason=f"key {account.key_name} is pinned to version {account.key_version}: a rotated "
+               "key does not reach the account",
+        evidence=evidence,
+    )
+
+
+property_check(
+    id="storage_account_infrastructure_encryption",
+    title="Storage accounts add infrastructure (double) encryption",
+    kinds="storage_accounts",
+    severity="low",
+    rationale=(
+        "Infrastructure encryption adds a second AES-256 layer with a different key and "
+        "algorithm mode, so one compromised key or algorithm does not expose CJI at rest."
+    ),
+    remediation=Remediation(
+        summary=(
+            "Infrastructure encryption can only be chosen when an account is created: create "
+            "a new account with it required and move the data there."
+        ),
+        cli=(
+            "az storage account create --name <new-account> --resource-group <resource-group> "
+            "--location <us-region> --sku <sku> --kind StorageV2 "
+            "--require-infrastructure-encryption"
+        ),
+        docs=INFRA_DOC,
+    ),
+    needs=("storage_accounts",),
+    field_name="require_infrastructure_encryption",
+    expect=lambda value: value is True,
+    absent=Status.FAIL,
+    absent_reason=(
+        "requireInfrastructureEncryption is absent: Azure omits it when it is false, and it "
+        f"can only be set when the account is created ({INFRA_DOC})"
+    ),
+    pass_reason="requireInfrastructureEncryption is true",
+    fail_reason="requireInfrastructureEncryption is false",
+)
+
+
+# --- Transit and exposure -------------------------------------------------------------------
+
+
+property_check(
+    id="storage_account_https_only",
+    title="Storage accounts accept HTTPS traffic only",
+    kinds="storage_accounts",
+    severity="high",
+    rationale=(
+        "CJI in transit must be encrypted (SC-8); an account that accepts plain HTTP lets "
+        "requests and SAS tokens cross the network in clear text."
+    ),
+    remediation=Remediation(
+        summary="Turn on Configuration > Secure transfer required.",
+        cli=(
+            "az storage account update --name <account> --resource-group <resource-group> "
+            "--https-only true"
+        ),
+        docs=HTTPS_DOC,
+    ),
+    needs=("storage_accounts",),
+    field_name="https_only",
+    expect=lambda value: value is True,
+    # The default is true only for accounts created with API 2019-04-01 or later; older
+    # accounts default to false. Azure returns the field for every account, so its
+    # absence means the service did not say: not a pass, and not proof of a fail.
+    absent=Status.UNKNOWN,
+    absent_reason=(
+        "supportsHttpsTrafficOnly was not reported; it defaults to true only for accounts "
+        f"created with API version 2019-04-01 or later, false before ({HTTPS_DOC})"
+    ),
+    pass_reason="supportsHttpsTrafficOnly is true",
+    fail_reason="supportsHttpsTrafficOnly is false: the account accepts plain HTTP",
+)
+
+
+_TLS_OK = {"TLS1_2", "TLS1_3"}
+
+property_check(
+    id="storage_account_min_tls_1_2",
+    title="Storage accounts require TLS 1.2 or newer",
+    kinds="storage_accounts",
+    severity="high",
+    rationale=(
+        "CJIS requires FIPS-validated, current cryptography in transit (SC-8, SC-13); TLS 1.0 "
+        "and 1.1 are deprecated protocols with known weaknesses."
+    ),
+    remediation=Remediation(
+        summary="Set Configuration > Minimum TLS version to Version 1.2.",
+        cli=(
+            "az storage account update --name <account> --resource-group <resource-group> "
+            "--min-tls-version TLS1_2"
+        ),
+        docs=TLS_DOC,
+    ),
+    needs=("storage_accounts",),
+    field_name="minimum_tls_version",
+    expect=lambda value: str(value).upper() in _TLS_OK,
+    absent=Status.FAIL,
+    absent_reason=(
+        "minimumTlsVersion is absent: Azure omits it when unset, and an unset account "
+        f"created before November 2024 accepts TLS 1.0 ({TLS_DOC})"
+    ),
+    pass_reason="minimumTlsVersion is {value}",
+    fail_reason="minimumTlsVersion is {value}: older than TLS 1.2",
+)
+
+
+property_check(
+    id="storage_account_blob_public_access_disabled",
+    title="Storage accounts forbid anonymous (public) blob access",
+    kinds="storage_accounts",
+    severity="high",
+    rationale=(
+        "Anonymous read access lets anyone on the internet read a container's blobs without "
+        "authentication (AC-3); CJI must never be one setting away from public."
+    ),
+    remediation=Remediation(
+        summary="Set Configuration > Allow Blob anonymous access to Disabled.",
+        cli=(
+            "az storage account update --name <account> --resource-group <resource-group> "
+            "--allow-blob-public-access false"
+        ),
+        docs=PUBLIC_BLOB_DOC,
+    ),
+    needs=("storage_accounts",),
+    field_name="allow_blob_public_access",
+    expect=lambda value: value is False,
+    absent=Status.FAIL,
+    absent_reason=(
+        "allowBlobPublicAccess is absent: Azure omits it when unset, and an unset account "
+        f"created before November 2023 allows anonymous access ({PUBLIC_BLOB_DOC})"
+    ),
+    pass_reason="allowBlobPublicAccess is false",
+    fail_reason="allowBlobPublicAccess is true: containers may be made public",
+)

@@ -80,7 +80,7 @@ class CmkKey(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str
-    """ARM id of the key: `<vault or HSM id>/keys/<name>`, or the key URI if its store is unknown."""
+    """ARM id `<vault or HSM id>/keys/<name>`; the key URI when its store is unknown."""
     type: str = "microsoft.keyvault/vaults/keys"
     name: str
     key_uri: str
@@ -108,7 +108,8 @@ def parse_key_uri(uri: str) -> tuple[str, str, str | None] | None:
 
 
 def _host(uri: str | None) -> str | None:
-    return urlsplit(uri).hostname.lower() if uri and urlsplit(uri).hostname else None
+    hostname = urlsplit(uri).hostname if uri else None
+    return hostname.lower() if hostname else None
 
 
 class CheckContext:
@@ -158,9 +159,9 @@ class CheckContext:
             host = _host(vault.vault_uri) or f"{vault.name.lower()}.vault"
             stores[host] = vault
         for hsm in self.inventory.managed_hsms:
-            host = _host(hsm.hsm_uri)
-            if host:
-                stores[host] = hsm
+            hsm_host = _host(hsm.hsm_uri)
+            if hsm_host:
+                stores[hsm_host] = hsm
         return stores
 
     def key_store_for_uri(self, key_uri: str | None) -> KeyVault | ManagedHsm | None:
@@ -201,7 +202,8 @@ class CheckContext:
         """(store resource id, key URI) for every data store encrypted with a CMK."""
         refs: list[tuple[str, str]] = []
         for account in self.inventory.storage_accounts:
-            if account.key_source == "Microsoft.Keyvault" and account.key_vault_uri and account.key_name:
+            if (account.key_source == "Microsoft.Keyvault" and account.key_vault_uri
+                    and account.key_name):
                 uri = f"{account.key_vault_uri.rstrip('/')}/keys/{account.key_name}"
                 refs.append((account.id, uri))
         for des in self.inventory.disk_encryption_sets:
@@ -289,6 +291,8 @@ class CheckContext:
         sub_scope = f"/subscriptions/{subscription_id.lower()}"
         found = []
         for assignment in self.inventory.policy_assignments:
+            if assignment.applies_to and subscription_id.lower() not in assignment.applies_to:
+                continue  # listed by another subscription (e.g. a sibling group's assignment)
             scope = assignment.scope
             if scope == sub_scope or scope.startswith("/providers/microsoft.management/"):
                 found.append(assignment)

@@ -386,6 +386,9 @@ class PolicyAssignment(Model):
     not_scopes: list[str] = Field(default_factory=list)
     parameters: dict[str, Any] = Field(default_factory=dict)
     """Parameter name -> value (the `value` of each ARM parameter object)."""
+    applies_to: list[str] = Field(default_factory=list)
+    """Subscriptions whose assignment list returned it. A management-group assignment
+    appears only in the lists of the subscriptions under that group."""
 
     @field_validator("id", "scope", "policy_definition_id", mode="before")
     @classmethod

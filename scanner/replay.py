@@ -140,7 +140,8 @@ def load_interactions(path: Path) -> list[Interaction]:
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise InputFileError(f"{path} is not a vcrpy cassette: {exc}") from None
     except Exception as exc:  # noqa: BLE001 - yaml/json parser errors have no common base
-        raise InputFileError(f"{path} is not a valid cassette: {type(exc).__name__}: {exc}") from None
+        raise InputFileError(
+            f"{path} is not a valid cassette: {type(exc).__name__}: {exc}") from None
     requests, responses = loaded[0], loaded[1]
     interactions: list[Interaction] = []
     for number, (request, response) in enumerate(zip(requests, responses, strict=True), 1):
@@ -215,7 +216,7 @@ class RequestLog:
         return Counter(method for method, _ in self.entries)
 
 
-class CassetteTransport(HttpTransport):
+class CassetteTransport(HttpTransport):  # type: ignore[type-arg]
     """Serves requests from a cassette; thread-safe and socket-free.
 
     Each interaction plays once, in recorded order among identical requests (so a
@@ -360,14 +361,14 @@ def save_cassette(interactions: Iterable[Interaction], path: Path) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-class RecordingTransport(HttpTransport):
+class RecordingTransport(HttpTransport):  # type: ignore[type-arg]
     """Passes requests to a live transport and keeps scrubbed copies of each exchange.
 
     Scrubbing happens as each exchange is captured, so no secret is ever held for
     writing; only reads pass the pipeline's guard before they reach this transport.
     """
 
-    def __init__(self, inner: HttpTransport) -> None:
+    def __init__(self, inner: HttpTransport) -> None:  # type: ignore[type-arg]
         self.inner = inner
         self.interactions: list[Interaction] = []
         self._lock = threading.Lock()

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from scanner.azure.clients import ClientFactory, live_transport
+from scanner.azure.clients import ClientFactory, Transport, live_transport
 from scanner.azure.clouds import get_cloud
 from scanner.azure.credentials import StandInCredential, live_credential
 from scanner.collectors.runner import ProgressCallback, collect
@@ -66,18 +66,19 @@ def load_inventory(
     if source.demo or source.replay:
         path = demo_cassette() if source.demo else source.replay
         assert path is not None
-        transport = CassetteTransport.from_file(path)
-        factory = ClientFactory(cloud_info, StandInCredential(), transport)
+        replay = CassetteTransport.from_file(path)
+        factory = ClientFactory(cloud_info, StandInCredential(), replay)
         return collect(factory, subscriptions, concurrency, progress=progress,
                        source=source.label)
     credential = live_credential(cloud_info)
     inner = live_transport(concurrency)
-    transport = RecordingTransport(inner) if recorder else inner
+    recording = RecordingTransport(inner) if recorder else None
+    transport: Transport = recording or inner
     try:
         factory = ClientFactory(cloud_info, credential, transport)
         inventory = collect(factory, subscriptions, concurrency, progress=progress)
     finally:
-        if recorder and isinstance(transport, RecordingTransport):
-            recorder(transport)
+        if recorder and recording is not None:
+            recorder(recording)
         inner.close()
     return inventory

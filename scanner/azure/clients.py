@@ -18,9 +18,11 @@ USER_AGENT = f"cjis-scan/{__version__}"
 MAX_RETRY_AFTER_SECONDS = 60.0
 
 ClientT = TypeVar("ClientT")
+Transport = HttpTransport[Any, Any]
+"""A synchronous azure-core transport (live requests, replay or recording)."""
 
 
-class BoundedRetryPolicy(RetryPolicy):
+class BoundedRetryPolicy(RetryPolicy):  # type: ignore[type-arg]
     """azure-core's RetryPolicy (honours Retry-After on 429/503) with a cap per wait."""
 
     def get_retry_after(self, response: Any) -> float | None:
@@ -29,20 +31,20 @@ class BoundedRetryPolicy(RetryPolicy):
         return None if retry_after is None else min(retry_after, MAX_RETRY_AFTER_SECONDS)
 
 
-def retry_policy() -> RetryPolicy:
+def retry_policy() -> RetryPolicy:  # type: ignore[type-arg]
     """The scanner's retry policy: 3 retries on 408/429/5xx, backoff, bounded total time."""
     return BoundedRetryPolicy(
         retry_total=3, retry_backoff_factor=0.8, retry_backoff_max=30, timeout=600
     )
 
 
-class _SharedTransport(HttpTransport):
+class _SharedTransport(Transport):
     """Lends one transport (connection pool, replay cassette) to many clients.
 
     Clients close their transport when they are closed; the shared one outlives them.
     """
 
-    def __init__(self, inner: HttpTransport) -> None:
+    def __init__(self, inner: Transport) -> None:
         self.inner = inner
 
     def send(self, request: Any, **kwargs: Any) -> Any:
@@ -71,7 +73,7 @@ class ClientFactory:
         self,
         cloud: Cloud,
         credential: TokenCredential,
-        transport: HttpTransport,
+        transport: Transport,
     ) -> None:
         self.cloud = cloud
         self.credential = credential
@@ -97,7 +99,7 @@ class ClientFactory:
         return client_class(self.credential, **kwargs)  # type: ignore[call-arg]
 
 
-def live_transport(concurrency: int) -> HttpTransport:
+def live_transport(concurrency: int) -> Transport:
     """A requests transport whose connection pool is as large as the worker pool."""
     import requests
     from azure.core.pipeline.transport import RequestsTransport
@@ -106,4 +108,5 @@ def live_transport(concurrency: int) -> HttpTransport:
     session = requests.Session()
     adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(concurrency, 10))
     session.mount("https://", adapter)
-    return RequestsTransport(session=session, session_owner=True)
+    transport: Transport = RequestsTransport(session=session, session_owner=True)
+    return transport

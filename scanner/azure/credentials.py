@@ -16,7 +16,8 @@ SIGN_IN_HELP = (
     "(or AZURE_CLIENT_CERTIFICATE_PATH)\n"
     "  - workload identity (AZURE_FEDERATED_TOKEN_FILE, set by AKS / GitHub OIDC)\n"
     "  - a managed identity (on an Azure VM, App Service, Container Apps, ...)\n"
-    "  - the Azure CLI: `az login` (for US Government first `az cloud set --name AzureUSGovernment`)\n"
+    "  - the Azure CLI: `az login` (for US Government first\n"
+    "    `az cloud set --name AzureUSGovernment`)\n"
     "The identity needs Reader on each subscription scanned (see README: permissions).\n"
     "To scan offline use --demo or --replay CASSETTE."
 )

@@ -73,8 +73,8 @@ def keys_task(vault: KeyVault) -> Task:
         return followups
 
     return _task("vault_keys", vault.id, run,
-                 f"Reader on the key vault (Microsoft.KeyVault/vaults/keys/read) — "
-                 f"no data-plane access is needed")
+                 "Reader on the key vault (Microsoft.KeyVault/vaults/keys/read) — "
+                 "no data-plane access is needed")
 
 
 def key_task(vault: KeyVault, name: str, listed: Any) -> Task:

@@ -367,8 +367,8 @@ def _parameter_values(parameters: Mapping[str, Any] | None) -> JsonDict:
     return values
 
 
-def policy_assignment(body: Mapping[str, Any]) -> PolicyAssignment:
-    """PolicyAssignments_List item. `enforcementMode` is omitted when Default."""
+def policy_assignment(body: Mapping[str, Any], subscription_id: str) -> PolicyAssignment:
+    """PolicyAssignments_List item of a subscription. `enforcementMode` is omitted when Default."""
     p = _props(body)
     return PolicyAssignment(
         id=body.get("id") or "",
@@ -379,7 +379,22 @@ def policy_assignment(body: Mapping[str, Any]) -> PolicyAssignment:
         enforcement_mode=_get(p, "enforcementMode") or "Default",
         not_scopes=_get(p, "notScopes") or [],
         parameters=_parameter_values(_get(p, "parameters")),
+        applies_to=[subscription_id.lower()],
     )
+
+
+def merge_policy_assignments(assignments: list[PolicyAssignment]) -> list[PolicyAssignment]:
+    """One entry per assignment id: an inherited assignment listed by several
+    subscriptions keeps the union of the subscriptions it applies to."""
+    merged: dict[str, PolicyAssignment] = {}
+    for assignment in assignments:
+        known = merged.get(assignment.id)
+        if known is None:
+            merged[assignment.id] = assignment
+        else:
+            subs = sorted(set(known.applies_to) | set(assignment.applies_to))
+            merged[assignment.id] = known.model_copy(update={"applies_to": subs})
+    return list(merged.values())
 
 
 def policy_set_definition(body: Mapping[str, Any]) -> PolicySetDefinition:

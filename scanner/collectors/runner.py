@@ -162,7 +162,8 @@ def list_task(spec: ListSpec, subscription_id: str) -> Task:
                  for raw in _operation(client, spec.operation)(*spec.args(subscription_id))]
         return followups.after_list(spec.kind, items, subscription_id, collection)
 
-    return Task(spec.kind, f"/subscriptions/{subscription_id}", run, spec.remedy)
+    return Task(spec.collector or spec.kind, f"/subscriptions/{subscription_id}", run,
+                spec.remedy)
 
 
 def regions_task(subscription_id: str) -> Task:
@@ -239,6 +240,9 @@ def collect(
         tasks.extend(entra_tasks(tenant_id))
     run_tasks(collection, tasks, concurrency, progress)
 
+    if "policy_assignments" in collection.lists:
+        collection.lists["policy_assignments"] = normalize.merge_policy_assignments(
+            collection.lists["policy_assignments"])
     lists = {kind: sorted(items, key=_sort_key) for kind, items in collection.lists.items()}
     regions = {r.name: r for r in lists.pop("regions", [])}
     return Inventory(

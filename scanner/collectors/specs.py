@@ -31,8 +31,8 @@ class ListSpec:
     mapper: Callable[[dict[str, Any], str], Any]
     permission: str
     args: Callable[[str], tuple[Any, ...]] = lambda subscription_id: ()
-    needs_subscription_client: bool = True
-    """False for clients built without a subscription id (SubscriptionClient)."""
+    collector: str | None = None
+    """Name its errors are recorded under, when it differs from `kind`."""
 
     @property
     def remedy(self) -> str:
@@ -78,7 +78,7 @@ SPECS: tuple[ListSpec, ...] = (
     ListSpec("policy_assignments", "azure.mgmt.resource.policy:PolicyClient",
              # Unfiltered: the subscription's own, inherited (management groups) and below.
              "policy_assignments.list", "Microsoft.Authorization/policyAssignments",
-             lambda body, sub: normalize.policy_assignment(body),
+             lambda body, sub: normalize.policy_assignment(body, sub),
              "Microsoft.Authorization/policyAssignments/read"),
     ListSpec("role_assignments", "azure.mgmt.authorization:AuthorizationManagementClient",
              "role_assignments.list_for_subscription", "Microsoft.Authorization/roleAssignments",
@@ -87,7 +87,10 @@ SPECS: tuple[ListSpec, ...] = (
     ListSpec("diagnostic_settings", "azure.mgmt.monitor:MonitorManagementClient",
              "subscription_diagnostic_settings.list", "Microsoft.Insights/diagnosticSettings",
              lambda body, sub: normalize.diagnostic_setting(body, f"/subscriptions/{sub}"),
-             "Microsoft.Insights/diagnosticSettings/read"),
+             "Microsoft.Insights/diagnosticSettings/read",
+             # Its own name: an error at /subscriptions/<id> under `diagnostic_settings`
+             # would cover (and blur) every resource's settings in the subscription.
+             collector="activity_log_settings"),
 )
 """Per-subscription list operations. The subscription's Activity Log settings are the
 `diagnostic_settings` row; per-resource settings are follow-ups of `resources`."""

@@ -9,7 +9,7 @@ from typing import Any
 
 from scanner.collectors.specs import SPECS
 from scanner.replay import Interaction
-from tests.conftest import ARM, response
+from tests.conftest import response
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "azure-examples"
 EXTRA = Path(__file__).resolve().parents[2] / "fixtures" / "azure-examples-extra"

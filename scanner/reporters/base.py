@@ -1,0 +1,175 @@
+"""What every reporter shares: the format names, the reporter shapes, private file output.
+
+Reporters know findings and nothing of Azure or of the checks: each one turns a
+`ScanResult` into one output. A console reporter draws on a rich `Console`; a file
+reporter writes one named file into the output directory through a text stream.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, TextIO
+
+from rich.console import Console
+
+from scanner.errors import UsageError
+from scanner.findings import Finding
+from scanner.framework import Framework
+from scanner.report import ScanResult
+
+
+class ReportFormat(StrEnum):
+    """An output format of `scan --format` (typer shows the values as choices).
+
+    Adding a format: one member here, one module exposing a `REPORTER`, and one arm in
+    `scanner.reporters.reporter_for` (mypy's `assert_never` points at it if forgotten).
+    """
+
+    CONSOLE = "console"
+    JSON = "json"
+    JSONL = "jsonl"
+
+
+def parse_formats(value: str | Sequence[str]) -> list[ReportFormat]:
+    """`"console,json"` (or a list of such strings) -> formats, in order, without repeats.
+
+    An unknown name is a `UsageError` that lists the choices.
+    """
+    parts = [value] if isinstance(value, str) else list(value)
+    names = [name.strip().lower() for part in parts for name in part.split(",")]
+    formats: list[ReportFormat] = []
+    for name in filter(None, names):
+        try:
+            fmt = ReportFormat(name)
+        except ValueError:
+            choices = ", ".join(f.value for f in ReportFormat)
+            raise UsageError(f"unknown format {name!r}: choose from {choices}") from None
+        if fmt not in formats:
+            formats.append(fmt)
+    return formats
+
+
+@dataclass(frozen=True)
+class ConsoleReporter:
+    """A format drawn on the terminal."""
+
+    format: ReportFormat
+    render: Callable[[ScanResult, Console], None]
+    """Draw the result on the console."""
+
+
+@dataclass(frozen=True)
+class FileReporter:
+    """A format written as one file into the output directory."""
+
+    format: ReportFormat
+    filename: str
+    """Fixed name inside the output directory, so scheduled jobs know where to look."""
+    write: Callable[[ScanResult, TextIO], None]
+    """Write the result to a text stream (a file, or a `StringIO` in tests)."""
+
+
+Reporter = ConsoleReporter | FileReporter
+
+
+# Reports name every resource and every gap in a CJIS boundary: nobody but the owner
+# should read them, not even during the instant between create and chmod.
+FILE_MODE = 0o600
+DIR_MODE = 0o700
+
+
+def ensure_output_dir(output_dir: Path) -> None:
+    """Create `output_dir` (mode 0o700) if it is missing.
+
+    An existing directory keeps its mode: `--output .` must not chmod the user's
+    working directory.
+    """
+    output_dir.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+
+
+def open_private(path: Path) -> TextIO:
+    """Open `path` for writing UTF-8 text, readable by the owner only from its first byte.
+
+    The mode is given to `os.open` itself, so the file never exists world-readable; an
+    existing file is truncated and its mode tightened before anything is written. A
+    symlink planted at `path` is refused (O_NOFOLLOW) instead of followed.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags, FILE_MODE)
+    try:
+        if hasattr(os, "fchmod"):  # an older report may have been world-readable
+            os.fchmod(fd, FILE_MODE)
+        # newline="\n": the same bytes on every platform (reports are compared and diffed).
+        return os.fdopen(fd, "w", encoding="utf-8", newline="\n", buffering=1 << 20)
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def as_utc(moment: datetime) -> datetime:
+    """`moment` in UTC; a naive datetime is taken to be UTC already."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def iso_utc(moment: datetime) -> str:
+    """ISO-8601 in UTC with a `Z` suffix (as pydantic writes a UTC datetime)."""
+    return as_utc(moment).isoformat().replace("+00:00", "Z")
+
+
+def finding_dict(finding: Finding) -> dict[str, Any]:
+    """A finding as its JSON object (the same shape in every machine-readable format)."""
+    return finding.model_dump(mode="json")
+
+
+def scored_steps(result: ScanResult) -> list[str]:
+    """Steps that have findings: in framework order, then any step the framework lacks."""
+    board = result.scoreboard.steps
+    known = [step.id for step in result.framework.steps]
+    # A step the framework does not name should not happen; if one does, its counts stay
+    # visible after the known steps rather than being dropped.
+    return [s for s in known if s in board] + sorted(s for s in board if s not in known)
+
+
+def _order_key(framework: Framework) -> Callable[[Finding], tuple[Any, ...]]:
+    steps = {step.id: i for i, step in enumerate(framework.steps)}
+    requirements = {r.id: (i, {c: j for j, c in enumerate(r.checks)})
+                    for i, r in enumerate(framework.requirements)}
+    unknown = len(framework.requirements)
+
+    def key(finding: Finding) -> tuple[Any, ...]:
+        # Ids the framework does not know sort after the ones it does, by name.
+        rank, checks = requirements.get(finding.requirement_id, (unknown, {}))
+        return (steps.get(finding.step, len(steps)), finding.step,
+                rank, finding.requirement_id,
+                checks.get(finding.check_id, len(checks)), finding.check_id,
+                finding.resource_id.lower(), finding.fingerprint)
+
+    return key
+
+
+def in_report_order(result: ScanResult) -> ScanResult:
+    """The result with its findings in report order; the same object if already in it.
+
+    Report order: framework step order, then requirement and check in framework-file
+    order, then resource id (case-insensitively). The engine yields requirement and
+    check in that order already, but resources in the order Azure listed them, which
+    may differ between runs; ordering here makes two scans of the same tenant produce
+    the same report. The common case costs one pass and no copy; otherwise the copy is
+    a new list of references to the same findings, never copies of the findings.
+    """
+    findings = result.findings
+    key = _order_key(result.framework)
+    previous: tuple[Any, ...] | None = None
+    for finding in findings:
+        current = key(finding)
+        if previous is not None and current < previous:
+            return replace(result, findings=sorted(findings, key=key))
+        previous = current
+    return result

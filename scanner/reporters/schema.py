@@ -1,0 +1,197 @@
+"""The JSON report as pydantic models, and the JSON Schema published from them.
+
+These models are the ticketing contract: the JSON reporter builds its header through
+them, and `scanner/schemas/report.schema.json` is generated from them, so the schema
+cannot describe a document the reporter does not write. After changing a model,
+regenerate the committed file with
+
+    python -m scanner.reporters.schema
+
+(a test fails while the committed file and the models disagree). A change that is not
+purely additive also needs a new `REPORT_SCHEMA_VERSION`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from scanner.findings import Finding
+from scanner.inventory import CollectionError
+from scanner.report import REPORT_SCHEMA_VERSION
+
+SCHEMA_ID = f"https://cjis-scan.dev/schemas/report-{REPORT_SCHEMA_VERSION}.json"
+SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "report.schema.json"
+
+
+class _Model(BaseModel):
+    # extra="forbid" -> `additionalProperties: false` in the schema: a field the schema
+    # does not name is a contract change, caught by the validation test.
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True,
+                              populate_by_name=True)
+
+
+class FrameworkRef(_Model):
+    """The framework the findings were judged under."""
+
+    id: str
+    """e.g. `cjis-6.0`."""
+    title: str
+
+
+class SubscriptionRef(_Model):
+    """A subscription in the scan's scope."""
+
+    subscription_id: str
+    display_name: str | None = None
+
+
+class ScanInfo(_Model):
+    """What was scanned, when, how and with what."""
+
+    tool: str = "cjis-scan"
+    tool_version: str
+    framework: FrameworkRef
+    cloud: str
+    """`commercial` or `government`."""
+    profile: str
+    """The severity profile: `commercial` or `government`."""
+    tenant_id: str | None
+    subscriptions: list[SubscriptionRef]
+    started_at: datetime
+    """ISO-8601, UTC."""
+    finished_at: datetime
+    """ISO-8601, UTC."""
+    duration_seconds: float = Field(ge=0)
+    source: str
+    """`live`, `demo`, `replay:<file>` or `inventory:<file>`."""
+    checks_run: list[str]
+    """Ids of the checks that ran."""
+    boundary: dict[str, Any]
+    """The `--subscription`, `--resource-group`, `--tag`, `--step`, `--check` selection."""
+
+
+class StatusCounts(_Model):
+    """Findings per status."""
+
+    pass_: int = Field(alias="pass", ge=0)
+    fail: int = Field(ge=0)
+    unknown: int = Field(ge=0)
+    not_applicable: int = Field(ge=0)
+    manual: int = Field(ge=0)
+    waived: int = Field(ge=0)
+
+
+class Score(StatusCounts):
+    """Findings per status, and the share judged that passed."""
+
+    score: float | None = Field(ge=0, le=1)
+    """pass / (pass + fail + unknown); null when nothing was judged."""
+
+
+class StepScore(_Model):
+    """Counts and score of one step of the framework."""
+
+    step: str
+    """`1`-`7` or `transit`."""
+    title: str
+    # Repeated rather than inherited from Score, so `step` and `title` lead each object.
+    pass_: int = Field(alias="pass", ge=0)
+    fail: int = Field(ge=0)
+    unknown: int = Field(ge=0)
+    not_applicable: int = Field(ge=0)
+    manual: int = Field(ge=0)
+    waived: int = Field(ge=0)
+    score: float | None = Field(ge=0, le=1)
+    """pass / (pass + fail + unknown); null when nothing was judged."""
+
+
+class Scores(_Model):
+    """Overall and per-step scores."""
+
+    overall: Score
+    steps: list[StepScore]
+    """In framework step order; only steps that have findings."""
+
+
+class SeverityCounts(_Model):
+    """Failing findings per severity."""
+
+    critical: int = Field(ge=0)
+    high: int = Field(ge=0)
+    medium: int = Field(ge=0)
+    low: int = Field(ge=0)
+    info: int = Field(ge=0)
+
+
+class Summary(_Model):
+    """Totals for dashboards."""
+
+    findings: int = Field(ge=0)
+    """Number of findings in the report."""
+    by_status: StatusCounts
+    by_severity_failing: SeverityCounts
+    """Findings with status `fail`, per severity."""
+
+
+class ReportHeader(_Model):
+    """Everything in the report but the findings (written before them)."""
+
+    schema_version: str = Field(pattern=r"^1\.\d+\.\d+$")
+    """Version of this schema; a 1.x reader reads every 1.y report."""
+    scan: ScanInfo
+    scores: Scores
+    summary: Summary
+    errors: list[CollectionError]
+    """Every scope x collector that could not be read: findings there are `unknown`."""
+
+
+class ReportDocument(ReportHeader):
+    """The JSON report of one scan (`cjis-scan-report.json`)."""
+
+    findings: list[Finding]
+    """In report order: framework step, requirement and check order, then resource id."""
+
+
+def report_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of the JSON report, as published."""
+    generated = ReportDocument.model_json_schema(by_alias=True)
+    generated.pop("title", None)
+    return {
+        "$schema": SCHEMA_DIALECT,
+        "$id": SCHEMA_ID,
+        "title": "cjis-scan report",
+        **generated,
+    }
+
+
+def render_schema() -> str:
+    """The schema file's text: what `scanner/schemas/report.schema.json` must contain."""
+    return json.dumps(report_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m scanner.reporters.schema [--check]`: rewrite (or verify) the schema file."""
+    args = sys.argv[1:] if argv is None else argv
+    text = render_schema()
+    if "--check" in args:
+        current = SCHEMA_PATH.read_text(encoding="utf-8") if SCHEMA_PATH.is_file() else ""
+        if current != text:
+            print(f"{SCHEMA_PATH} is out of date: run python -m scanner.reporters.schema",
+                  file=sys.stderr)
+            return 1
+        return 0
+    SCHEMA_PATH.parent.mkdir(parents=True, exist_ok=True)
+    SCHEMA_PATH.write_text(text, encoding="utf-8", newline="\n")
+    print(f"wrote {SCHEMA_PATH}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,71 @@
+"""SQL TDE protector and the client-side encryption attestation: exact status sets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scanner.findings import Status
+from scanner.inventory import CollectionError, CosmosAccount, SqlServer
+from tests.checks.helpers import SUB, arm_id, ids_with, inventory, verdicts
+
+SQL = "Microsoft.Sql/servers"
+COSMOS = "Microsoft.DocumentDB/databaseAccounts"
+KEY_URI = "https://kv-cjis.vault.azure.net/keys/tde-cmk/0123456789abcdef0123456789abcdef"
+
+
+def server(name: str, **props: Any) -> SqlServer:
+    return SqlServer(id=arm_id(SQL, name), name=name, type=SQL, location="eastus",
+                     subscription_id=SUB, resource_group="rg-cjis", **props)
+
+
+def cosmos(name: str, **props: Any) -> CosmosAccount:
+    return CosmosAccount(id=arm_id(COSMOS, name), name=name, type=COSMOS, location="eastus",
+                         subscription_id=SUB, resource_group="rg-cjis", **props)
+
+
+def test_sql_server_tde_cmk() -> None:
+    inv = inventory(
+        sql_servers=[
+            server("pass-sql", tde_protector_kind="AzureKeyVault", tde_key_uri=KEY_URI),
+            server("fail-sql", tde_protector_kind="ServiceManaged"),
+            server("unknown-sql"),
+            server("unknown-sql-error", tde_protector_kind="AzureKeyVault"),
+        ],
+        errors=[CollectionError(scope=arm_id(SQL, "unknown-sql-error"), collector="sql_servers",
+                                status=403, message="AuthorizationFailed",
+                                remedy="Reader on the server")],
+    )
+    check = "sql_server_tde_cmk"
+    assert ids_with(Status.PASS, check, inv) == {arm_id(SQL, "pass-sql")}
+    assert ids_with(Status.FAIL, check, inv) == {arm_id(SQL, "fail-sql")}
+    assert ids_with(Status.UNKNOWN, check, inv) == {arm_id(SQL, "unknown-sql"),
+                                                    arm_id(SQL, "unknown-sql-error")}
+    found = verdicts(check, inv)
+    assert "ServiceManaged" in found[arm_id(SQL, "fail-sql")].reason
+    assert found[arm_id(SQL, "fail-sql")].evidence == {"tde_protector_kind": "ServiceManaged"}
+    assert "403" in found[arm_id(SQL, "unknown-sql-error")].reason
+
+
+def test_client_side_encryption_attestation_is_manual() -> None:
+    inv = inventory(
+        sql_servers=[server("manual-sql-cmk", tde_protector_kind="AzureKeyVault",
+                            tde_key_uri=KEY_URI),
+                     server("manual-sql-smk", tde_protector_kind="ServiceManaged")],
+        cosmos_accounts=[cosmos("manual-cosmos-cmk", key_vault_key_uri=
+                                "https://kv-cjis.vault.azure.net/keys/cosmos-cmk"),
+                         cosmos("manual-cosmos")],
+    )
+    check = "database_client_side_encryption_attestation"
+    expected = {arm_id(SQL, "manual-sql-cmk"), arm_id(SQL, "manual-sql-smk"),
+                arm_id(COSMOS, "manual-cosmos-cmk"), arm_id(COSMOS, "manual-cosmos")}
+    assert ids_with(Status.MANUAL, check, inv) == expected
+    assert set(verdicts(check, inv)) == expected
+    found = verdicts(check, inv)
+    sql = found[arm_id(SQL, "manual-sql-cmk")]
+    assert "Always Encrypted" in sql.reason
+    assert sql.evidence["tde_protector_kind"] == "AzureKeyVault"
+    assert sql.evidence["tde_key_uri"] == KEY_URI
+    plain = found[arm_id(COSMOS, "manual-cosmos")]
+    assert "client-side" in plain.reason
+    assert plain.evidence["customer_managed_key"] is False
+    assert found[arm_id(COSMOS, "manual-cosmos-cmk")].evidence["customer_managed_key"] is True

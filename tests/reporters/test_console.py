@@ -1,0 +1,250 @@
+"""The console report, compared whole, plus its caps, order and safety."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from rich.console import Console
+
+from scanner.findings import Finding, Severity, Status
+from scanner.report import ScanResult
+from scanner.reporters.console import (
+    MAX_FINDINGS_PER_STEP,
+    percent,
+    render_console,
+    short_resource,
+)
+from tests.reporters.conftest import (
+    SA_FAIL,
+    SA_PASS,
+    SECRET_EVIDENCE,
+    SUB,
+    TENANT,
+    arm_id,
+    finding,
+    result_of,
+    sample_error,
+    sample_findings,
+)
+
+
+def render(result: ScanResult, width: int = 120) -> str:
+    console = Console(record=True, width=width, force_terminal=False, file=io.StringIO())
+    render_console(result, console)
+    # Rich pads table cells to the column width; trailing blanks carry no meaning.
+    return "\n".join(line.rstrip() for line in console.export_text().splitlines()) + "\n"
+
+
+EXPECTED = """\
+cjis-scan 0.1.0 · FBI CJIS Security Policy 6.0 (Azure) · source demo
+Tenant 00000000-0000-0000-0000-0000000000t1 · cloud commercial · profile commercial · 1 subscription (Agency)
+
+Scores by step
+Step   Title                   Pass   Fail   Unknown   Manual   N/A   Waived   Score
+────────────────────────────────────────────────────────────────────────────────────
+1      Data residency             2      1         1        0     0        0     50%
+2      Customer-managed keys      1      2         1        1     1        1     25%
+
+       Overall                    3      3         2        1     1        1     37%
+
+Step 1 · Data residency: 1 failing finding, 1 unknown
+Severity   Status    Check / requirement                     Resource              Reason
+────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────
+high       fail      resource_location_us                    fail-vm (rg-cjis)     westeurope is not a US region
+                     residency.resource_location
+high       unknown   subscription_allowed_locations_policy   subscription Agency   could not read policy_assignments
+                     residency.allowed_locations_policy                            (HTTP 403 AuthorizationFailed)
+
+Step 2 · Customer-managed keys: 2 failing findings, 1 unknown
+Severity   Status    Check / requirement              Resource                 Reason
+────────────────────────────────────────────────────────────────────────────────────────────────────────────────────
+critical   fail      storage_account_cmk_encryption   fail-sa (rg-cjis)        encrypted with Microsoft-managed keys
+                     cmk.storage_account
+critical   unknown   disk_cmk_encryption              unknown-disk (rg-cjis)   could not read disk_encryption_sets
+                     cmk.managed_disk
+high       fail      key_store_purge_protection       fail-kv (rg-cjis)        purge protection is off
+                     cmk.vault_recoverability
+
+Collection errors: 1 scope could not be read (findings there are unknown)
+Scope                 Collector            HTTP   Code                  Remedy
+──────────────────────────────────────────────────────────────────────────────────────────────────
+subscription Agency   policy_assignments    403   AuthorizationFailed   Reader on the subscription
+
+Verdict: FAIL — 3 failing findings (1 critical, 2 high); 2 unknown; 1 collection error; 1 manual to attest
+"""  # noqa: E501 - the console is 120 wide
+
+
+def test_whole_output(sample: ScanResult) -> None:
+    assert render(sample) == EXPECTED
+
+
+EXPECTED_NARROW = """\
+cjis-scan 0.1.0 · FBI CJIS Security Policy 6.0 (Azure) · source demo
+Tenant 00000000-0000-0000-0000-0000000000t1 · cloud commercial · profile
+commercial · 1 subscription (Agency)
+
+Scores by step
+Step   Title               Pass   Fail   Unknown   Manual   N/A   Waived   Score
+────────────────────────────────────────────────────────────────────────────────
+1      Data residency         2      1         1        0     0        0     50%
+2      Customer-managed       0      1         0        0     0        0      0%
+       keys
+
+       Overall                2      2         1        0     0        0     40%
+
+Step 1 · Data residency: 1 failing finding, 1 unknown
+Severity   Status    Check / requirement · resource · reason
+────────────────────────────────────────────────────────────────────────────────
+high       fail      resource_location_us
+                     residency.resource_location
+                     fail-vm (rg-cjis)
+                     westeurope is not a US region
+
+high       unknown   subscription_allowed_locations_policy
+                     residency.allowed_locations_policy
+                     subscription Agency
+                     could not read policy_assignments (HTTP 403
+                     AuthorizationFailed)
+
+Step 2 · Customer-managed keys: 1 failing finding, 0 unknown
+Severity   Status   Check / requirement · resource · reason
+───────────────────────────────────────────────────────────
+critical   fail     storage_account_cmk_encryption
+                    cmk.storage_account
+                    fail-sa (rg-cjis)
+                    encrypted with Microsoft-managed keys
+
+Verdict: FAIL — 2 failing findings (1 critical, 1 high); 1 unknown
+"""
+
+
+def test_whole_output_on_a_narrow_console() -> None:
+    # 80 columns (rich's width off a terminal): each finding's details stacked.
+    assert render(result_of(sample_findings()[:5]), width=80) == EXPECTED_NARROW
+
+
+def test_evidence_is_never_printed(sample: ScanResult) -> None:
+    assert SECRET_EVIDENCE not in render(sample)
+    assert "keySource" not in render(sample)
+
+
+def test_no_findings() -> None:
+    text = render(result_of([]))
+    overall = next(line for line in text.splitlines() if "Overall" in line)
+    assert overall.split() == ["Overall", "0", "0", "0", "0", "0", "0", "—"]
+    assert text.splitlines()[-1] == "Verdict: NOTHING JUDGED — no findings in scope"
+    assert "Collection errors" not in text
+
+
+def test_most_severe_first_and_fail_before_unknown() -> None:
+    def one(name: str, status: Status, severity: Severity) -> Finding:
+        return finding("cmk.storage_account", "storage_account_cmk_encryption",
+                       arm_id("Microsoft.Storage/storageAccounts", name), status,
+                       f"reason of {name}", severity=severity)
+
+    findings = [
+        one("a-low-fail", Status.FAIL, Severity.LOW),
+        one("b-crit-unknown", Status.UNKNOWN, Severity.CRITICAL),
+        one("c-info-fail", Status.FAIL, Severity.INFO),
+        one("d-crit-fail", Status.FAIL, Severity.CRITICAL),
+        one("e-medium-unknown", Status.UNKNOWN, Severity.MEDIUM),
+        one("f-high-fail", Status.FAIL, Severity.HIGH),
+        one("g-pass", Status.PASS, Severity.CRITICAL),
+    ]
+    text = render(result_of(findings))
+    order = ["d-crit-fail", "b-crit-unknown", "f-high-fail", "e-medium-unknown",
+             "a-low-fail", "c-info-fail"]
+    positions = [text.index(f"reason of {name}") for name in order]
+    assert positions == sorted(positions)
+    assert "reason of g-pass" not in text
+
+
+def test_cap_per_step_with_the_rest_counted() -> None:
+    findings = [
+        finding("residency.resource_location", "resource_location_us",
+                arm_id("Microsoft.Compute/virtualMachines", f"vm-{i:02d}"), Status.FAIL,
+                f"vm-{i:02d} is in westeurope")
+        for i in range(MAX_FINDINGS_PER_STEP + 5)
+    ]
+    text = render(result_of(findings))
+    shown = [i for i in range(len(findings)) if f"vm-{i:02d} is in westeurope" in text]
+    assert shown == list(range(MAX_FINDINGS_PER_STEP))
+    assert "  … and 5 more (see the JSON report)" in text
+    assert "Step 1 · Data residency: 25 failing findings, 0 unknown" in text
+
+
+def test_markup_in_data_is_printed_literally() -> None:
+    tricky = finding("cmk.storage_account", "storage_account_cmk_encryption", SA_FAIL,
+                     Status.FAIL, "key [bold]kv[/bold] :warning: is [red]missing")
+    text = render(result_of([tricky]), width=300)
+    assert "key [bold]kv[/bold] :warning: is [red]missing" in text
+
+
+def test_pass_verdict_mentions_manual() -> None:
+    findings = [
+        finding("cmk.storage_account", "storage_account_cmk_encryption", SA_PASS, Status.PASS,
+                "cmk"),
+        finding("cmk.inventory", "tenant_hsm_key_store_exists", f"/tenants/{TENANT}",
+                Status.MANUAL, "attest"),
+    ]
+    last = render(result_of(findings)).splitlines()[-1]
+    assert last == "Verdict: PASS — 1 passing finding, no failures; 1 manual to attest"
+
+
+def test_incomplete_verdict() -> None:
+    findings = [finding("cmk.storage_account", "storage_account_cmk_encryption", SA_PASS,
+                        Status.PASS, "cmk")]
+    last = render(result_of(findings, [sample_error()])).splitlines()[-1]
+    assert last == ("Verdict: INCOMPLETE — no failing findings, but the scan could not judge "
+                    "everything: 1 collection error")
+
+
+def test_ambiguous_short_names_fall_back_to_full_ids() -> None:
+    first = arm_id("Microsoft.Storage/storageAccounts", "same", group="rg-a")
+    other_sub = arm_id("Microsoft.Storage/storageAccounts", "same", group="rg-a",
+                       sub="00000000-0000-0000-0000-00000000bbbb")
+    findings = [
+        finding("cmk.storage_account", "storage_account_cmk_encryption", rid, Status.FAIL,
+                "no cmk")
+        for rid in (first, other_sub)
+    ]
+    text = render(result_of(findings), width=400)
+    assert first in text and other_sub in text
+    assert "same (rg-a)" not in text
+
+
+@pytest.mark.parametrize(
+    ("resource_id", "short"),
+    [
+        (f"/tenants/{TENANT}", f"tenant {TENANT}"),
+        (f"/subscriptions/{SUB}", "subscription Agency"),
+        ("/subscriptions/00000000-0000-0000-0000-00000000bbbb",
+         "subscription 00000000-0000-0000-0000-00000000bbbb"),
+        (f"/subscriptions/{SUB}/resourceGroups/rg-cjis", "resource group rg-cjis"),
+        (SA_PASS, "pass-sa (rg-cjis)"),
+        (f"/subscriptions/{SUB}/resourcegroups/rg/providers/microsoft.keyvault/vaults/kv/keys/k1",
+         "kv/k1 (rg)"),
+        (f"/subscriptions/{SUB}/providers/microsoft.authorization/policyassignments/pa",
+         "pa (subscription Agency)"),
+        (f"{SA_PASS}/providers/microsoft.insights/diagnosticsettings/ds",
+         f"{SA_PASS}/providers/microsoft.insights/diagnosticsettings/ds"),
+        ("not-an-arm-id", "not-an-arm-id"),
+    ],
+)
+def test_short_resource(resource_id: str, short: str) -> None:
+    assert short_resource(resource_id, {SUB: "Agency"}) == short
+
+
+@pytest.mark.parametrize(
+    ("counts", "shown"),
+    [
+        ({"pass": 0, "fail": 0, "unknown": 0, "manual": 3}, "—"),
+        ({"pass": 2, "fail": 1, "unknown": 1}, "50%"),
+        ({"pass": 999, "fail": 1, "unknown": 0}, "99%"),  # never rounds a failure up to 100%
+        ({"pass": 4, "fail": 0, "unknown": 0}, "100%"),
+        ({"pass": 0, "fail": 1, "unknown": 0}, "0%"),
+    ],
+)
+def test_percent(counts: dict[str, int], shown: str) -> None:
+    assert percent(counts) == shown
