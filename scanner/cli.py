@@ -13,6 +13,7 @@ import logging
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from enum import Enum
 from typing import Annotated, Any
 
 import typer
@@ -41,6 +42,21 @@ CloudOpt = Annotated[CloudName, typer.Option("--cloud", help="Azure cloud.")]
 ConcurrencyOpt = Annotated[int, typer.Option("--concurrency", min=1, max=64,
                                              help="Parallel reads (bounded pool).")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")]
+
+
+class InventorySource(str, Enum):
+    """Where the bulk inventory comes from."""
+
+    arm = "arm"
+    graph = "graph"
+    auto = "auto"
+
+
+SourceOpt = Annotated[InventorySource, typer.Option(
+    "--source", help="arm: one list per kind per subscription (authoritative); graph: "
+                     "Resource Graph in one query stream (fast on large tenants, but it "
+                     "silently omits what the principal cannot read); auto: Resource Graph, "
+                     "falling back to ARM on any error.")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log each read failure.")]
 
 
@@ -82,7 +98,8 @@ def _progress(quiet: bool) -> tuple[Any, Any]:
 
 
 def _collect(demo: bool, replay: Path | None, inventory: Path | None, cloud: str,
-             subscriptions: list[str], concurrency: int, quiet: bool) -> Any:
+             subscriptions: list[str], concurrency: int, quiet: bool,
+             inventory_source: str = "arm") -> Any:
     from scanner.sources import Source, cloud_override_warning, load_inventory
 
     source = Source(demo=demo, replay=replay, inventory=inventory)
@@ -92,8 +109,10 @@ def _collect(demo: bool, replay: Path | None, inventory: Path | None, cloud: str
     progress, update = _progress(quiet or bool(inventory))
     if progress:
         with progress:
-            return source, load_inventory(source, cloud, subscriptions, concurrency, update)
-    return source, load_inventory(source, cloud, subscriptions, concurrency)
+            return source, load_inventory(source, cloud, subscriptions, concurrency, update,
+                                          inventory_source=inventory_source)
+    return source, load_inventory(source, cloud, subscriptions, concurrency,
+                                  inventory_source=inventory_source)
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -113,6 +132,7 @@ def collect(
     replay: ReplayOpt = None,
     subscription: SubscriptionOpt = None,
     cloud: CloudOpt = CloudName.commercial,
+    source: SourceOpt = InventorySource.arm,
     concurrency: ConcurrencyOpt = 8,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
@@ -120,7 +140,7 @@ def collect(
     """Collect the tenant into a normalised inventory (JSON), without judging it."""
     _setup_logging(verbose)
     _, inventory = _collect(demo, replay, None, cloud.value, subscription or [], concurrency,
-                            quiet)
+                            quiet, source.value)
     _write_private(output, inventory.to_json())
     counts = {k: len(v) for k, v in inventory.model_dump().items()
               if isinstance(v, list) and k not in ("diagnostic_targets",)}
@@ -198,7 +218,8 @@ def scan(
         "--inventory", metavar="FILE", help="Judge a saved inventory (from `collect`).")] = None,
     subscription: SubscriptionOpt = None,
     resource_group: Annotated[list[str] | None, typer.Option(
-        "--resource-group", "-g", help="Only judge these resource groups (repeatable).")] = None,
+        "--resource-group", "-g", metavar="NAME",
+        help="Only judge these resource groups (repeatable).")] = None,
     tag: Annotated[list[str] | None, typer.Option(
         "--tag", metavar="KEY=VALUE", help="Only judge resources with this tag.")] = None,
     check: Annotated[list[str] | None, typer.Option(
@@ -221,6 +242,7 @@ def scan(
         "--allow-partial", help="Do not exit 3 when some scopes could not be read.")] = False,
     config_file: Annotated[Path, typer.Option(
         "--config", help="Settings file (TOML).")] = Path("cjis-scan.toml"),
+    source: SourceOpt = InventorySource.arm,
     concurrency: ConcurrencyOpt = 8,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
@@ -247,9 +269,14 @@ def scan(
     from scanner.registry import load_registry
 
     select(load_framework(), load_registry(), config)  # usage errors before any Azure call
-    source, inv = _collect(demo, replay, inventory, config.cloud, config.subscriptions,
-                           config.concurrency, quiet)
-    result = run_judgement(inv, config, started, source.label)
+    origin, inv = _collect(demo, replay, inventory, config.cloud, config.subscriptions,
+                           config.concurrency, quiet, source.value)
+    waiver_notes: list[str] = []  # expired or unused waivers: warned, never fatal
+    result = run_judgement(inv, config, started, origin.label, waiver_warnings=waiver_notes)
+    from rich.markup import escape
+
+    for note in waiver_notes:
+        err.print(f"[yellow]warning:[/] {escape(note)}", highlight=False)
     written = write_reports(result, formats, output, out)
     for path in written:
         err.print(f"wrote {path}")

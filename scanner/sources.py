@@ -9,6 +9,7 @@ from pathlib import Path
 
 from scanner.azure.clients import ClientFactory, Transport, live_transport
 from scanner.azure.clouds import get_cloud
+from scanner.azure.throttle import ReadBudget
 from scanner.azure.credentials import StandInCredential, live_credential
 from scanner.collectors.runner import ProgressCallback, collect
 from scanner.errors import UsageError
@@ -58,8 +59,12 @@ def load_inventory(
     concurrency: int,
     progress: ProgressCallback | None = None,
     recorder: Callable[[RecordingTransport], None] | None = None,
+    inventory_source: str = "arm",
 ) -> Inventory:
-    """Collect (or read) the inventory the source names."""
+    """Collect (or read) the inventory the source names.
+
+    `inventory_source` picks where the bulk kinds come from (`arm`, `graph`, `auto`).
+    """
     if source.inventory:
         return Inventory.load(source.inventory)
     cloud_info = get_cloud(cloud)
@@ -67,16 +72,19 @@ def load_inventory(
         path = demo_cassette() if source.demo else source.replay
         assert path is not None
         replay = CassetteTransport.from_file(path)
-        factory = ClientFactory(cloud_info, StandInCredential(), replay)
+        # Nothing reaches Azure in a replay: no read budget to wait for.
+        factory = ClientFactory(cloud_info, StandInCredential(), replay,
+                                ReadBudget(enabled=False))
         return collect(factory, subscriptions, concurrency, progress=progress,
-                       source=source.label)
+                       source=source.label, inventory_source=inventory_source)
     credential = live_credential(cloud_info)
     inner = live_transport(concurrency)
     recording = RecordingTransport(inner) if recorder else None
     transport: Transport = recording or inner
     try:
         factory = ClientFactory(cloud_info, credential, transport)
-        inventory = collect(factory, subscriptions, concurrency, progress=progress)
+        inventory = collect(factory, subscriptions, concurrency, progress=progress,
+                            inventory_source=inventory_source)
     finally:
         if recorder and recording is not None:
             recorder(recording)

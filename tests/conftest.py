@@ -12,6 +12,7 @@ import pytest
 from scanner.azure.clients import ClientFactory
 from scanner.azure.clouds import get_cloud
 from scanner.azure.credentials import StandInCredential
+from scanner.azure.throttle import ReadBudget
 from scanner.replay import CassetteTransport, Interaction
 
 ARM = "https://management.azure.com"
@@ -43,5 +44,8 @@ def response(url: str, body: Any, status: int = 200, headers: dict[str, str] | N
 
 
 def factory_for(interactions: list[Interaction], cloud: str = "commercial") -> ClientFactory:
-    """A client factory replaying `interactions` with the stand-in credential."""
-    return ClientFactory(get_cloud(cloud), StandInCredential(), CassetteTransport(interactions))
+    """A client factory replaying `interactions` with the stand-in credential.
+
+    The read budget is off, as in `scan --replay` (tests/test_throttle.py covers it)."""
+    return ClientFactory(get_cloud(cloud), StandInCredential(), CassetteTransport(interactions),
+                         ReadBudget(enabled=False))

@@ -39,6 +39,7 @@ class JsonReader:
             UserAgentPolicy(user_agent=kwargs["user_agent"]),
             *kwargs["per_call_policies"],
             kwargs["retry_policy"],
+            *kwargs["per_retry_policies"],
             BearerTokenCredentialPolicy(factory.credential, scope),
         ]
         self.base_url = base_url.rstrip("/")

@@ -11,6 +11,7 @@ from azure.core.pipeline.transport import HttpTransport
 from scanner import __version__
 from scanner.azure.clouds import Cloud
 from scanner.azure.guard import ReadOnlyGuardPolicy
+from scanner.azure.throttle import ReadBudget, ThrottlePolicy
 
 USER_AGENT = f"cjis-scan/{__version__}"
 # Azure can ask for a very long Retry-After under sustained throttling; a scan waits at
@@ -74,10 +75,12 @@ class ClientFactory:
         cloud: Cloud,
         credential: TokenCredential,
         transport: Transport,
+        budget: ReadBudget | None = None,
     ) -> None:
         self.cloud = cloud
         self.credential = credential
         self.transport = transport
+        self.budget = budget or ReadBudget()
         self._retry = retry_policy()
 
     def pipeline_kwargs(self) -> dict[str, Any]:
@@ -87,6 +90,8 @@ class ClientFactory:
             "retry_policy": self._retry,
             "user_agent": USER_AGENT,
             "per_call_policies": [ReadOnlyGuardPolicy()],
+            # Per attempt: retries draw on the read budget too.
+            "per_retry_policies": [ThrottlePolicy(self.budget)],
         }
 
     def mgmt(self, client_class: type[ClientT], subscription_id: str | None = None) -> ClientT:

@@ -218,21 +218,32 @@ def collect(
     kinds: Iterable[str] | None = None,
     progress: ProgressCallback | None = None,
     source: str = "live",
+    inventory_source: str = "arm",
 ) -> Inventory:
     """Read every kind of every subscription in scope into an Inventory.
 
-    A failure in one scope x collector becomes an entry of `Inventory.errors`; the
-    others carry on.
+    `inventory_source` is where the bulk kinds come from: `arm` (one list per kind per
+    subscription), `graph` (Resource Graph) or `auto` (Resource Graph, falling back to
+    the ARM lists if it fails). A failure in one scope x collector becomes an entry of
+    `Inventory.errors`; the others carry on.
     """
+    from scanner.collectors.resource_graph import GRAPH_KINDS, graph_tasks
+
+    if inventory_source not in ("arm", "graph", "auto"):
+        raise ValueError(f"unknown inventory source {inventory_source!r}")
     collection = Collection(factory)
     in_scope = resolve_subscriptions(collection, subscriptions or [])
     wanted = set(kinds) if kinds is not None else None
     tasks: list[Task] = []
+    from_graph = set(GRAPH_KINDS) if inventory_source != "arm" else set()
     for index, sub in enumerate(in_scope):
         if index == 0 and (wanted is None or "regions" in wanted):
             tasks.append(regions_task(sub.subscription_id))
         tasks.extend(list_task(spec, sub.subscription_id) for spec in SPECS
-                     if wanted is None or spec.kind in wanted)
+                     if (wanted is None or spec.kind in wanted) and spec.kind not in from_graph)
+    if from_graph and in_scope:
+        tasks.extend(graph_tasks([s.subscription_id for s in in_scope],
+                                 fallback=inventory_source == "auto"))
     tenant_id = next((s.tenant_id for s in in_scope if s.tenant_id), None)
     if wanted is None or "entra" in wanted:
         from scanner.collectors.entra import entra_tasks

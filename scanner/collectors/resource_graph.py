@@ -1,0 +1,143 @@
+"""The Resource Graph source: the bulk inventory of every subscription in one query stream.
+
+One query (`Resources` plus resource groups from `ResourceContainers`) over up to 1,000
+subscriptions per request, paged 1,000 rows at a time with `$skipToken` in the POST body.
+Rows have the REST shape (`properties` nested), so they go through the same mappers as
+the ARM lists and fill the same inventory. Reads Resource Graph does not carry
+(diagnostic settings, vault keys, TDE protectors, Sentinel) follow as ARM reads, exactly
+as they do after the ARM lists.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from scanner.collectors import normalize
+from scanner.collectors.specs import SPEC_BY_KIND
+
+if TYPE_CHECKING:
+    from scanner.collectors.runner import Collection, Task
+
+QUERY = (
+    "Resources"
+    " | union (ResourceContainers"
+    " | where type =~ 'microsoft.resources/subscriptions/resourcegroups')"
+    " | project id, name, type, location, resourceGroup, subscriptionId, kind, sku,"
+    " managedBy, tags, properties"
+    " | order by id asc"
+)
+PAGE_SIZE = 1000
+MAX_SUBSCRIPTIONS_PER_QUERY = 1000
+CLIENT = "azure.mgmt.resourcegraph:ResourceGraphClient"
+
+# ARM type -> (inventory kind, mapper). Every row is also a generic resource.
+TYPED: dict[str, tuple[str, Callable[[dict[str, Any], str], Any]]] = {
+    "microsoft.storage/storageaccounts": ("storage_accounts", normalize.storage_account),
+    "microsoft.compute/disks": ("managed_disks", normalize.managed_disk),
+    "microsoft.compute/snapshots": ("snapshots", normalize.snapshot),
+    "microsoft.compute/diskencryptionsets": ("disk_encryption_sets",
+                                             normalize.disk_encryption_set),
+    "microsoft.compute/virtualmachines": ("virtual_machines", normalize.virtual_machine),
+    "microsoft.keyvault/vaults": ("key_vaults", normalize.key_vault),
+    "microsoft.keyvault/managedhsms": ("managed_hsms", normalize.managed_hsm),
+    "microsoft.sql/servers": ("sql_servers", normalize.sql_server),
+    "microsoft.documentdb/databaseaccounts": ("cosmos_accounts", normalize.cosmos_account),
+    "microsoft.operationalinsights/workspaces": ("workspaces", normalize.workspace),
+}
+RESOURCE_GROUP_TYPE = "microsoft.resources/subscriptions/resourcegroups"
+GRAPH_KINDS = ("resource_groups", "resources", *(kind for kind, _ in TYPED.values()))
+"""Kinds the Resource Graph source fills; the others always come from ARM lists."""
+
+_ROW_FIELDS = ("id", "name", "type", "location", "kind", "sku", "managedBy", "tags",
+               "properties")
+
+
+def query_request(subscriptions: list[str], skip_token: str | None = None) -> Any:
+    """The QueryRequest of one page (the body a cassette must match)."""
+    from azure.mgmt.resourcegraph.models import QueryRequest, QueryRequestOptions
+
+    return QueryRequest(
+        subscriptions=subscriptions,
+        query=QUERY,
+        options=QueryRequestOptions(top=PAGE_SIZE, skip_token=skip_token,
+                                    result_format="objectArray"),
+    )
+
+
+def _row_body(row: dict[str, Any]) -> dict[str, Any]:
+    """A row as the REST body the mappers read (Resource Graph's extra columns dropped)."""
+    body = {k: row[k] for k in _ROW_FIELDS if row.get(k) not in (None, "")}
+    if not isinstance(body.get("properties"), dict):
+        body.pop("properties", None)
+    return body
+
+
+def sort_rows(rows: list[dict[str, Any]]) -> dict[tuple[str, str], list[Any]]:
+    """Rows -> {(kind, subscription id): models}; generic `resources` for every resource."""
+    out: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    for row in rows:
+        body = _row_body(row)
+        sub = str(row.get("subscriptionId") or "").lower()
+        row_type = str(row.get("type") or "").lower()
+        if row_type == RESOURCE_GROUP_TYPE:
+            body["type"] = "Microsoft.Resources/resourceGroups"  # ARM's name for the type
+            out[("resource_groups", sub)].append(normalize.resource_group(body, sub))
+            continue
+        out[("resources", sub)].append(normalize.generic_resource(body, sub))
+        typed = TYPED.get(row_type)
+        if typed:
+            kind, mapper = typed
+            out[(kind, sub)].append(mapper(body, sub))
+    return out
+
+
+def graph_task(subscriptions: list[str], fallback: bool) -> Task:
+    """Page through the query for up to 1,000 subscriptions, then hand rows to the kinds.
+
+    The rows are stored only when the whole stream was read, so a failure part-way
+    leaves nothing half-collected: with `fallback` (source `auto`) the kinds are read
+    from the ARM lists instead; otherwise each kind of each subscription is an error.
+    """
+    from scanner.collectors import followups
+    from scanner.collectors.runner import READ_FAILURES, Task, collection_error, list_task
+
+    def run(collection: Collection) -> list[Task]:
+        client = collection.client(CLIENT, None)
+        rows: list[dict[str, Any]] = []
+        skip_token: str | None = None
+        try:
+            while True:
+                page = client.resources(query_request(subscriptions, skip_token))
+                rows.extend(page.data or [])
+                skip_token = page.skip_token
+                if not skip_token:
+                    break
+        except READ_FAILURES as exc:
+            if fallback:
+                return [list_task(SPEC_BY_KIND[kind], sub)
+                        for sub in subscriptions for kind in GRAPH_KINDS]
+            for sub in subscriptions:
+                for kind in GRAPH_KINDS:
+                    collection.add_error(collection_error(
+                        Task(kind, f"/subscriptions/{sub}", run, task.remedy), exc))
+            return []
+        grouped = sort_rows(rows)
+        tasks: list[Task] = []
+        for sub in subscriptions:
+            for kind in GRAPH_KINDS:
+                tasks.extend(followups.after_list(kind, grouped.get((kind, sub), []), sub,
+                                                  collection))
+        return tasks
+
+    task = Task("resource_graph", "/", run,
+                "Reader on the subscriptions (Resource Graph shows only what the "
+                "principal can read)")
+    return task
+
+
+def graph_tasks(subscriptions: list[str], fallback: bool) -> list[Task]:
+    """One query stream per 1,000 subscriptions."""
+    return [graph_task(subscriptions[i:i + MAX_SUBSCRIPTIONS_PER_QUERY], fallback)
+            for i in range(0, len(subscriptions), MAX_SUBSCRIPTIONS_PER_QUERY)]

@@ -1,0 +1,79 @@
+"""The read budget: stays under ARM's bucket and Resource Graph's quota (fake clock)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from scanner.azure.throttle import ARM_BUCKET_SIZE, Clock, ReadBudget, budget_key
+
+SUB = "6f1c2a4e-8b3d-4c7e-9a15-2d4e6f8a0b1c"
+
+
+@dataclass
+class FakeTime:
+    """A clock that only moves when the limiter sleeps."""
+
+    t: float = 0.0
+    sleeps: list[float] = field(default_factory=list)
+
+    def now(self) -> float:
+        return self.t
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.t += seconds
+
+    def clock(self) -> Clock:
+        return Clock(now=self.now, sleep=self.sleep)
+
+
+def test_budget_keys() -> None:
+    assert budget_key(f"https://management.azure.com/subscriptions/{SUB.upper()}/x") == SUB
+    assert budget_key("https://management.azure.com/providers/Microsoft.ResourceGraph/"
+                      "resources?api-version=1") == "resourcegraph"
+    assert budget_key("https://management.azure.com/providers/Microsoft.Authorization/"
+                      "policySetDefinitions/x") is None
+
+
+def test_reads_never_exceed_the_bucket_and_its_refill() -> None:
+    time = FakeTime()
+    budget = ReadBudget(clock=time.clock())
+    reads = 1000
+    for _ in range(reads):
+        budget.acquire(SUB)
+    # 250 at once, then 25 a second: 750 more reads need 30 s, and no less.
+    assert abs(time.t - 30.0) < 1e-6
+    # Over any window the reads stay within capacity + rate * window.
+    assert reads <= ARM_BUCKET_SIZE + 25 * time.t + 1e-6
+
+
+def test_subscriptions_have_buckets_of_their_own() -> None:
+    time = FakeTime()
+    budget = ReadBudget(clock=time.clock())
+    for sub in ("a" * 8 + SUB[8:], SUB):
+        for _ in range(ARM_BUCKET_SIZE):
+            budget.acquire(sub)
+    assert time.t == 0.0
+
+
+def test_azure_reported_remaining_reads_slow_the_limiter_down() -> None:
+    time = FakeTime()
+    budget = ReadBudget(clock=time.clock())
+    budget.acquire(SUB)
+    budget.observe(SUB, {"x-ms-ratelimit-remaining-subscription-reads": "0"})
+    budget.acquire(SUB)  # another client spent the budget: wait for one refill
+    assert len(time.sleeps) == 1 and abs(time.sleeps[0] - 1 / 25) < 1e-9
+
+
+def test_resource_graph_quota_waits_for_the_window_to_reset() -> None:
+    time = FakeTime()
+    budget = ReadBudget(clock=time.clock())
+    budget.acquire("resourcegraph")
+    budget.observe("resourcegraph", {"x-ms-user-quota-remaining": "0",
+                                     "x-ms-user-quota-resets-after": "00:00:05"})
+    budget.acquire("resourcegraph")
+    assert time.t == 5.0
+    budget.observe("resourcegraph", {"x-ms-user-quota-remaining": "12",
+                                     "x-ms-user-quota-resets-after": "00:00:05"})
+    budget.acquire("resourcegraph")
+    assert time.t == 5.0
