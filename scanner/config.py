@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from scanner.findings import Severity
+from scanner.waivers import Waiver
 
 
 class ScanConfig(BaseModel):
@@ -30,6 +31,9 @@ class ScanConfig(BaseModel):
     """Object ids of emergency-access accounts a privileged CA policy may exclude."""
     min_passcode_length: int = Field(default=6, ge=4, le=16)
     log_retention_days: int = Field(default=365, ge=30)
+    waivers: list[Waiver] = Field(default_factory=list,
+                                  validation_alias=AliasChoices("waiver", "waivers"))
+    """`[[waiver]]` tables of the config file: recorded exceptions (scanner.waivers)."""
 
     def effective_profile(self) -> str:
         """The profile in force: the one set, or the cloud's default."""
@@ -68,13 +72,32 @@ def load_config(path: Path, overrides: dict[str, object]) -> ScanConfig:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise UsageError(f"{path}: {exc}") from None
+        waivers = data.get("waiver") if "scan" in data else None  # [[waiver]] beside [scan]
         data = dict(data.get("scan", data))  # type: ignore[call-overload]
+        if waivers is not None:
+            data.setdefault("waiver", waivers)
     data.update({k: v for k, v in overrides.items() if v not in (None, [], {})})
+    from scanner.waivers import unknown_check, waiver_line
+
     try:
-        return ScanConfig.model_validate(data)
+        config = ScanConfig.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        line = _line_of(text, str(first["loc"][0])) if first["loc"] and text else None
+        loc = first["loc"]
+        field = ".".join(str(p) for p in loc) or "(top level)"
+        line = _line_of(text, str(loc[0])) if loc and text else None
+        if len(loc) > 1 and loc[0] in ("waiver", "waivers") and isinstance(loc[1], int):
+            # An entry of the [[waiver]] array: name the table, and the line of its field.
+            field = f"[[waiver]] #{loc[1] + 1}: {'.'.join(str(p) for p in loc[2:]) or 'table'}"
+            line = waiver_line(text, loc[1], str(loc[2]) if len(loc) > 2 else None) \
+                if text else None
         where = f"{path}, line {line}" if line else (str(path) if text else "flags")
         raise UsageError(f"{where}: {field}: {first['msg']}") from None
+    unknown = unknown_check(config.waivers)
+    if unknown is not None:
+        index, check_id = unknown
+        line = waiver_line(text, index, "check") if text else None
+        where = f"{path}, line {line}" if line else str(path)
+        raise UsageError(f"{where}: [[waiver]] #{index + 1}: check: unknown check or requirement "
+                         f"id {check_id!r} (see `cjis-scan checks`)")
+    return config

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from scanner.entra_models import EntraInventory
 from scanner.errors import InputFileError
 
 INVENTORY_SCHEMA_VERSION = "1.0"
@@ -434,6 +435,33 @@ class PolicySetDefinition(Model):
         return normalize_id(value) or ""
 
 
+class PolicyExemption(Model):
+    """An Azure Policy exemption that applies to a subscription (own, inherited or below)."""
+
+    id: str
+    name: str
+    scope: str
+    """The exempted scope: the exemption id up to `/providers/microsoft.authorization/...`."""
+    policy_assignment_id: str
+    policy_definition_reference_ids: list[str] = Field(default_factory=list)
+    """Which policies of an initiative assignment are exempted (empty: all of them)."""
+    exemption_category: str
+    """`Waiver` or `Mitigated`."""
+    display_name: str | None = None
+    description: str | None = None
+    expires_on: datetime | None = None
+    """None: the exemption does not expire."""
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    resource_selectors: list[dict[str, Any]] = Field(default_factory=list)
+    applies_to: list[str] = Field(default_factory=list)
+    """Subscriptions whose exemption list returned it."""
+
+    @field_validator("id", "scope", "policy_assignment_id", mode="before")
+    @classmethod
+    def _ids(cls, value: str) -> str:
+        return normalize_id(value) or ""
+
+
 class RoleAssignment(Model):
     """An Azure RBAC role assignment (used to list key administrators)."""
 
@@ -496,7 +524,10 @@ class Inventory(Model):
     alert_rules: list[AlertRule] = Field(default_factory=list)
     policy_assignments: list[PolicyAssignment] = Field(default_factory=list)
     policy_set_definitions: list[PolicySetDefinition] = Field(default_factory=list)
+    policy_exemptions: list[PolicyExemption] = Field(default_factory=list)
     role_assignments: list[RoleAssignment] = Field(default_factory=list)
+    entra: EntraInventory = Field(default_factory=EntraInventory)
+    """Entra ID and Intune, read from Microsoft Graph."""
     errors: list[CollectionError] = Field(default_factory=list)
 
     def to_json(self) -> str:

@@ -11,6 +11,7 @@ from scanner.framework import Framework, load_framework
 from scanner.inventory import Inventory
 from scanner.registry import Registry, load_registry
 from scanner.report import ScanMeta, ScanResult
+from scanner.waivers import WaiverBook
 
 
 def run_judgement(
@@ -20,16 +21,27 @@ def run_judgement(
     source: str,
     framework: Framework | None = None,
     registry: Registry | None = None,
+    waiver_warnings: list[str] | None = None,
 ) -> ScanResult:
-    """Run the selected checks over `inventory` and wrap the findings for the reporters."""
+    """Run the selected checks over `inventory` and wrap the findings for the reporters.
+
+    Waivers (`config.waivers`, then the inventory's Azure Policy exemptions) are applied
+    to each finding after it is judged and before it is scored; their warnings (expired,
+    unused) are appended to `waiver_warnings` when a list is given.
+    """
     framework = framework or load_framework()
     registry = registry or load_registry()
     selection = select(framework, registry, config)
     scoreboard = Scoreboard()
     findings = []
-    for finding in judge(inventory, framework, selection, config):
+    waivers = WaiverBook(config.waivers, inventory, started_at,
+                         selected={*selection.checks, *(r.id for r in selection.requirements)})
+    for judged in judge(inventory, framework, selection, config):
+        finding = waivers.apply(judged)
         scoreboard.add(finding)
         findings.append(finding)
+    if waiver_warnings is not None:
+        waiver_warnings.extend(waivers.warnings())
     in_scope = [s for s in inventory.subscriptions
                 if not config.subscriptions
                 or s.subscription_id in {x.lower() for x in config.subscriptions}]

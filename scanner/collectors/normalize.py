@@ -24,6 +24,7 @@ from scanner.inventory import (
     ManagedDisk,
     ManagedHsm,
     PolicyAssignment,
+    PolicyExemption,
     PolicyReference,
     PolicySetDefinition,
     Region,
@@ -413,6 +414,37 @@ def policy_set_definition(body: Mapping[str, Any]) -> PolicySetDefinition:
             for ref in _get(p, "policyDefinitions") or []
         ],
         parameter_defaults=defaults,
+    )
+
+
+_EXEMPTION_SEGMENT = "/providers/microsoft.authorization/policyexemptions/"
+
+
+def policy_exemption(body: Mapping[str, Any], subscription_id: str) -> PolicyExemption:
+    """PolicyExemptions_List item of a subscription (its own, inherited and below).
+
+    The exempted scope is not a property: it is the exemption id up to
+    `/providers/Microsoft.Authorization/policyExemptions/` (a management group, the
+    subscription, a resource group or a resource). `expiresOn` is absent when the
+    exemption never expires; `policyDefinitionReferenceIds` is absent when it exempts
+    every policy of the assignment.
+    """
+    p = _props(body)
+    exemption_id = normalize_id(body.get("id")) or ""
+    scope, found, _ = exemption_id.partition(_EXEMPTION_SEGMENT)
+    return PolicyExemption(
+        id=exemption_id,
+        name=str(body.get("name")),
+        scope=scope if found else "",
+        policy_assignment_id=_get(p, "policyAssignmentId") or "",
+        policy_definition_reference_ids=list(_get(p, "policyDefinitionReferenceIds") or []),
+        exemption_category=str(_get(p, "exemptionCategory") or ""),
+        display_name=_get(p, "displayName"),
+        description=_get(p, "description"),
+        expires_on=_get(p, "expiresOn"),
+        metadata=dict(_get(p, "metadata") or {}),
+        resource_selectors=list(_get(p, "resourceSelectors") or []),
+        applies_to=[subscription_id.lower()],
     )
 
 

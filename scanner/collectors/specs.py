@@ -80,6 +80,10 @@ SPECS: tuple[ListSpec, ...] = (
              "policy_assignments.list", "Microsoft.Authorization/policyAssignments",
              lambda body, sub: normalize.policy_assignment(body, sub),
              "Microsoft.Authorization/policyAssignments/read"),
+    ListSpec("policy_exemptions", "scanner.collectors.exemptions:PolicyExemptionsClient",
+             # No SDK operation in azure-mgmt-resource-policy 1.0.0: a JsonReader adapter.
+             "policy_exemptions.list", "Microsoft.Authorization/policyExemptions",
+             normalize.policy_exemption, "Microsoft.Authorization/policyExemptions/read"),
     ListSpec("role_assignments", "azure.mgmt.authorization:AuthorizationManagementClient",
              "role_assignments.list_for_subscription", "Microsoft.Authorization/roleAssignments",
              lambda body, sub: normalize.role_assignment(body),

@@ -32,6 +32,7 @@ LIST_PATHS = {
     "cosmos_accounts": "/providers/Microsoft.DocumentDB/databaseAccounts",
     "workspaces": "/providers/Microsoft.OperationalInsights/workspaces",
     "policy_assignments": "/providers/Microsoft.Authorization/policyAssignments",
+    "policy_exemptions": "/providers/Microsoft.Authorization/policyExemptions",
     "role_assignments": "/providers/Microsoft.Authorization/roleAssignments",
     "diagnostic_settings": "/providers/Microsoft.Insights/diagnosticSettings",
 }

@@ -1,0 +1,156 @@
+"""JUnit XML (`cjis-scan-junit.xml`): each check x resource a test case, so CI servers
+(Jenkins, GitLab, Azure DevOps, GitHub test reporters) show the scan natively.
+
+Layout:
+
+* `<testsuites>` with the totals (tests, failures, errors); one `<testsuite>` per CJIS step, named
+  `CJIS 6.0 step N: <title>`, with `<properties>` naming the framework, cloud, profile,
+  tenant and scan source.
+* One `<testcase classname="<requirement_id>.<check_id>" name="<resource_id>">` per
+  finding. `pass`: empty. `fail`: `<failure message=reason type=severity>`.
+  `unknown`: `<error message=reason type="unknown">` (the scan could not decide).
+  `not_applicable`, `manual`, `waived`: `<skipped message=...>` (no automated verdict).
+  The element text holds the resource, reason, remediation and evidence.
+
+It follows the JUnit schema CI servers accept (the Jenkins xunit plugin's junit-10.xsd
+and Ant's JUnit.xsd): `testsuite` carries `name tests failures errors skipped time
+timestamp hostname id package`, its children come in the order `properties`,
+`testcase`..., `system-out`, `system-err`; `testcase` carries `name classname time`.
+Characters XML 1.0 cannot hold are dropped, so any text from the tenant gives a
+well-formed file. Suites are written one at a time (a 50,000-finding scan never builds
+one tree).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable
+from typing import TextIO
+
+from scanner.findings import Finding, Status
+from scanner.report import ScanResult
+from scanner.reporters.base import FileReporter, ReportFormat, as_utc
+
+FILENAME = "cjis-scan-junit.xml"
+
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(value: object) -> str:
+    """`value` as text XML 1.0 can hold (other control characters removed)."""
+    return _NOT_XML.sub("", str(value))
+
+
+def suite_name(result: ScanResult, step: str) -> str:
+    """`CJIS 6.0 step 1: Data residency` (`CJIS 6.0 transit: ...` for the transit group)."""
+    label = f"step {step}" if step.isdigit() else step
+    return f"CJIS 6.0 {label}: {result.framework.step_title(step)}"
+
+
+def _counts(findings: Iterable[Finding]) -> dict[str, int]:
+    counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    for finding in findings:
+        counts["tests"] += 1
+        if finding.status is Status.FAIL:
+            counts["failures"] += 1
+        elif finding.status is Status.UNKNOWN:
+            counts["errors"] += 1
+        elif finding.status in (Status.NOT_APPLICABLE, Status.MANUAL, Status.WAIVED):
+            counts["skipped"] += 1
+    return counts
+
+
+def _details(finding: Finding) -> str:
+    lines = [f"resource: {finding.resource_id}", f"reason: {finding.reason}",
+             f"severity: {finding.severity.value}",
+             f"controls: {', '.join(finding.controls)}",
+             f"remediation: {finding.remediation.summary}"]
+    if finding.remediation.cli:
+        lines.append(f"az: {finding.remediation.cli}")
+    if finding.remediation.docs:
+        lines.append(f"docs: {finding.remediation.docs}")
+    if finding.waiver:
+        lines.append(f"waiver: {json.dumps(finding.waiver, sort_keys=True)}")
+    if finding.evidence:
+        lines.append(f"evidence: {json.dumps(finding.evidence, sort_keys=True)}")
+    lines.append(f"fingerprint: {finding.fingerprint}")
+    return xml_text("\n".join(lines))
+
+
+def _skip_message(finding: Finding) -> str:
+    if finding.status is Status.WAIVED and finding.waiver:
+        waiver = finding.waiver
+        by = f", approved by {waiver['approver']}" if waiver.get("approver") else ""
+        until = f", expires {waiver['expires']}" if waiver.get("expires") else ""
+        source = "Azure Policy exemption" if waiver.get("source") == "azure_policy" \
+            else "waiver"
+        return (f"waived ({source}{by}{until}): {waiver.get('justification') or ''} "
+                f"| {finding.reason}")
+    return f"{finding.status.value}: {finding.reason}"
+
+
+def testcase(finding: Finding) -> ET.Element:
+    """The `<testcase>` of one finding."""
+    case = ET.Element("testcase", {
+        "name": xml_text(finding.resource_id),
+        "classname": xml_text(f"{finding.requirement_id}.{finding.check_id}"),
+        "time": "0",
+    })
+    if finding.status is Status.FAIL:
+        ET.SubElement(case, "failure", {"message": xml_text(finding.reason),
+                                        "type": finding.severity.value}).text = \
+            _details(finding)
+    elif finding.status is Status.UNKNOWN:
+        ET.SubElement(case, "error", {"message": xml_text(finding.reason),
+                                      "type": "unknown"}).text = _details(finding)
+    elif finding.status is not Status.PASS:
+        ET.SubElement(case, "skipped", {"message": xml_text(_skip_message(finding)),
+                                        "type": finding.status.value}).text = \
+            _details(finding)
+    return case
+
+
+def write_junit(result: ScanResult, stream: TextIO) -> None:
+    """Write the JUnit XML of `result`: one suite per step, in the findings' order."""
+    meta = result.meta
+    timestamp = as_utc(meta.started_at).replace(tzinfo=None, microsecond=0).isoformat()
+    duration = f"{max((as_utc(meta.finished_at) - as_utc(meta.started_at)).total_seconds(), 0):.3f}"
+    by_step: dict[str, list[Finding]] = {}
+    for finding in result.findings:
+        by_step.setdefault(finding.step, []).append(finding)
+    total = _counts(result.findings)
+
+    stream.write('<?xml version="1.0" encoding="UTF-8"?>\n')
+    root = ET.Element("testsuites", {
+        "name": xml_text(f"cjis-scan: {meta.framework_title}"),
+        # junit-10.xsd allows no `skipped` here (only on each testsuite).
+        **{k: str(v) for k, v in total.items() if k != "skipped"}, "time": duration})
+    opening = ET.tostring(root, encoding="unicode")  # "<testsuites ... />"
+    stream.write(opening.removesuffix(" />").removesuffix("/>") + ">\n")
+    properties = {"framework": meta.framework_id, "cloud": meta.cloud,
+                  "profile": meta.profile, "tenant_id": meta.tenant_id or "",
+                  "source": meta.source, "tool_version": meta.tool_version}
+    for index, (step, findings) in enumerate(by_step.items()):
+        counts = _counts(findings)
+        suite = ET.Element("testsuite", {
+            "name": xml_text(suite_name(result, step)),
+            **{k: str(v) for k, v in counts.items()},
+            "time": "0", "timestamp": timestamp, "hostname": "cjis-scan",
+            "id": str(index), "package": xml_text(f"{meta.framework_id}.step-{step}"),
+        })
+        props = ET.SubElement(suite, "properties")
+        for name, value in {**properties, "step": step}.items():
+            ET.SubElement(props, "property", {"name": name, "value": xml_text(value)})
+        suite.extend(testcase(finding) for finding in findings)
+        ET.SubElement(suite, "system-out")
+        ET.SubElement(suite, "system-err")
+        ET.indent(suite, space="  ", level=1)
+        stream.write("  ")
+        stream.write(ET.tostring(suite, encoding="unicode", short_empty_elements=True))
+        stream.write("\n")
+    stream.write("</testsuites>\n")
+
+
+REPORTER = FileReporter(format=ReportFormat.JUNIT, filename=FILENAME, write=write_junit)
