@@ -2,6 +2,8 @@
 
 from checks import (  # noqa: F401 - imported for their @check registrations
     compute,
+    entra,
+    intune,
     keyvault,
     monitor,
     policy,

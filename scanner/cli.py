@@ -12,8 +12,8 @@ from __future__ import annotations
 import logging
 import sys
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
-from enum import Enum
 from typing import Annotated, Any
 
 import typer
@@ -44,7 +44,7 @@ ConcurrencyOpt = Annotated[int, typer.Option("--concurrency", min=1, max=64,
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")]
 
 
-class InventorySource(str, Enum):
+class InventorySource(StrEnum):
     """Where the bulk inventory comes from."""
 
     arm = "arm"
@@ -228,7 +228,8 @@ def scan(
         "--skip-check", metavar="ID", help="Skip these check or requirement ids.")] = None,
     step: Annotated[list[str] | None, typer.Option(
         "--step", help="Only these CJIS steps (1-7, transit).")] = None,
-    cloud: CloudOpt = CloudName.commercial,
+    cloud: Annotated[CloudName | None, typer.Option(
+        "--cloud", help="Azure cloud [default: commercial, or the config file's].")] = None,
     profile: Annotated[str | None, typer.Option(
         "--profile", help="commercial or government (default: from --cloud).")] = None,
     format: Annotated[str, typer.Option(
@@ -243,7 +244,8 @@ def scan(
     config_file: Annotated[Path, typer.Option(
         "--config", help="Settings file (TOML).")] = Path("cjis-scan.toml"),
     source: SourceOpt = InventorySource.arm,
-    concurrency: ConcurrencyOpt = 8,
+    concurrency: Annotated[int | None, typer.Option(
+        "--concurrency", min=1, max=64, help="Parallel reads [default: 8].")] = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -259,7 +261,8 @@ def scan(
         raise UsageError(f"--profile {profile!r}: choose commercial or government")
     formats = parse_formats(format)
     config = load_config(config_file, {
-        "cloud": cloud.value, "profile": profile, "subscriptions": subscription or [],
+        "cloud": cloud.value if cloud else None, "profile": profile,
+        "subscriptions": subscription or [],
         "resource_groups": resource_group or [], "tags": _parse_tags(tag or []),
         "checks": _split(check), "skip_checks": _split(skip_check), "steps": _split(step),
         "fail_on": fail_on, "concurrency": concurrency,

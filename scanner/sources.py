@@ -9,8 +9,8 @@ from pathlib import Path
 
 from scanner.azure.clients import ClientFactory, Transport, live_transport
 from scanner.azure.clouds import get_cloud
-from scanner.azure.throttle import ReadBudget
 from scanner.azure.credentials import StandInCredential, live_credential
+from scanner.azure.throttle import ReadBudget
 from scanner.collectors.runner import ProgressCallback, collect
 from scanner.errors import UsageError
 from scanner.inventory import Inventory

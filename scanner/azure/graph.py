@@ -1,13 +1,19 @@
 """Microsoft Graph: a thin reader on azure-core, not msgraph-sdk.
 
-Measured (AMD EPYC, 2 vCPU, Python 3.11.7, msgraph-sdk 1.65.0 in a clean venv):
-msgraph-sdk adds 27 distributions (280.6 MB of files; the `msgraph` package alone is
-392 MiB on disk with its compiled bytecode, 16,741 modules), `from msgraph import
-GraphServiceClient` takes ~1.2 s and the first replayed GET ~2.8 s. This reader adds no
-dependency (azure-core is already required) and imports in ~0.25 s. Both replay under
-vcrpy; this one also replays through the scanner's own cassette transport (thread-safe,
-no socket patching), shares the credential, retry policy and read-only guard of every
-other client, and reads Graph's JSON straight into the scanner's own typed models.
+Measured on one machine (AMD EPYC, 2 vCPU, Python 3.11.7; msgraph-sdk 1.65.0 installed
+with azure-identity and vcrpy in a clean venv; 7 warm runs each, medians; one replayed
+GET /policies/authenticationMethodsPolicy):
+- msgraph-sdk adds 27 distributions the scanner does not already have, 280.6 MB of files
+  (the `msgraph` package alone: 16,741 .py files, 392 MiB on disk with bytecode);
+  `from msgraph import GraphServiceClient` takes 0.22 s, but import plus the first
+  replayed GET takes 1.80 s (1.58-2.07) and loads 2,030 modules (88 MB RSS).
+- this reader adds no distribution (azure-core is already required); import plus the
+  first replayed GET takes 0.25 s (0.21-0.29), 508 modules (38 MB RSS).
+- Both replay under vcrpy. msgraph-sdk requests `/v1.0//policies/...` (double slash), so
+  under vcrpy's default matcher it misses a cassette recorded by any other client; the
+  scanner's cassette transport collapses repeated slashes and plays either.
+This reader also shares the credential, retry policy and read-only guard of every other
+client and reads Graph's JSON straight into the scanner's typed models.
 
 Graph specifics handled here: the cloud's Graph host (graph.microsoft.com or
 graph.microsoft.us) and its token scope, the `/v1.0` API version in the path, and paging

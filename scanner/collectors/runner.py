@@ -23,6 +23,7 @@ from scanner.azure.clients import ClientFactory
 from scanner.collectors import normalize
 from scanner.collectors.specs import READER, SPECS, ListSpec
 from scanner.errors import ReadOnlyViolation
+from scanner.entra_models import merge_entra
 from scanner.inventory import CollectionError, Inventory, Subscription
 from scanner.replay import CassetteMiss
 
@@ -256,6 +257,7 @@ def collect(
             collection.lists["policy_assignments"])
     lists = {kind: sorted(items, key=_sort_key) for kind, items in collection.lists.items()}
     regions = {r.name: r for r in lists.pop("regions", [])}
+    entra = merge_entra(lists.pop("entra", []))
     return Inventory(
         tool_version=__version__,
         cloud=factory.cloud.name.value,
@@ -266,6 +268,7 @@ def collect(
         regions=sorted(regions.values(), key=lambda r: r.name),
         diagnostic_targets=sorted(set(collection.diagnostic_targets)),
         errors=sorted(collection.errors, key=lambda e: (e.collector, e.scope)),
+        entra=entra,
         **lists,
     )
 

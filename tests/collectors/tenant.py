@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from fixtures.demo.graph_tenant import graph_interactions
 from scanner.collectors.specs import SPECS
 from scanner.replay import Interaction
 from tests.conftest import response
@@ -78,4 +79,5 @@ def tenant(subs: list[dict[str, Any]] | None = None,
                 out.extend(given)
             else:
                 out.append(response(f"/subscriptions/{sid}{path}", given or {"value": []}))
+    out.extend(graph_interactions(TENANT))
     return out

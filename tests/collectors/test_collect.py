@@ -111,13 +111,18 @@ def test_named_subscriptions_are_read_one_by_one() -> None:
 
 def test_us_government_endpoints_are_used() -> None:
     gov = "https://management.usgovcloudapi.net"
+    gov_graph = "https://graph.microsoft.us"
     interactions = tenant()
     for interaction in interactions:
         interaction.uri = interaction.uri.replace("https://management.azure.com", gov)
+        interaction.uri = interaction.uri.replace("https://graph.microsoft.com", gov_graph)
+        interaction.body = interaction.body.replace(b"https://graph.microsoft.com",
+                                                    gov_graph.encode())
     inv, transport = run(interactions, cloud="usgov")
     assert inv.errors == [] and inv.cloud == "usgov"
-    assert transport.log.entries and all(url.startswith(gov)
+    assert transport.log.entries and all(url.startswith((gov, gov_graph))
                                          for _, url in transport.log.entries)
+    assert any(url.startswith(gov_graph) for _, url in transport.log.entries)
 
 
 def test_key_vault_keys_are_listed_then_read_for_their_type() -> None:

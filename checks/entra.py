@@ -1,0 +1,517 @@
+"""Step 4, phishing-resistant MFA: Entra ID authentication methods and Conditional Access.
+
+What counts, and why:
+- Only `enabled` Conditional Access policies count. Report-only
+  (`enabledForReportingButNotEnforced`) and disabled policies enforce nothing; they are
+  listed in the evidence as ignored.
+- A policy "requires" a control when every way to satisfy its grant includes it: with
+  operator `AND` one of its controls suffices; with `OR` every alternative must be it
+  (MFA `OR` compliant device does not require MFA).
+- A policy covers everyone only when nothing narrows it: all cloud apps with no
+  exclusions or app filter, every client app type, no risk, platform, location, device,
+  workload-identity or flow condition, and no condition the scanner does not know.
+- Exclusions (users, groups, roles, guests) beyond `break_glass_accounts` disqualify a
+  policy; the excluded principals are the evidence.
+- Data not read from Graph is `unknown` (`EntraInventory.collected`); a Graph error is
+  `unknown` through the engine (`needs`), naming the permission that fixes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from scanner.collectors.entra import AUTH_METHODS, AUTH_STRENGTHS, CA_POLICIES
+from scanner.context import CheckContext
+from scanner.entra_models import (
+    DIRECTORY_SYNC_ROLE,
+    PHISHING_RESISTANT_STRENGTH_ID,
+    PRIVILEGED_ADMIN_ROLES,
+    AuthenticationMethodConfiguration,
+    AuthenticationStrength,
+    CaConditions,
+    CaGrantControls,
+    ConditionalAccessPolicy,
+    EntraInventory,
+)
+from scanner.findings import Remediation, Status, Verdict
+from scanner.registry import check
+
+PASSKEY_DOC = "https://learn.microsoft.com/entra/identity/authentication/how-to-enable-passkey-fido2"
+CA_ADMINS_DOC = ("https://learn.microsoft.com/entra/identity/conditional-access/"
+                 "policy-admin-phish-resistant-mfa")
+CA_ALL_USERS_DOC = ("https://learn.microsoft.com/entra/identity/conditional-access/"
+                    "policy-all-users-mfa-strength")
+METHODS_DOC = ("https://learn.microsoft.com/entra/identity/authentication/"
+               "concept-authentication-methods-manage")
+
+REPORT_ONLY = "enabledForReportingButNotEnforced"
+PHISHING_RESISTANT_METHODS = ("Fido2", "X509Certificate")
+WEAK_METHODS = ("Sms", "Voice")
+_MODERN_CLIENTS = frozenset({"browser", "mobileAppsAndDesktopClients"})
+_UNMIGRATED = frozenset({"preMigration", "migrationInProgress"})
+
+
+# --- shared helpers ------------------------------------------------------------------------
+
+
+def not_read(entra: EntraInventory, collector: str, what: str) -> Verdict | None:
+    """`unknown` when `collector`'s data is not in the inventory (never judged as empty)."""
+    if entra.was_read(collector):
+        return None
+    return Verdict(status=Status.UNKNOWN,
+                   reason=f"{what} was not read from Microsoft Graph: collect the tenant again "
+                          f"with Graph access (collector {collector})",
+                   evidence={"collected": list(entra.collected)})
+
+
+def _label(policy: ConditionalAccessPolicy) -> str:
+    return f"{policy.display_name or '(no name)'} ({policy.id})"
+
+
+def resolve_strength(grant: CaGrantControls | None,
+                     strengths: list[AuthenticationStrength]) -> AuthenticationStrength | None:
+    """The grant's authentication strength, completed from the strengths list when the
+    embedded object carries only its id."""
+    if grant is None or grant.authentication_strength is None:
+        return None
+    embedded = grant.authentication_strength
+    if embedded.allowed_combinations:
+        return embedded
+    return next((s for s in strengths if s.id == embedded.id), embedded)
+
+
+def _alternatives(grant: CaGrantControls) -> list[str]:
+    return [*grant.built_in_controls,
+            *(["authenticationStrength"] if grant.authentication_strength else []),
+            *grant.custom_authentication_factors, *grant.terms_of_use]
+
+
+def requires(grant: CaGrantControls | None, satisfies: set[str]) -> bool:
+    """True when every way to satisfy `grant` includes a control in `satisfies`."""
+    if grant is None:
+        return False
+    alternatives = _alternatives(grant)
+    if not alternatives:
+        return False
+    if (grant.operator or "OR").upper() == "AND" or len(alternatives) == 1:
+        return any(a in satisfies for a in alternatives)
+    return all(a in satisfies for a in alternatives)
+
+
+def requires_mfa(grant: CaGrantControls | None, strength: AuthenticationStrength | None) -> bool:
+    """The grant cannot be met without multifactor authentication."""
+    satisfies = {"mfa"}
+    if strength is not None and strength.requirements_satisfied != "none":
+        satisfies.add("authenticationStrength")
+    return requires(grant, satisfies)
+
+
+def requires_phishing_resistant(grant: CaGrantControls | None,
+                                strength: AuthenticationStrength | None) -> bool:
+    """The grant cannot be met without a phishing-resistant authentication strength."""
+    if strength is None or not strength.is_phishing_resistant:
+        return False
+    return requires(grant, {"authenticationStrength"})
+
+
+def narrowing(conditions: CaConditions) -> list[str]:
+    """Why a policy does not apply to every sign-in of its users (empty: it does)."""
+    why: list[str] = []
+    apps = conditions.applications
+    if apps is None or "all" not in {a.lower() for a in apps.include_applications}:
+        included = apps.include_applications + apps.include_user_actions if apps else []
+        why.append(f"does not target all cloud apps (includes {included or 'none'})")
+    elif apps.exclude_applications:
+        why.append(f"excludes applications {apps.exclude_applications}")
+    if apps is not None and apps.application_filter is not None:
+        why.append(f"application filter ({apps.application_filter.mode}: "
+                   f"{apps.application_filter.rule})")
+    client_types = set(conditions.client_app_types)
+    if client_types and "all" not in client_types and not client_types >= _MODERN_CLIENTS:
+        why.append(f"applies only to client app types {sorted(client_types)}")
+    for name in ("user_risk_levels", "sign_in_risk_levels", "service_principal_risk_levels"):
+        if getattr(conditions, name):
+            why.append(f"applies only at {name.replace('_', ' ')} {getattr(conditions, name)}")
+    if conditions.insider_risk_levels:
+        why.append(f"applies only at insider risk levels {conditions.insider_risk_levels}")
+    platforms = conditions.platforms
+    if platforms is not None:
+        if platforms.include_platforms and "all" not in {p.lower()
+                                                         for p in platforms.include_platforms}:
+            why.append(f"applies only to platforms {platforms.include_platforms}")
+        if platforms.exclude_platforms:
+            why.append(f"excludes platforms {platforms.exclude_platforms}")
+    locations = conditions.locations
+    if locations is not None:
+        if locations.include_locations and "all" not in {loc.lower()
+                                                         for loc in locations.include_locations}:
+            why.append(f"applies only at locations {locations.include_locations}")
+        if locations.exclude_locations:
+            why.append(f"excludes locations {locations.exclude_locations}")
+    if conditions.devices is not None and conditions.devices.device_filter is not None:
+        device_filter = conditions.devices.device_filter
+        why.append(f"device filter ({device_filter.mode}: {device_filter.rule})")
+    if conditions.client_applications is not None and (
+            conditions.client_applications.include_service_principals):
+        why.append("applies to workload identities (service principals), not users")
+    if conditions.authentication_flows is not None and (
+            conditions.authentication_flows.transfer_methods):
+        why.append(f"applies only to authentication flows "
+                   f"{conditions.authentication_flows.transfer_methods}")
+    unknown = [*conditions.unrecognised,
+               *(f"users.{n}" for n in (conditions.users.unrecognised
+                                        if conditions.users else [])),
+               *(f"applications.{n}" for n in (apps.unrecognised if apps else []))]
+    if unknown:
+        why.append(f"has conditions the scanner does not know: {unknown}")
+    return why
+
+
+def excluded_principals(conditions: CaConditions, allowed: set[str]) -> list[dict[str, str]]:
+    """Principals the policy excludes, other than the `allowed` object ids (lower case)."""
+    users = conditions.users
+    if users is None:
+        return []
+    found = [{"type": kind, "id": value}
+             for kind, values in (("user", users.exclude_users), ("group", users.exclude_groups),
+                                  ("role", users.exclude_roles))
+             for value in values if value.lower() not in allowed]
+    guests = users.exclude_guests_or_external_users
+    if guests is not None:
+        found.append({"type": "guestsOrExternalUsers",
+                      "id": guests.guest_or_external_user_types or "(unspecified)"})
+    return found
+
+
+def break_glass(ctx: CheckContext) -> set[str]:
+    """The configured emergency-access object ids, lower case."""
+    return {a.lower() for a in ctx.config.break_glass_accounts}
+
+
+@dataclass
+class Candidate:
+    """A policy that would serve the requirement, and what stops it from counting."""
+
+    policy: ConditionalAccessPolicy
+    problems: list[str] = field(default_factory=list)
+    excluded: list[dict[str, str]] = field(default_factory=list)
+
+    def evidence(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"policy": _label(self.policy)}
+        if self.problems:
+            out["problems"] = self.problems
+        if self.excluded:
+            out["excluded_principals"] = self.excluded
+        return out
+
+
+def _ignored(policies: list[ConditionalAccessPolicy]) -> dict[str, list[str]]:
+    return {
+        "report_only_ignored": [_label(p) for p in policies if p.state == REPORT_ONLY],
+        "disabled_ignored": [_label(p) for p in policies if p.state == "disabled"],
+    }
+
+
+def _methods_evidence(method: AuthenticationMethodConfiguration | None) -> dict[str, Any]:
+    if method is None:
+        return {"configured": False}
+    return {"state": method.state, "include_targets": [t.id for t in method.include_targets],
+            "exclude_targets": [t.id for t in method.exclude_targets]}
+
+
+# --- checks ------------------------------------------------------------------------------------
+
+
+@check(
+    id="entra_phishing_resistant_methods_enabled",
+    title="A phishing-resistant authentication method (FIDO2 / passkeys or certificate-based "
+          "authentication) is enabled",
+    kinds="tenant",
+    severity="high",
+    rationale=(
+        "CJIS 6.0 (IA-2(1), IA-2(2), IA-2(8)) requires phishing-resistant multifactor "
+        "authentication; users can only register FIDO2 security keys / passkeys or use "
+        "certificate-based authentication when the authentication methods policy enables them."
+    ),
+    remediation=Remediation(
+        summary=(
+            "Entra admin center > Protection > Authentication methods > Policies: enable "
+            "Passkey (FIDO2) or Certificate-based authentication for all users (or the CJI "
+            "user groups)."
+        ),
+        cli=(
+            "az rest --method PATCH --url https://graph.microsoft.com/v1.0/policies/"
+            "authenticationMethodsPolicy/authenticationMethodConfigurations/Fido2 --body "
+            "'{\"@odata.type\":\"#microsoft.graph.fido2AuthenticationMethodConfiguration\","
+            "\"state\":\"enabled\"}'"
+        ),
+        docs=PASSKEY_DOC,
+    ),
+    needs=(AUTH_METHODS,),
+)
+def entra_phishing_resistant_methods_enabled(tenant: Any, ctx: CheckContext) -> Verdict:
+    """Pass when FIDO2 or X.509 certificate authentication is enabled for some users."""
+    entra = ctx.inventory.entra
+    gap = not_read(entra, AUTH_METHODS, "The authentication methods policy")
+    if gap or entra.authentication_methods_policy is None:
+        return gap or Verdict(status=Status.UNKNOWN,
+                              reason="the authentication methods policy is missing from the "
+                                     "inventory")
+    policy = entra.authentication_methods_policy
+    methods = {name: policy.method(name) for name in PHISHING_RESISTANT_METHODS}
+    evidence = {name: _methods_evidence(m) for name, m in methods.items()}
+    enabled = [name for name, m in methods.items() if m is not None and m.enabled]
+    if enabled:
+        targets = {name: evidence[name]["include_targets"] for name in enabled}
+        return Verdict(status=Status.PASS,
+                       reason=f"phishing-resistant method(s) enabled: "
+                              f"{', '.join(f'{n} for {t}' for n, t in targets.items())}",
+                       evidence=evidence)
+    return Verdict(status=Status.FAIL,
+                   reason="neither FIDO2 (passkeys) nor certificate-based authentication is "
+                          "enabled in the authentication methods policy",
+                   evidence=evidence)
+
+
+@check(
+    id="entra_ca_privileged_phishing_resistant",
+    title="Conditional Access requires phishing-resistant MFA for privileged directory roles",
+    kinds="tenant",
+    severity="critical",
+    rationale=(
+        "Administrators of the tenant control every CJI system in it. CJIS 6.0 IA-2(1) and "
+        "IA-2(8) call for replay-resistant MFA for privileged accounts: an enforced "
+        "Conditional Access policy requiring the Phishing-resistant MFA authentication "
+        "strength for the privileged roles on all cloud apps, excluding only break-glass "
+        "accounts."
+    ),
+    remediation=Remediation(
+        summary=(
+            "Entra admin center > Protection > Conditional Access > Create new policy from "
+            "template 'Require phishing-resistant multifactor authentication for "
+            "administrators': include the privileged directory roles, all resources, grant "
+            "'Require authentication strength: Phishing-resistant MFA', exclude only the "
+            "emergency-access accounts, and set the policy On (not Report-only)."
+        ),
+        cli=(
+            "az rest --method POST --url https://graph.microsoft.com/v1.0/identity/"
+            "conditionalAccess/policies --body @require-phishing-resistant-admins.json"
+        ),
+        docs=CA_ADMINS_DOC,
+    ),
+    needs=(CA_POLICIES,),
+)
+def entra_ca_privileged_phishing_resistant(tenant: Any, ctx: CheckContext) -> Verdict:
+    """Pass when enabled policies requiring phishing-resistant strength cover every role of
+    Microsoft's administrator template with no exclusions beyond break-glass accounts."""
+    entra = ctx.inventory.entra
+    gap = not_read(entra, CA_POLICIES, "Conditional Access")
+    if gap:
+        return gap
+    required = set(PRIVILEGED_ADMIN_ROLES)
+    allowed = break_glass(ctx)
+    covered: set[str] = set()
+    qualifying: list[str] = []
+    candidates: list[Candidate] = []
+    unresolved: list[str] = []
+    for policy in entra.conditional_access_policies:
+        if policy.state != "enabled":
+            continue
+        strength = resolve_strength(policy.grant_controls, entra.authentication_strength_policies)
+        if strength is not None and strength.id != PHISHING_RESISTANT_STRENGTH_ID and (
+                not strength.allowed_combinations):
+            unresolved.append(_label(policy))
+        if not requires_phishing_resistant(policy.grant_controls, strength):
+            continue
+        users = policy.conditions.users
+        everyone = users is not None and "all" in {u.lower() for u in users.include_users}
+        roles = required if everyone else {r.lower() for r in (users.include_roles if users
+                                                                else [])} & required
+        if not roles:
+            continue
+        candidate = Candidate(policy, narrowing(policy.conditions),
+                              excluded_principals(policy.conditions, allowed))
+        if candidate.excluded:
+            candidate.problems.append("excludes principals beyond the break-glass accounts")
+        candidates.append(candidate)
+        if not candidate.problems:
+            covered |= roles
+            qualifying.append(_label(policy))
+    missing = sorted(required - covered)
+    evidence: dict[str, Any] = {
+        "qualifying_policies": qualifying,
+        "candidate_policies": [c.evidence() for c in candidates],
+        "roles_not_covered": [f"{PRIVILEGED_ADMIN_ROLES[r]} ({r})" for r in missing],
+        "break_glass_accounts": sorted(allowed),
+        **_ignored(entra.conditional_access_policies),
+    }
+    _other_privileged_roles(entra, required, covered, evidence)
+    if not missing:
+        return Verdict(status=Status.PASS,
+                       reason=f"enabled Conditional Access requires phishing-resistant MFA for "
+                              f"every privileged role: {', '.join(qualifying)}",
+                       evidence=evidence)
+    if unresolved and not entra.was_read(AUTH_STRENGTHS):
+        evidence["strength_not_resolved"] = unresolved
+        return Verdict(status=Status.UNKNOWN,
+                       reason="some enabled policies use a custom authentication strength whose "
+                              "methods were not read (authentication strength policies)",
+                       evidence=evidence)
+    blocked = [c for c in candidates if c.excluded]
+    if blocked:
+        principals = ", ".join(f"{p['type']} {p['id']}" for c in blocked for p in c.excluded)
+        return Verdict(status=Status.FAIL,
+                       reason=f"the phishing-resistant policy for privileged roles excludes "
+                              f"principals beyond the break-glass accounts: {principals}",
+                       evidence=evidence)
+    return Verdict(status=Status.FAIL,
+                   reason=f"no enabled Conditional Access policy requires phishing-resistant MFA "
+                          f"on all cloud apps for {len(missing)} privileged role(s): "
+                          f"{', '.join(PRIVILEGED_ADMIN_ROLES[r] for r in missing)}",
+                   evidence=evidence)
+
+
+def _other_privileged_roles(entra: EntraInventory, required: set[str], covered: set[str],
+                            evidence: dict[str, Any]) -> None:
+    """Note roles Entra labels privileged beyond the template's (informational, not judged)."""
+    if not entra.role_definitions:
+        return
+    others = sorted(f"{r.display_name} ({r.template_id or r.id})" for r in entra.role_definitions
+                    if r.is_privileged and (r.template_id or r.id).lower() not in required
+                    and (r.template_id or r.id).lower() not in covered)
+    if others:
+        evidence["other_privileged_roles_not_covered"] = others
+
+
+@check(
+    id="entra_ca_all_users_mfa",
+    title="Conditional Access requires MFA for all users on all cloud apps",
+    kinds="tenant",
+    severity="high",
+    rationale=(
+        "CJIS 6.0 IA-2(1) and IA-2(2) require multifactor authentication for every user who "
+        "can reach CJI. In Entra ID that is an enforced Conditional Access policy for all "
+        "users and all cloud apps whose grant cannot be met without MFA."
+    ),
+    remediation=Remediation(
+        summary=(
+            "Entra admin center > Protection > Conditional Access > Create new policy from "
+            "template 'Require multifactor authentication for all users': all users "
+            "(excluding only emergency-access accounts and, if used, the Directory "
+            "Synchronization Accounts role), all resources, grant 'Require multifactor "
+            "authentication' or an authentication strength; set it On."
+        ),
+        cli=(
+            "az rest --method POST --url https://graph.microsoft.com/v1.0/identity/"
+            "conditionalAccess/policies --body @require-mfa-all-users.json"
+        ),
+        docs=CA_ALL_USERS_DOC,
+    ),
+    needs=(CA_POLICIES,),
+)
+def entra_ca_all_users_mfa(tenant: Any, ctx: CheckContext) -> Verdict:
+    """Pass when an enabled policy for all users and all cloud apps requires MFA."""
+    entra = ctx.inventory.entra
+    gap = not_read(entra, CA_POLICIES, "Conditional Access")
+    if gap:
+        return gap
+    allowed = break_glass(ctx) | {DIRECTORY_SYNC_ROLE}
+    qualifying: list[str] = []
+    candidates: list[Candidate] = []
+    for policy in entra.conditional_access_policies:
+        users = policy.conditions.users
+        if policy.state != "enabled" or users is None or "all" not in {
+                u.lower() for u in users.include_users}:
+            continue
+        strength = resolve_strength(policy.grant_controls, entra.authentication_strength_policies)
+        if not requires_mfa(policy.grant_controls, strength):
+            continue
+        candidate = Candidate(policy, narrowing(policy.conditions),
+                              excluded_principals(policy.conditions, allowed))
+        if candidate.excluded:
+            candidate.problems.append("excludes principals beyond the break-glass accounts")
+        candidates.append(candidate)
+        if not candidate.problems:
+            qualifying.append(_label(policy))
+    evidence: dict[str, Any] = {
+        "qualifying_policies": qualifying,
+        "candidate_policies": [c.evidence() for c in candidates],
+        "break_glass_accounts": sorted(break_glass(ctx)),
+        **_ignored(entra.conditional_access_policies),
+    }
+    if qualifying:
+        return Verdict(status=Status.PASS,
+                       reason=f"enabled Conditional Access requires MFA for all users on all "
+                              f"cloud apps: {', '.join(qualifying)}",
+                       evidence=evidence)
+    if candidates:
+        problems = "; ".join(f"{_label(c.policy)}: {', '.join(c.problems)}" for c in candidates)
+        return Verdict(status=Status.FAIL,
+                       reason=f"the all-users MFA policies do not cover every sign-in: {problems}",
+                       evidence=evidence)
+    return Verdict(status=Status.FAIL,
+                   reason="no enabled Conditional Access policy requires MFA for all users on "
+                          "all cloud apps",
+                   evidence=evidence)
+
+
+@check(
+    id="entra_weak_methods_disabled",
+    title="SMS and voice call authentication methods are disabled",
+    kinds="tenant",
+    severity="medium",
+    rationale=(
+        "One-time codes sent by SMS or voice call can be phished, intercepted or SIM-swapped; "
+        "CJIS 6.0 (IA-2(8), IA-5) expects replay-resistant authenticators, so the weak "
+        "methods should be turned off once phishing-resistant methods are rolled out."
+    ),
+    remediation=Remediation(
+        summary=(
+            "Entra admin center > Protection > Authentication methods > Policies: set SMS and "
+            "Voice call to Disabled (after users have registered a phishing-resistant method), "
+            "and complete the migration from the legacy MFA and SSPR policies."
+        ),
+        cli=(
+            "az rest --method PATCH --url https://graph.microsoft.com/v1.0/policies/"
+            "authenticationMethodsPolicy/authenticationMethodConfigurations/Sms --body "
+            "'{\"@odata.type\":\"#microsoft.graph.smsAuthenticationMethodConfiguration\","
+            "\"state\":\"disabled\"}'"
+        ),
+        docs=METHODS_DOC,
+    ),
+    needs=(AUTH_METHODS,),
+)
+def entra_weak_methods_disabled(tenant: Any, ctx: CheckContext) -> Verdict:
+    """Pass when SMS and Voice are both listed and disabled and the policy is authoritative."""
+    entra = ctx.inventory.entra
+    gap = not_read(entra, AUTH_METHODS, "The authentication methods policy")
+    if gap or entra.authentication_methods_policy is None:
+        return gap or Verdict(status=Status.UNKNOWN,
+                              reason="the authentication methods policy is missing from the "
+                                     "inventory")
+    policy = entra.authentication_methods_policy
+    methods = {name: policy.method(name) for name in WEAK_METHODS}
+    evidence: dict[str, Any] = {name: _methods_evidence(m) for name, m in methods.items()}
+    evidence["policy_migration_state"] = policy.policy_migration_state
+    enabled = [name for name, m in methods.items() if m is not None and m.enabled]
+    if enabled:
+        which = ", ".join(f"{n} for {evidence[n]['include_targets']}" for n in enabled)
+        return Verdict(status=Status.FAIL, reason=f"weak method(s) still enabled: {which}",
+                       evidence=evidence)
+    absent = [name for name, m in methods.items() if m is None]
+    if absent:
+        return Verdict(status=Status.UNKNOWN,
+                       reason=f"the authentication methods policy does not list "
+                              f"{', '.join(absent)}: the scanner cannot tell whether it is off",
+                       evidence=evidence)
+    if policy.policy_migration_state in _UNMIGRATED:
+        return Verdict(status=Status.MANUAL,
+                       reason=f"SMS and voice are disabled in the authentication methods policy, "
+                              f"but its migration state is {policy.policy_migration_state}: the "
+                              f"legacy MFA and SSPR policies (not readable through Graph) may "
+                              f"still allow them; confirm and complete the migration",
+                       evidence=evidence)
+    return Verdict(status=Status.PASS,
+                   reason="SMS and voice call are disabled in the authentication methods policy",
+                   evidence=evidence)

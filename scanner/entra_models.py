@@ -1,0 +1,511 @@
+"""Typed models of what the scanner reads from Microsoft Graph: Entra ID and Intune.
+
+Field names are snake_case; `from_graph` maps Graph's camelCase JSON onto them once (the
+only place Graph's spelling is known) and drops the properties no check reads, so a
+saved inventory stays small and strict (`extra="forbid"`). Graph's `null` for a list
+means "none" and becomes `[]`; a scalar Graph omits stays `None` ("Graph did not say") and
+each check states what absence means. Enumerations keep Graph's own casing
+(`enabledForReportingButNotEnforced`, `#microsoft.graph.windows10CompliancePolicy`).
+
+Shapes follow the Microsoft Graph v1.0 reference and its published response examples
+(../shared/azure-examples/graph). This module must not import `scanner.inventory`, which
+imports it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar, Literal, TypeVar, get_args
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+GraphModelT = TypeVar("GraphModelT", bound="GraphModel")
+
+# --- well-known identifiers --------------------------------------------------------------
+
+PHISHING_RESISTANT_STRENGTH_ID = "00000000-0000-0000-0000-000000000004"
+"""The built-in authentication strength "Phishing-resistant MFA"."""
+MFA_STRENGTH_ID = "00000000-0000-0000-0000-000000000002"
+"""The built-in authentication strength "Multifactor authentication"."""
+PHISHING_RESISTANT_COMBINATIONS = frozenset({"windowsHelloForBusiness", "fido2",
+                                             "x509CertificateMultiFactor"})
+"""The allowedCombinations of the built-in phishing-resistant strength (Graph's spelling)."""
+
+PRIVILEGED_ADMIN_ROLES: dict[str, str] = {
+    "62e90394-69f5-4237-9190-012177145e10": "Global Administrator",
+    "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3": "Application Administrator",
+    "c4e39bd9-1100-46d3-8c65-fb160da0071f": "Authentication Administrator",
+    "b0f54661-2d74-4c50-afa3-1ec803f12efe": "Billing Administrator",
+    "158c047a-c907-4556-b7ef-446551a6b5f7": "Cloud Application Administrator",
+    "b1be1c3e-b65d-4f19-8427-f6fa0d97feb9": "Conditional Access Administrator",
+    "29232cdf-9323-42fd-ade2-1d097af3e4de": "Exchange Administrator",
+    "729827e3-9c14-49f7-bb1b-9608f156bbb8": "Helpdesk Administrator",
+    "966707d0-3269-4727-9be2-8c3a10f19b9d": "Password Administrator",
+    "7be44c8a-adaf-4e2a-84d6-ab2649e08a13": "Privileged Authentication Administrator",
+    "e8611ab8-c189-46e8-94e1-60213ab1f814": "Privileged Role Administrator",
+    "194ae4cb-b126-40b2-bd5b-6091b380977d": "Security Administrator",
+    "f28a1f50-f6e7-4571-818b-6a12f2af6b6c": "SharePoint Administrator",
+    "fe930be7-5e62-47db-91af-98c3a49a38b1": "User Administrator",
+}
+"""Role template ids of Microsoft's Conditional Access template "Require phishing-resistant
+multifactor authentication for administrators" (Microsoft Learn, policy-admin-phish-resistant-mfa):
+the directory roles the privileged-access check requires a policy to cover. Template ids
+are the same in every tenant and cloud; Conditional Access `includeRoles` holds them."""
+
+DIRECTORY_SYNC_ROLE = "d29b2b05-8046-44ba-8758-1e26182fcf32"
+"""Directory Synchronization Accounts: Microsoft's all-users MFA template excludes it."""
+
+# @odata.type of each Intune compliance policy type -> the platform it governs.
+COMPLIANCE_PLATFORMS: dict[str, str] = {
+    "#microsoft.graph.windows10CompliancePolicy": "Windows 10/11",
+    "#microsoft.graph.windows10MobileCompliancePolicy": "Windows 10 Mobile",
+    "#microsoft.graph.windows81CompliancePolicy": "Windows 8.1",
+    "#microsoft.graph.windowsPhone81CompliancePolicy": "Windows Phone 8.1",
+    "#microsoft.graph.iosCompliancePolicy": "iOS/iPadOS",
+    "#microsoft.graph.macOSCompliancePolicy": "macOS",
+    "#microsoft.graph.androidCompliancePolicy": "Android device administrator",
+    "#microsoft.graph.androidWorkProfileCompliancePolicy": "Android Enterprise work profile",
+    "#microsoft.graph.androidDeviceOwnerCompliancePolicy": "Android Enterprise fully managed",
+    "#microsoft.graph.aospDeviceOwnerCompliancePolicy": "Android (AOSP)",
+}
+
+APP_PROTECTION_PLATFORMS: dict[str, str] = {
+    "#microsoft.graph.iosManagedAppProtection": "iOS/iPadOS",
+    "#microsoft.graph.androidManagedAppProtection": "Android",
+}
+
+
+# --- Graph JSON -> models -------------------------------------------------------------------
+
+class GraphModel(BaseModel):
+    """Base of the Graph models: strict about unknown fields; `from_graph` reads Graph JSON."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    GRAPH_NAMES: ClassVar[dict[str, str]] = {}
+    """Graph property names that are not the camelCase of the field name."""
+    UNRECOGNISED: ClassVar[str | None] = None
+    """A list field that receives the names of set Graph properties the model does not know."""
+
+    @classmethod
+    def from_graph(cls: type[GraphModelT], raw: Mapping[str, Any]) -> GraphModelT:
+        """The model of one Graph JSON object (unread properties dropped)."""
+        return cls.model_validate(_convert(cls, raw))
+
+
+def _graph_key(model: type[GraphModel], name: str) -> str:
+    return model.GRAPH_NAMES.get(name) or to_camel(name)
+
+
+def _model_in(annotation: Any) -> type[GraphModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, GraphModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _convert(model: type[GraphModel], raw: Mapping[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    known: set[str] = set()
+    for name, field in model.model_fields.items():
+        key = _graph_key(model, name)
+        known.add(key)
+        if key not in raw or raw[key] is None:
+            continue  # the field's default: [] for lists, None for scalars
+        value = raw[key]
+        inner = _model_in(field.annotation)
+        if inner is not None and isinstance(value, list):
+            value = [_convert(inner, v) if isinstance(v, Mapping) else v for v in value]
+        elif inner is not None and isinstance(value, Mapping):
+            value = _convert(inner, value)
+        out[name] = value
+    if model.UNRECOGNISED:
+        out[model.UNRECOGNISED] = sorted(
+            key for key, value in raw.items()
+            if key not in known and "@odata" not in key and value not in (None, [], {}, "")
+        )
+    return out
+
+
+# --- authentication methods policy ---------------------------------------------------------
+
+class MethodTarget(GraphModel):
+    """A user or group an authentication method is enabled for (`all_users`: everyone)."""
+
+    id: str
+    target_type: str | None = None
+    """`group` or `user`."""
+
+
+class AuthenticationMethodConfiguration(GraphModel):
+    """One method of the authentication methods policy (`Fido2`, `Sms`, `X509Certificate` ...)."""
+
+    GRAPH_NAMES: ClassVar[dict[str, str]] = {"odata_type": "@odata.type"}
+
+    id: str
+    """Graph's method id: Fido2, MicrosoftAuthenticator, Sms, Voice, X509Certificate,
+    TemporaryAccessPass, Email, SoftwareOath, HardwareOath ..."""
+    odata_type: str | None = None
+    state: Literal["enabled", "disabled"]
+    include_targets: list[MethodTarget] = Field(default_factory=list)
+    exclude_targets: list[MethodTarget] = Field(default_factory=list)
+
+    @property
+    def enabled(self) -> bool:
+        """Enabled for at least one user or group."""
+        return self.state == "enabled" and bool(self.include_targets)
+
+
+class AuthenticationMethodsPolicy(GraphModel):
+    """The tenant's authentication methods policy (GET /policies/authenticationMethodsPolicy)."""
+
+    id: str = "authenticationMethodsPolicy"
+    policy_version: str | None = None
+    policy_migration_state: str | None = None
+    """`preMigration`, `migrationInProgress`, `migrationComplete`; None when Graph omits it.
+    Until migration completes, the legacy MFA and SSPR policies also govern methods."""
+    authentication_method_configurations: list[AuthenticationMethodConfiguration] = Field(
+        default_factory=list)
+
+    def method(self, method_id: str) -> AuthenticationMethodConfiguration | None:
+        """The configuration of `method_id` (case-insensitive), if the policy lists it."""
+        wanted = method_id.lower()
+        return next((m for m in self.authentication_method_configurations
+                     if m.id.lower() == wanted), None)
+
+
+# --- authentication strengths ---------------------------------------------------------------
+
+class AuthenticationStrength(GraphModel):
+    """An authentication strength policy (built-in or custom), listed or embedded in a CA grant."""
+
+    id: str
+    display_name: str | None = None
+    policy_type: str | None = None
+    """`builtIn` or `custom`."""
+    requirements_satisfied: str | None = None
+    """`mfa` or `none`."""
+    allowed_combinations: list[str] = Field(default_factory=list)
+    """Method combinations that satisfy it (`fido2`, `password,sms` ...)."""
+
+    @property
+    def is_phishing_resistant(self) -> bool:
+        """The built-in phishing-resistant strength, or a custom one allowing only its methods."""
+        if self.id == PHISHING_RESISTANT_STRENGTH_ID:
+            return True
+        return bool(self.allowed_combinations) and set(self.allowed_combinations) <= (
+            PHISHING_RESISTANT_COMBINATIONS)
+
+
+# --- Conditional Access -------------------------------------------------------------------
+
+class CaFilter(GraphModel):
+    """A device or application filter of a Conditional Access condition."""
+
+    mode: str | None = None
+    """`include` or `exclude`."""
+    rule: str | None = None
+
+
+class ExternalTenants(GraphModel):
+    """The external tenants a guest condition applies to."""
+
+    GRAPH_NAMES: ClassVar[dict[str, str]] = {"odata_type": "@odata.type"}
+
+    odata_type: str | None = None
+    membership_kind: str | None = None
+    members: list[str] = Field(default_factory=list)
+
+
+class ExternalUsers(GraphModel):
+    """Guests or external users a policy includes or excludes."""
+
+    guest_or_external_user_types: str | None = None
+    """Comma-separated kinds (`internalGuest,b2bCollaborationGuest,...`)."""
+    external_tenants: ExternalTenants | None = None
+
+
+class CaUsers(GraphModel):
+    """Who a policy applies to. `All`, `None` and `GuestsOrExternalUsers` are special values."""
+
+    UNRECOGNISED: ClassVar[str | None] = "unrecognised"
+
+    include_users: list[str] = Field(default_factory=list)
+    exclude_users: list[str] = Field(default_factory=list)
+    include_groups: list[str] = Field(default_factory=list)
+    exclude_groups: list[str] = Field(default_factory=list)
+    include_roles: list[str] = Field(default_factory=list)
+    """Directory role template ids."""
+    exclude_roles: list[str] = Field(default_factory=list)
+    include_guests_or_external_users: ExternalUsers | None = None
+    exclude_guests_or_external_users: ExternalUsers | None = None
+    unrecognised: list[str] = Field(default_factory=list)
+    """Set properties this model does not know (they may include or exclude principals)."""
+
+
+class CaApplications(GraphModel):
+    """Which cloud apps or actions a policy applies to."""
+
+    UNRECOGNISED: ClassVar[str | None] = "unrecognised"
+
+    include_applications: list[str] = Field(default_factory=list)
+    exclude_applications: list[str] = Field(default_factory=list)
+    include_user_actions: list[str] = Field(default_factory=list)
+    include_authentication_context_class_references: list[str] = Field(default_factory=list)
+    application_filter: CaFilter | None = None
+    unrecognised: list[str] = Field(default_factory=list)
+    """Set properties this model does not know (they may narrow the apps)."""
+
+
+class CaPlatforms(GraphModel):
+    """Device platforms a policy applies to."""
+
+    include_platforms: list[str] = Field(default_factory=list)
+    exclude_platforms: list[str] = Field(default_factory=list)
+
+
+class CaLocations(GraphModel):
+    """Named locations a policy applies to."""
+
+    include_locations: list[str] = Field(default_factory=list)
+    exclude_locations: list[str] = Field(default_factory=list)
+
+
+class CaDevices(GraphModel):
+    """Device condition (a filter on device properties)."""
+
+    device_filter: CaFilter | None = None
+
+
+class CaClientApplications(GraphModel):
+    """Workload identities (service principals) a policy applies to."""
+
+    include_service_principals: list[str] = Field(default_factory=list)
+    exclude_service_principals: list[str] = Field(default_factory=list)
+
+
+class CaAuthenticationFlows(GraphModel):
+    """Authentication flows (device code, transfer) a policy applies to."""
+
+    transfer_methods: str | None = None
+
+
+class CaConditions(GraphModel):
+    """The conditions of a policy. Anything beyond users and apps narrows where it applies."""
+
+    UNRECOGNISED: ClassVar[str | None] = "unrecognised"
+
+    users: CaUsers | None = None
+    applications: CaApplications | None = None
+    client_app_types: list[str] = Field(default_factory=list)
+    user_risk_levels: list[str] = Field(default_factory=list)
+    sign_in_risk_levels: list[str] = Field(default_factory=list)
+    service_principal_risk_levels: list[str] = Field(default_factory=list)
+    insider_risk_levels: str | None = None
+    platforms: CaPlatforms | None = None
+    locations: CaLocations | None = None
+    devices: CaDevices | None = None
+    client_applications: CaClientApplications | None = None
+    authentication_flows: CaAuthenticationFlows | None = None
+    unrecognised: list[str] = Field(default_factory=list)
+    """Set condition properties this model does not know (a newer Graph): they may narrow the
+    policy, so a policy carrying any never counts as covering everyone."""
+
+
+class CaGrantControls(GraphModel):
+    """What a policy requires. `operator` `OR`: any one control; `AND`: all of them."""
+
+    operator: str | None = None
+    built_in_controls: list[str] = Field(default_factory=list)
+    """`mfa`, `block`, `compliantDevice`, `domainJoinedDevice`, `approvedApplication`,
+    `compliantApplication`, `passwordChange`."""
+    custom_authentication_factors: list[str] = Field(default_factory=list)
+    terms_of_use: list[str] = Field(default_factory=list)
+    authentication_strength: AuthenticationStrength | None = None
+
+
+class ConditionalAccessPolicy(GraphModel):
+    """A Conditional Access policy (GET /identity/conditionalAccess/policies)."""
+
+    id: str
+    display_name: str | None = None
+    state: Literal["enabled", "disabled", "enabledForReportingButNotEnforced"]
+    conditions: CaConditions = Field(default_factory=CaConditions)
+    grant_controls: CaGrantControls | None = None
+
+
+# --- directory roles --------------------------------------------------------------------------
+
+class RoleDefinition(GraphModel):
+    """A directory role definition (GET /roleManagement/directory/roleDefinitions)."""
+
+    id: str
+    display_name: str | None = None
+    template_id: str | None = None
+    is_built_in: bool | None = None
+    is_enabled: bool | None = None
+    is_privileged: bool | None = None
+    """Entra's "privileged" label; None where the Graph version does not return it."""
+
+
+# --- Intune --------------------------------------------------------------------------------
+
+class AssignmentTarget(GraphModel):
+    """Whom an Intune policy is assigned to (`#microsoft.graph.groupAssignmentTarget` ...)."""
+
+    GRAPH_NAMES: ClassVar[dict[str, str]] = {
+        "odata_type": "@odata.type",
+        "filter_id": "deviceAndAppManagementAssignmentFilterId",
+        "filter_type": "deviceAndAppManagementAssignmentFilterType",
+    }
+
+    odata_type: str | None = None
+    group_id: str | None = None
+    filter_id: str | None = None
+    filter_type: str | None = None
+
+    @property
+    def is_exclusion(self) -> bool:
+        """An exclusion group (devices or users the policy does not apply to)."""
+        return "exclusion" in (self.odata_type or "").lower()
+
+
+class PolicyAssignment(GraphModel):
+    """One assignment of an Intune policy."""
+
+    id: str | None = None
+    target: AssignmentTarget | None = None
+
+
+def _assigned(assignments: list[PolicyAssignment] | None) -> bool | None:
+    if assignments is None:
+        return None
+    return any(a.target is not None and not a.target.is_exclusion for a in assignments)
+
+
+class DeviceCompliancePolicy(GraphModel):
+    """An Intune device compliance policy; which fields apply depends on `odata_type`.
+
+    iOS spells its passcode settings `passcode*`; every other platform `password*`.
+    """
+
+    GRAPH_NAMES: ClassVar[dict[str, str]] = {"odata_type": "@odata.type"}
+
+    id: str
+    odata_type: str
+    display_name: str | None = None
+    password_required: bool | None = None
+    password_minimum_length: int | None = None
+    passcode_required: bool | None = None
+    passcode_minimum_length: int | None = None
+    storage_require_encryption: bool | None = None
+    """Android, macOS (FileVault), Windows: require encryption of data storage."""
+    bit_locker_enabled: bool | None = None
+    """Windows 10/11: BitLocker on (reported by Device Health Attestation)."""
+    assignments: list[PolicyAssignment] | None = None
+    """None when the assignments were not read ($expand)."""
+
+    @property
+    def platform(self) -> str:
+        """The platform it governs (its @odata.type when the scanner does not know it)."""
+        return COMPLIANCE_PLATFORMS.get(self.odata_type, self.odata_type)
+
+    @property
+    def is_assigned(self) -> bool | None:
+        """Assigned to some group, user or device; None when assignments were not read."""
+        return _assigned(self.assignments)
+
+
+class ManagedAppProtection(GraphModel):
+    """An iOS or Android app protection (MAM) policy."""
+
+    GRAPH_NAMES: ClassVar[dict[str, str]] = {"odata_type": "@odata.type"}
+
+    id: str
+    odata_type: str
+    display_name: str | None = None
+    is_assigned: bool | None = None
+    assignments: list[PolicyAssignment] | None = None
+    allowed_outbound_data_transfer_destinations: str | None = None
+    """`allApps`, `managedApps`, `none`."""
+    allowed_outbound_clipboard_sharing_level: str | None = None
+    """`allApps`, `managedAppsWithPasteIn`, `managedApps`, `blocked`."""
+    allowed_inbound_data_transfer_sources: str | None = None
+    save_as_blocked: bool | None = None
+    data_backup_blocked: bool | None = None
+    print_blocked: bool | None = None
+
+    @property
+    def platform(self) -> str:
+        """`iOS/iPadOS` or `Android` (its @odata.type when unknown)."""
+        return APP_PROTECTION_PLATFORMS.get(self.odata_type, self.odata_type)
+
+    @property
+    def assigned(self) -> bool | None:
+        """Assigned to some group: from its assignments, else Graph's `isAssigned`."""
+        from_assignments = _assigned(self.assignments)
+        return self.is_assigned if from_assignments is None else from_assignments
+
+
+class IntuneUnavailable(GraphModel):
+    """Graph's answer that the tenant has no usable Intune (no licence or no MDM authority)."""
+
+    collector: str
+    status: int
+    code: str | None = None
+    message: str
+
+
+# --- the container ---------------------------------------------------------------------------
+
+class EntraInventory(GraphModel):
+    """Everything read from Microsoft Graph for the tenant.
+
+    `collected` names the collectors whose reads completed: a list is authoritative (an
+    empty one means "none") only when its collector is there, so a check can tell "the
+    tenant has none" from "the scanner did not read it" and never passes on the latter.
+    """
+
+    collected: list[str] = Field(default_factory=list)
+    authentication_methods_policy: AuthenticationMethodsPolicy | None = None
+    conditional_access_policies: list[ConditionalAccessPolicy] = Field(default_factory=list)
+    authentication_strength_policies: list[AuthenticationStrength] = Field(default_factory=list)
+    role_definitions: list[RoleDefinition] = Field(default_factory=list)
+    device_compliance_policies: list[DeviceCompliancePolicy] = Field(default_factory=list)
+    app_protection_policies: list[ManagedAppProtection] = Field(default_factory=list)
+    intune_unavailable: list[IntuneUnavailable] = Field(default_factory=list)
+    """Intune endpoints that answered "Request not applicable to target tenant"."""
+
+    def was_read(self, collector: str) -> bool:
+        """True when `collector`'s reads completed."""
+        return collector in self.collected
+
+
+_LIST_FIELDS = ("conditional_access_policies", "authentication_strength_policies",
+                "role_definitions", "device_compliance_policies", "app_protection_policies")
+
+
+def merge_entra(parts: Iterable[EntraInventory]) -> EntraInventory:
+    """One EntraInventory from the partial ones each Graph task stored (lists sorted by id)."""
+    merged: dict[str, Any] = {name: [] for name in _LIST_FIELDS}
+    collected: set[str] = set()
+    unavailable: list[IntuneUnavailable] = []
+    policy: AuthenticationMethodsPolicy | None = None
+    for part in parts:
+        collected.update(part.collected)
+        unavailable.extend(part.intune_unavailable)
+        policy = part.authentication_methods_policy or policy
+        for name in _LIST_FIELDS:
+            merged[name].extend(getattr(part, name))
+    for name in _LIST_FIELDS:
+        merged[name].sort(key=lambda item: item.id)
+    return EntraInventory(
+        collected=sorted(collected),
+        authentication_methods_policy=policy,
+        intune_unavailable=sorted(unavailable, key=lambda u: u.collector),
+        **merged,
+    )
