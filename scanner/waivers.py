@@ -188,16 +188,10 @@ def _iso(moment: datetime) -> str:
 
 
 def _merged(exemptions: Iterable[PolicyExemption]) -> list[PolicyExemption]:
-    """One entry per exemption id (an inherited one is listed by every subscription)."""
-    merged: dict[str, PolicyExemption] = {}
-    for exemption in exemptions:
-        known = merged.get(exemption.id)
-        if known is None:
-            merged[exemption.id] = exemption
-        else:
-            subs = sorted(set(known.applies_to) | set(exemption.applies_to))
-            merged[exemption.id] = known.model_copy(update={"applies_to": subs})
-    return list(merged.values())
+    """One entry per exemption id (also for inventories saved before collection merged)."""
+    from scanner.collectors.normalize import merge_listed
+
+    return merge_listed(exemptions)
 
 
 def exempted_checks(exemption: PolicyExemption, inventory: Inventory) -> frozenset[str]:

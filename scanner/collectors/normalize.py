@@ -8,9 +8,9 @@ absence means.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from scanner.inventory import (
     AccessPolicy,
@@ -384,17 +384,20 @@ def policy_assignment(body: Mapping[str, Any], subscription_id: str) -> PolicyAs
     )
 
 
-def merge_policy_assignments(assignments: list[PolicyAssignment]) -> list[PolicyAssignment]:
-    """One entry per assignment id: an inherited assignment listed by several
-    subscriptions keeps the union of the subscriptions it applies to."""
-    merged: dict[str, PolicyAssignment] = {}
-    for assignment in assignments:
-        known = merged.get(assignment.id)
+ListedT = TypeVar("ListedT", PolicyAssignment, PolicyExemption)
+
+
+def merge_listed(items: Iterable[ListedT]) -> list[ListedT]:
+    """One entry per id: an inherited assignment or exemption, listed by each subscription
+    under its management group, keeps the union of the subscriptions it applies to."""
+    merged: dict[str, ListedT] = {}
+    for item in items:
+        known = merged.get(item.id)
         if known is None:
-            merged[assignment.id] = assignment
+            merged[item.id] = item
         else:
-            subs = sorted(set(known.applies_to) | set(assignment.applies_to))
-            merged[assignment.id] = known.model_copy(update={"applies_to": subs})
+            subs = sorted(set(known.applies_to) | set(item.applies_to))
+            merged[item.id] = known.model_copy(update={"applies_to": subs})
     return list(merged.values())
 
 

@@ -22,8 +22,8 @@ from scanner import __version__
 from scanner.azure.clients import ClientFactory
 from scanner.collectors import normalize
 from scanner.collectors.specs import READER, SPECS, ListSpec
-from scanner.errors import ReadOnlyViolation
 from scanner.entra_models import merge_entra
+from scanner.errors import ReadOnlyViolation
 from scanner.inventory import CollectionError, Inventory, Subscription
 from scanner.replay import CassetteMiss
 
@@ -252,9 +252,9 @@ def collect(
         tasks.extend(entra_tasks(tenant_id))
     run_tasks(collection, tasks, concurrency, progress)
 
-    if "policy_assignments" in collection.lists:
-        collection.lists["policy_assignments"] = normalize.merge_policy_assignments(
-            collection.lists["policy_assignments"])
+    for listed in ("policy_assignments", "policy_exemptions"):
+        if listed in collection.lists:
+            collection.lists[listed] = normalize.merge_listed(collection.lists[listed])
     lists = {kind: sorted(items, key=_sort_key) for kind, items in collection.lists.items()}
     regions = {r.name: r for r in lists.pop("regions", [])}
     entra = merge_entra(lists.pop("entra", []))
