@@ -18,9 +18,10 @@ install dev: $(STAMP)
 
 # The demo is a showcase, not a gate: the demo tenant has failing findings (exit 1).
 demo: $(STAMP)
-	$(BIN)/cjis-scan scan --demo --format console,json --output reports; \
+	$(BIN)/cjis-scan scan --demo --format console,json,html,packet --output reports; \
 	  status=$$?; [ $$status -eq 0 ] || [ $$status -eq 1 ] || exit $$status
-	@echo "JSON report: reports/cjis-scan-report.json"
+	@echo "Reports: reports/cjis-scan-report.json, reports/cjis-scan-report.html," \
+	  "reports/cjis-scan-audit-packet.md"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -233,7 +233,8 @@ def scan(
     profile: Annotated[str | None, typer.Option(
         "--profile", help="commercial or government (default: from --cloud).")] = None,
     format: Annotated[str, typer.Option(
-        "--format", "-f", help="Comma-separated report formats: console, json, jsonl.",
+        "--format", "-f", help="Comma-separated report formats: console, json, jsonl, html, "
+                                "packet, csv, junit, ocsf.",
     )] = "console",
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", metavar="DIR", help="Directory for file reports.")] = None,

@@ -54,6 +54,26 @@ def reporter_for(fmt: ReportFormat) -> Reporter:
             from scanner.reporters import jsonl
 
             return jsonl.REPORTER
+        case ReportFormat.HTML:
+            from scanner.reporters import html_report
+
+            return html_report.REPORTER
+        case ReportFormat.PACKET:
+            from scanner.reporters import packet
+
+            return packet.REPORTER
+        case ReportFormat.CSV:
+            from scanner.reporters import csv_report
+
+            return csv_report.REPORTER
+        case ReportFormat.JUNIT:
+            from scanner.reporters import junit
+
+            return junit.REPORTER
+        case ReportFormat.OCSF:
+            from scanner.reporters import ocsf
+
+            return ocsf.REPORTER
         case _:
             assert_never(fmt)
 
@@ -62,7 +82,7 @@ def write_reports(result: ScanResult, formats: list[ReportFormat], output_dir: P
                   console: Console) -> list[Path]:
     """Print and write `result` in each of `formats`; return the paths of the files written.
 
-    The console format prints on `console`; each file format writes its fixed file name
+    The console format prints on `console`; each file format writes its fixed file name(s)
     into `output_dir`, created (mode 0o700) if missing, each file created mode 0o600.
     A file format without `output_dir` is a `UsageError`, raised before anything is
     printed or written. Findings are put in report order once (see `in_report_order`)
@@ -88,12 +108,13 @@ def write_reports(result: ScanResult, formats: list[ReportFormat], output_dir: P
             reporter.render(result, console)
             continue
         assert output_dir is not None  # checked above, before any output
-        path = output_dir / reporter.filename
-        try:
-            stream = open_private(path)
-        except OSError as exc:
-            raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
-        with stream:
-            reporter.write(result, stream)
-        written.append(path)
+        for filename, write in reporter.files():
+            path = output_dir / filename
+            try:
+                stream = open_private(path)
+            except OSError as exc:
+                raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
+            with stream:
+                write(result, stream)
+            written.append(path)
     return written

@@ -33,6 +33,11 @@ class ReportFormat(StrEnum):
     CONSOLE = "console"
     JSON = "json"
     JSONL = "jsonl"
+    HTML = "html"
+    PACKET = "packet"
+    CSV = "csv"
+    JUNIT = "junit"
+    OCSF = "ocsf"
 
 
 def parse_formats(value: str | Sequence[str]) -> list[ReportFormat]:
@@ -64,14 +69,29 @@ class ConsoleReporter:
 
 
 @dataclass(frozen=True)
+class ExtraFile:
+    """Another file a format writes beside its main one (the audit packet's HTML)."""
+
+    filename: str
+    write: Callable[[ScanResult, TextIO], None]
+
+
+@dataclass(frozen=True)
 class FileReporter:
-    """A format written as one file into the output directory."""
+    """A format written as one file (or a few fixed files) into the output directory."""
 
     format: ReportFormat
     filename: str
     """Fixed name inside the output directory, so scheduled jobs know where to look."""
     write: Callable[[ScanResult, TextIO], None]
     """Write the result to a text stream (a file, or a `StringIO` in tests)."""
+    extra_files: tuple[ExtraFile, ...] = ()
+    """Files written after `filename`, each the same way (fixed name, mode 0o600)."""
+
+    def files(self) -> list[tuple[str, Callable[[ScanResult, TextIO], None]]]:
+        """(file name, writer) of every file of the format, the main one first."""
+        return [(self.filename, self.write),
+                *((extra.filename, extra.write) for extra in self.extra_files)]
 
 
 Reporter = ConsoleReporter | FileReporter

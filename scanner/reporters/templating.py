@@ -1,0 +1,93 @@
+"""Jinja2 for the HTML report and the audit packet: one environment, HTML autoescaped.
+
+Templates and their static assets (CSS, JavaScript) live in `scanner/reporters/templates/`
+and ship inside the wheel with the package. Every HTML template is autoescaped; only
+Markdown templates (`*.md.j2`) are not, and they escape through their own filters.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+import jinja2
+from pydantic_core import to_jsonable_python
+
+from scanner.reporters.base import as_utc
+
+TEMPLATE_PACKAGE = "scanner.reporters"
+TEMPLATE_DIR = "templates"
+
+CLOUD_NAMES = {"commercial": "Azure Commercial", "usgov": "Azure Government",
+               "government": "Azure Government"}
+"""How the reports name a cloud (`--cloud` values)."""
+CLOUD_PROFILES = {"commercial": "commercial", "usgov": "government", "government": "government"}
+"""The profile each cloud defaults to."""
+CJIS_PATHS = {
+    "commercial": "Azure Commercial with customer-managed keys as the compensating control",
+    "government": "Azure Government",
+}
+"""The CJIS 6.0 path each profile stands for."""
+
+
+def _autoescape(name: str | None) -> bool:
+    # On for every HTML template and string template; Markdown is not HTML.
+    return name is None or not name.endswith(".md.j2")
+
+
+@cache
+def environment() -> jinja2.Environment:
+    """The shared environment: package loader, autoescape, undefined names are errors."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader(TEMPLATE_PACKAGE, TEMPLATE_DIR),
+        autoescape=_autoescape,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["utc"] = utc_text
+    env.filters["thousands"] = lambda n: f"{n:,}"
+    return env
+
+
+@cache
+def asset(name: str) -> str:
+    """The text of a static file beside the templates (`report.css`, `report.js`)."""
+    loader = environment().loader
+    assert loader is not None
+    source, _, _ = loader.get_source(environment(), name)
+    return source
+
+
+def csp_source(text: str) -> str:
+    """A Content-Security-Policy hash source (`'sha256-…'`) allowing exactly `text`."""
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
+
+
+def utc_text(moment: datetime) -> str:
+    """`2025-03-04 05:06:07 UTC`: how the reports print a moment."""
+    return as_utc(moment).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def script_json(value: Any) -> str:
+    """JSON for a `<script type="application/json">` block, safe inside HTML.
+
+    Every `<`, `>` and `&` is written as a `\\u00XX` escape, so no `</script>`, `<!--` or
+    entity can appear in the block whatever the data holds; JSON.parse reads the escapes
+    back as the original characters. U+2028/2029 are escaped too (older parsers).
+    """
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"),
+                      default=to_jsonable_python)
+    return escape_script_text(text)
+
+
+def escape_script_text(text: str) -> str:
+    """Escape JSON text for a script block (see `script_json`)."""
+    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
