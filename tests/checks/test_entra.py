@@ -24,7 +24,7 @@ from tests.checks.helpers import TENANT, inventory, verdicts
 from tests.collectors.test_entra import CA_PATH, DENIED, GRAPH, collect_graph, replace
 from tests.conftest import response
 
-GRAPH_EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "azure-examples" / "graph"
+GRAPH_EXAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "azure-examples" / "graph"
 BREAK_GLASS = "8f3c2a1b-6d4e-4f5a-9b7c-0e1d2c3b4a59"
 OTHER_USER = "0a9b8c7d-6e5f-4a3b-8c2d-1e0f9a8b7c6d"
 PUBLISHED_EXCLUDED_GROUP = "eedad040-3722-4bcb-bde5-bc7c857f4983"

@@ -29,7 +29,7 @@ from tests.collectors.test_entra import (
 )
 from tests.conftest import response
 
-GRAPH_EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "azure-examples" / "graph"
+GRAPH_EXAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "azure-examples" / "graph"
 ENCRYPTION = "intune_compliance_requires_encryption"
 PASSCODE = "intune_compliance_passcode_length"
 APP = "intune_app_protection_blocks_data_transfer"

@@ -12,7 +12,7 @@ from scanner.collectors.specs import SPECS
 from scanner.replay import Interaction
 from tests.conftest import response
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "shared" / "azure-examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "azure-examples"
 EXTRA = Path(__file__).resolve().parents[2] / "fixtures" / "azure-examples-extra"
 
 SUB = "291bba3f-e0a5-47bc-a099-3bdcb2a50a05"
