@@ -162,27 +162,19 @@ def record(
     quiet: QuietOpt = False,
 ) -> None:
     """Record a live collection into a cassette, with tokens and secrets scrubbed."""
+    from scanner.inventory import Inventory
     from scanner.replay import RecordingTransport
     from scanner.sources import Source, load_inventory
 
     _setup_logging(False)
     saved: list[int] = []
 
-    def save(transport: RecordingTransport) -> None:
-        ids: list[str] = []
-        if scrub_ids:
-            ids = [s.lower() for s in (subscription or [])]
-            for interaction in transport.interactions:
-                import json
-
-                if interaction.uri.rstrip("/").endswith("/subscriptions") or "/subscriptions?" \
-                        in interaction.uri:
-                    try:
-                        for sub in json.loads(interaction.body).get("value", []):
-                            ids += [sub.get("subscriptionId", ""), sub.get("tenantId", "")]
-                    except ValueError:
-                        continue
-        saved.append(transport.save(output, [i for i in ids if i]))
+    def save(transport: RecordingTransport, inventory: Inventory | None) -> None:
+        ids = [s.lower() for s in (subscription or [])] if scrub_ids else []
+        if scrub_ids and inventory is not None:
+            ids += [s.subscription_id for s in inventory.subscriptions]
+            ids += [inventory.tenant_id] if inventory.tenant_id else []
+        saved.append(transport.save(output, ids))
 
     progress, update = _progress(quiet)
     if progress:

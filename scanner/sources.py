@@ -58,7 +58,7 @@ def load_inventory(
     subscriptions: list[str],
     concurrency: int,
     progress: ProgressCallback | None = None,
-    recorder: Callable[[RecordingTransport], None] | None = None,
+    recorder: Callable[[RecordingTransport, Inventory | None], None] | None = None,
     inventory_source: str = "arm",
 ) -> Inventory:
     """Collect (or read) the inventory the source names.
@@ -81,12 +81,15 @@ def load_inventory(
     inner = live_transport(concurrency)
     recording = RecordingTransport(inner) if recorder else None
     transport: Transport = recording or inner
+    inventory: Inventory | None = None
     try:
         factory = ClientFactory(cloud_info, credential, transport)
         inventory = collect(factory, subscriptions, concurrency, progress=progress,
                             inventory_source=inventory_source)
     finally:
+        # Saved even when the collection stopped part-way (secrets are scrubbed on capture;
+        # ids only when the inventory says which ones to replace).
         if recorder and recording is not None:
-            recorder(recording)
+            recorder(recording, inventory)
         inner.close()
     return inventory

@@ -58,3 +58,12 @@ def test_record_keep_ids_gives_the_same_findings_as_the_demo(live_is_the_demo: N
                       for n in ("replay", "demo"))
     assert [f["fingerprint"] for f in replayed["findings"]] == \
         [f["fingerprint"] for f in demo["findings"]]
+
+
+def test_record_of_named_subscriptions_scrubs_their_ids_and_the_tenant(
+        live_is_the_demo: None, tmp_path: Path) -> None:
+    cassette = tmp_path / "one.yaml"
+    assert cli("record", "-o", str(cassette), "-s", SUB_A, "--quiet").exit_code == 0
+    text = cassette.read_text()
+    assert SUB_A not in text
+    assert "3b7e9c1d-5f2a-4e8b-9c6d-1a3f5e7b9d2c" not in text  # the demo tenant's id
