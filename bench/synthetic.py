@@ -36,16 +36,15 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from fixtures.examples import example
+from scanner.collectors.specs import LIST_PATHS
 from scanner.replay import Interaction, match_key
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO / "fixtures" / "azure-examples"
-EXTRA = REPO / "fixtures" / "azure-examples-extra"
 ARM = "https://management.azure.com"
 PAGE_SIZE = 1000
 """Items per ARM list page and rows per Resource Graph page."""
@@ -62,25 +61,6 @@ MG = "mg-cjis"
 DELETE = object()
 """An override value that removes the key (Azure omits it)."""
 
-# The ARM path of each spec row's list, relative to /subscriptions/<id>.
-LIST_PATHS: dict[str, str] = {
-    "resource_groups": "/resourcegroups",
-    "resources": "/resources",
-    "storage_accounts": "/providers/Microsoft.Storage/storageAccounts",
-    "managed_disks": "/providers/Microsoft.Compute/disks",
-    "snapshots": "/providers/Microsoft.Compute/snapshots",
-    "disk_encryption_sets": "/providers/Microsoft.Compute/diskEncryptionSets",
-    "virtual_machines": "/providers/Microsoft.Compute/virtualMachines",
-    "key_vaults": "/providers/Microsoft.KeyVault/vaults",
-    "managed_hsms": "/providers/Microsoft.KeyVault/managedHSMs",
-    "sql_servers": "/providers/Microsoft.Sql/servers",
-    "cosmos_accounts": "/providers/Microsoft.DocumentDB/databaseAccounts",
-    "workspaces": "/providers/Microsoft.OperationalInsights/workspaces",
-    "policy_assignments": "/providers/Microsoft.Authorization/policyAssignments",
-    "policy_exemptions": "/providers/Microsoft.Authorization/policyExemptions",
-    "role_assignments": "/providers/Microsoft.Authorization/roleAssignments",
-    "diagnostic_settings": "/providers/Microsoft.Insights/diagnosticSettings",
-}
 LIST_BY_PATH = {path.lower(): kind for kind, path in LIST_PATHS.items()}
 LIST_API = {"policy_exemptions": "2022-07-01-preview",
             "diagnostic_settings": "2021-05-01-preview"}
@@ -131,22 +111,6 @@ ACTIVITY_CATEGORIES = ("Administrative", "Security", "ServiceHealth", "Alert", "
 
 
 # --- published examples -------------------------------------------------------------------
-
-@cache
-def _example_text(path: str, status: str = "200") -> str:
-    for root in (SHARED, EXTRA):
-        file = root / path
-        if file.is_file():
-            data = json.loads(file.read_text(encoding="utf-8"))
-            body = data["responses"][status]["body"] if "responses" in data else data
-            return json.dumps(body)
-    raise SystemExit(f"missing example {path}: fixtures/azure-examples is incomplete")
-
-
-def example(path: str, status: str = "200") -> Any:
-    """A fresh copy of the response body of a published example."""
-    return json.loads(_example_text(path, status))
-
 
 def item(path: str, index: int = 0) -> dict[str, Any]:
     """A fresh copy of one list item of an example."""

@@ -100,3 +100,25 @@ SPECS: tuple[ListSpec, ...] = (
 `diagnostic_settings` row; per-resource settings are follow-ups of `resources`."""
 
 SPEC_BY_KIND = {spec.kind: spec for spec in SPECS}
+
+LIST_PATHS: dict[str, str] = {
+    "resource_groups": "/resourcegroups",
+    "resources": "/resources",
+    "storage_accounts": "/providers/Microsoft.Storage/storageAccounts",
+    "managed_disks": "/providers/Microsoft.Compute/disks",
+    "snapshots": "/providers/Microsoft.Compute/snapshots",
+    "disk_encryption_sets": "/providers/Microsoft.Compute/diskEncryptionSets",
+    "virtual_machines": "/providers/Microsoft.Compute/virtualMachines",
+    "key_vaults": "/providers/Microsoft.KeyVault/vaults",
+    "managed_hsms": "/providers/Microsoft.KeyVault/managedHSMs",
+    "sql_servers": "/providers/Microsoft.Sql/servers",
+    "cosmos_accounts": "/providers/Microsoft.DocumentDB/databaseAccounts",
+    "workspaces": "/providers/Microsoft.OperationalInsights/workspaces",
+    "policy_assignments": "/providers/Microsoft.Authorization/policyAssignments",
+    "policy_exemptions": "/providers/Microsoft.Authorization/policyExemptions",
+    "role_assignments": "/providers/Microsoft.Authorization/roleAssignments",
+    "diagnostic_settings": "/providers/Microsoft.Insights/diagnosticSettings",
+}
+"""The ARM path (after /subscriptions/<id>) each row's operation requests: what a
+cassette or a synthetic tenant must answer."""
+assert set(LIST_PATHS) == set(SPEC_BY_KIND), "every spec row needs its ARM path"
