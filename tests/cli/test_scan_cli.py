@@ -209,3 +209,27 @@ def test_console_script_runs_as_a_process() -> None:
     proc = subprocess.run([sys.executable, "-m", "scanner.cli", "--version"],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and "cjis-scan" in proc.stdout
+
+
+def test_a_credential_that_cannot_sign_in_exits_4_naming_the_ways_to_sign_in(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import azure.identity
+    from azure.core.exceptions import ClientAuthenticationError
+
+    seen: dict[str, Any] = {}
+
+    class Expired:
+        def __init__(self, **kwargs: Any) -> None:
+            seen.update(kwargs)
+
+        def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+            raise ClientAuthenticationError(
+                "AzureCliCredential: The refresh token has expired (AADSTS700082)")
+
+    monkeypatch.setattr(azure.identity, "DefaultAzureCredential", Expired)
+    result = cli("scan", "--quiet", "--cloud", "usgov")
+    assert result.exit_code == 4, result.output
+    assert "could not sign in to Azure (usgov)" in result.output
+    assert "AZURE_CLIENT_SECRET" in result.output and "az login" in result.output
+    assert "Traceback" not in result.output
+    assert seen["authority"] == "login.microsoftonline.us"  # the US Government authority
