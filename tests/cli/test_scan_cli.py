@@ -233,3 +233,27 @@ def test_a_credential_that_cannot_sign_in_exits_4_naming_the_ways_to_sign_in(
     assert "AZURE_CLIENT_SECRET" in result.output and "az login" in result.output
     assert "Traceback" not in result.output
     assert seen["authority"] == "login.microsoftonline.us"  # the US Government authority
+
+
+def test_demo_writes_all_five_issue_5_formats_and_each_parses(tmp_path: Path) -> None:
+    import csv
+    import xml.etree.ElementTree as ET
+
+    result = cli("scan", "--demo", "--format", "html,packet,csv,junit,ocsf", "--output",
+                 str(tmp_path), "--quiet")
+    assert result.exit_code == 1, result.output
+    names = {p.name for p in tmp_path.iterdir()}
+    assert names == {"cjis-scan-report.html", "cjis-scan-audit-packet.md",
+                     "cjis-scan-audit-packet.html", "cjis-scan-findings.csv",
+                     "cjis-scan-junit.xml", "cjis-scan-ocsf.json"}
+    rows = list(csv.DictReader((tmp_path / "cjis-scan-findings.csv").open(newline="")))
+    events = json.loads((tmp_path / "cjis-scan-ocsf.json").read_text())
+    suites = ET.parse(tmp_path / "cjis-scan-junit.xml").getroot()
+    cases = suites.findall(".//testcase")
+    assert len(rows) == len(events) == len(cases) > 100
+    assert {e["class_uid"] for e in events} == {2003}
+    html = (tmp_path / "cjis-scan-report.html").read_text()
+    assert "<script src=" not in html and rows[0]["fingerprint"] in html
+    packet = (tmp_path / "cjis-scan-audit-packet.md").read_text()
+    assert "kv-cjis-prod" in packet
+    assert all(p.stat().st_mode & 0o777 == 0o600 for p in tmp_path.iterdir())
