@@ -93,48 +93,65 @@ def sort_rows(rows: list[dict[str, Any]]) -> dict[tuple[str, str], list[Any]]:
     return out
 
 
-def graph_task(subscriptions: list[str], fallback: bool) -> Task:
-    """Page through the query for up to 1,000 subscriptions, then hand rows to the kinds.
+REMEDY = ("Reader on the subscriptions (Resource Graph shows only what the principal can "
+          "read)")
 
-    The rows are stored only when the whole stream was read, so a failure part-way
-    leaves nothing half-collected: with `fallback` (source `auto`) the kinds are read
-    from the ARM lists instead; otherwise each kind of each subscription is an error.
-    """
+
+def _hand_over(rows: list[dict[str, Any]], subscriptions: list[str],
+               collection: Collection) -> list[Task]:
+    """Store rows under their kinds; return the per-resource reads that follow them."""
     from scanner.collectors import followups
+
+    grouped = sort_rows(rows)
+    tasks: list[Task] = []
+    for sub in subscriptions:
+        for kind in GRAPH_KINDS:
+            if (kind, sub) in grouped:
+                tasks.extend(followups.after_list(kind, grouped[(kind, sub)], sub, collection))
+    return tasks
+
+
+def graph_task(subscriptions: list[str], fallback: bool, skip_token: str | None = None) -> Task:
+    """The query stream for up to 1,000 subscriptions.
+
+    Source `graph`: each page is a task of its own; its rows go to their kinds and their
+    follow-up reads start at once, overlapping the rest of the stream; a failing page
+    makes every kind of those subscriptions an error (what was read stays). Source
+    `auto`: the whole stream is read before anything is stored, so a failure part-way
+    falls back to the ARM lists without reading or storing anything twice.
+    """
     from scanner.collectors.runner import READ_FAILURES, Task, collection_error, list_task
 
     def run(collection: Collection) -> list[Task]:
         client = collection.client(CLIENT, None)
-        rows: list[dict[str, Any]] = []
-        skip_token: str | None = None
-        try:
-            while True:
-                page = client.resources(query_request(subscriptions, skip_token))
-                rows.extend(page.data or [])
-                skip_token = page.skip_token
-                if not skip_token:
-                    break
-        except READ_FAILURES as exc:
-            if fallback:
+        if fallback:
+            rows: list[dict[str, Any]] = []
+            token: str | None = None
+            try:
+                while True:
+                    page = client.resources(query_request(subscriptions, token))
+                    rows.extend(page.data or [])
+                    token = page.skip_token
+                    if not token:
+                        break
+            except READ_FAILURES:
                 return [list_task(SPEC_BY_KIND[kind], sub)
                         for sub in subscriptions for kind in GRAPH_KINDS]
+            return _hand_over(rows, subscriptions, collection)
+        try:
+            page = client.resources(query_request(subscriptions, skip_token))
+        except READ_FAILURES as exc:
             for sub in subscriptions:
                 for kind in GRAPH_KINDS:
                     collection.add_error(collection_error(
-                        Task(kind, f"/subscriptions/{sub}", run, task.remedy), exc))
+                        Task(kind, f"/subscriptions/{sub}", run, REMEDY), exc))
             return []
-        grouped = sort_rows(rows)
-        tasks: list[Task] = []
-        for sub in subscriptions:
-            for kind in GRAPH_KINDS:
-                tasks.extend(followups.after_list(kind, grouped.get((kind, sub), []), sub,
-                                                  collection))
+        tasks = _hand_over(list(page.data or []), subscriptions, collection)
+        if page.skip_token:
+            tasks.append(graph_task(subscriptions, fallback, page.skip_token))
         return tasks
 
-    task = Task("resource_graph", "/", run,
-                "Reader on the subscriptions (Resource Graph shows only what the "
-                "principal can read)")
-    return task
+    return Task("resource_graph", "/", run, REMEDY)
 
 
 def graph_tasks(subscriptions: list[str], fallback: bool) -> list[Task]:
