@@ -4,7 +4,7 @@ Exit codes (for scheduled jobs): 0 no failing finding at or above --fail-on; 1 f
 findings; 2 usage or configuration error (bad flag, unknown check, malformed config,
 cassette or inventory); 3 scan incomplete (collection errors, no failing finding to
 report) unless --allow-partial; 4 could not sign in to Azure; 5 a write was refused by
-the read-only guard.
+the read-only guard (the reads go on; the reports are written first).
 """
 
 from __future__ import annotations
@@ -276,6 +276,11 @@ def scan(
     written = write_reports(result, formats, output, out)
     for path in written:
         err.print(f"wrote {path}")
+    refused = [e for e in result.errors if e.code == "ReadOnlyGuard"]
+    if refused:  # a collector tried to write: a bug, louder than any verdict
+        err.print(f"[bold red]error:[/] the read-only guard refused {len(refused)} request(s): "
+                  f"{refused[0].message}. Please report this as a cjis-scan bug.")
+        raise typer.Exit(5)
     threshold = Severity(config.fail_on)
     failing = [f for f in result.findings
                if f.status == Status.FAIL and f.severity.at_least(threshold)]

@@ -257,3 +257,16 @@ def test_demo_writes_all_five_issue_5_formats_and_each_parses(tmp_path: Path) ->
     packet = (tmp_path / "cjis-scan-audit-packet.md").read_text()
     assert "kv-cjis-prod" in packet
     assert all(p.stat().st_mode & 0o777 == 0o600 for p in tmp_path.iterdir())
+
+
+def test_a_write_refused_by_the_guard_exits_5(tmp_path: Path) -> None:
+    from scanner.inventory import CollectionError
+
+    inventory = Inventory(tenant_id="t", errors=[CollectionError(
+        scope="/subscriptions/s", collector="storage_accounts", code="ReadOnlyGuard",
+        message="refused POST /subscriptions/s/.../listKeys: cjis-scan only reads")])
+    path = tmp_path / "inv.json"
+    path.write_text(inventory.to_json())
+    result = cli("scan", "--inventory", str(path), "--quiet")
+    assert result.exit_code == 5, result.output
+    assert "read-only guard refused 1 request" in result.output
