@@ -28,6 +28,7 @@ from scanner.entra_models import (
     PHISHING_RESISTANT_STRENGTH_ID,
     PRIVILEGED_ADMIN_ROLES,
     AuthenticationMethodConfiguration,
+    AuthenticationMethodsPolicy,
     AuthenticationStrength,
     CaConditions,
     CaGrantControls,
@@ -63,6 +64,20 @@ def not_read(entra: EntraInventory, collector: str, what: str) -> Verdict | None
                    reason=f"{what} was not read from Microsoft Graph: collect the tenant again "
                           f"with Graph access (collector {collector})",
                    evidence={"collected": list(entra.collected)})
+
+
+def _methods_policy(
+    entra: EntraInventory,
+) -> tuple[AuthenticationMethodsPolicy | None, Verdict | None]:
+    """The authentication methods policy, or the `unknown` verdict saying why it is missing."""
+    gap = not_read(entra, AUTH_METHODS, "The authentication methods policy")
+    if gap:
+        return None, gap
+    if entra.authentication_methods_policy is None:
+        return None, Verdict(status=Status.UNKNOWN,
+                             reason="the authentication methods policy is missing from the "
+                                    "inventory")
+    return entra.authentication_methods_policy, None
 
 
 def _label(policy: ConditionalAccessPolicy) -> str:
@@ -253,12 +268,10 @@ def _methods_evidence(method: AuthenticationMethodConfiguration | None) -> dict[
 def entra_phishing_resistant_methods_enabled(tenant: Any, ctx: CheckContext) -> Verdict:
     """Pass when FIDO2 or X.509 certificate authentication is enabled for some users."""
     entra = ctx.inventory.entra
-    gap = not_read(entra, AUTH_METHODS, "The authentication methods policy")
-    if gap or entra.authentication_methods_policy is None:
-        return gap or Verdict(status=Status.UNKNOWN,
-                              reason="the authentication methods policy is missing from the "
-                                     "inventory")
-    policy = entra.authentication_methods_policy
+    policy, gap = _methods_policy(entra)
+    if gap:
+        return gap
+    assert policy is not None
     methods = {name: policy.method(name) for name in PHISHING_RESISTANT_METHODS}
     evidence = {name: _methods_evidence(m) for name, m in methods.items()}
     enabled = [name for name, m in methods.items() if m is not None and m.enabled]
@@ -485,12 +498,10 @@ def entra_ca_all_users_mfa(tenant: Any, ctx: CheckContext) -> Verdict:
 def entra_weak_methods_disabled(tenant: Any, ctx: CheckContext) -> Verdict:
     """Pass when SMS and Voice are both listed and disabled and the policy is authoritative."""
     entra = ctx.inventory.entra
-    gap = not_read(entra, AUTH_METHODS, "The authentication methods policy")
-    if gap or entra.authentication_methods_policy is None:
-        return gap or Verdict(status=Status.UNKNOWN,
-                              reason="the authentication methods policy is missing from the "
-                                     "inventory")
-    policy = entra.authentication_methods_policy
+    policy, gap = _methods_policy(entra)
+    if gap:
+        return gap
+    assert policy is not None
     methods = {name: policy.method(name) for name in WEAK_METHODS}
     evidence: dict[str, Any] = {name: _methods_evidence(m) for name, m in methods.items()}
     evidence["policy_migration_state"] = policy.policy_migration_state
