@@ -80,10 +80,9 @@ def run_one(size: str, source: str, concurrency: int, latency: float, seed: int,
     from scanner.scan import run_judgement
 
     subscriptions, resources = (int(x) for x in size.lower().split("x"))
-    # The SDK modules a collection imports, imported before the baseline is taken.
-    for dotted in {spec.client for spec in SPECS} | {
-            CLIENT, "azure.mgmt.resource.subscriptions:SubscriptionClient"}:
-        importlib.import_module(dotted.partition(":")[0])
+    # The modules a collection imports, imported before the baseline is taken.
+    for module in (CLIENT.partition(":")[0], "scanner.azure.arm", "scanner.collectors.followups"):
+        importlib.import_module(module)
     tenant = SyntheticTenant(subscriptions, resources, seed)
     transport = SyntheticTransport(tenant, latency=latency)
     gc.collect()

@@ -11,7 +11,13 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from scanner.collectors import normalize
-from scanner.collectors.specs import READER
+from scanner.collectors.specs import (
+    DIAGNOSTIC_SETTINGS_API,
+    KEYVAULT_API,
+    POLICY_API,
+    READER,
+    SQL_API,
+)
 from scanner.context import diagnostic_target
 from scanner.inventory import (
     KeyVault,
@@ -26,8 +32,7 @@ if TYPE_CHECKING:
     from scanner.collectors.runner import Collection, Task
 
 SENTINEL_API_VERSION = "2025-09-01"
-KEYVAULT = "azure.mgmt.keyvault:KeyVaultManagementClient"
-POLICY = "azure.mgmt.resource.policy:PolicyClient"
+"""azure-mgmt-securityinsight was last released in 2022 with a 2021 API: no SDK pins it."""
 
 
 def after_list(kind: str, items: list[Any], subscription_id: str,
@@ -60,10 +65,9 @@ def _task(collector: str, scope: str, run: Any, remedy: str) -> Task:
 def keys_task(vault: KeyVault) -> Task:
     """List a vault's keys (management plane: Reader on the vault is enough)."""
     def run(collection: Collection) -> list[Task]:
-        client = collection.client(KEYVAULT, vault.subscription_id)
         keys, followups = [], []
-        for raw in client.keys.list(vault.resource_group, vault.name):
-            key = normalize.vault_key(normalize.rest_dict(raw), vault.id)
+        for raw in collection.arm().list(f"{vault.id}/keys", KEYVAULT_API):
+            key = normalize.vault_key(raw, vault.id)
             # Keys_List omits `kty` and the rotation policy; Keys_Get has them.
             if key.kty is None:
                 followups.append(key_task(vault, key.name, key))
@@ -80,13 +84,12 @@ def keys_task(vault: KeyVault) -> Task:
 def key_task(vault: KeyVault, name: str, listed: Any) -> Task:
     """GET one key for its type, expiry and rotation policy."""
     def run(collection: Collection) -> None:
-        client = collection.client(KEYVAULT, vault.subscription_id)
         try:
-            raw = client.keys.get(vault.resource_group, vault.name, name)
+            raw = collection.arm().get(f"{vault.id}/keys/{name}", KEYVAULT_API)
         except Exception:
             collection.add("vault_keys", [listed])  # known to exist, type unknown
             raise
-        collection.add("vault_keys", [normalize.vault_key(normalize.rest_dict(raw), vault.id)])
+        collection.add("vault_keys", [normalize.vault_key(raw, vault.id)])
 
     return _task("vault_keys", f"{vault.id}/keys/{name.lower()}", run,
                  "Reader on the key vault (Microsoft.KeyVault/vaults/keys/read)")
@@ -95,14 +98,12 @@ def key_task(vault: KeyVault, name: str, listed: Any) -> Task:
 def tde_protector_task(server: SqlServer) -> Task:
     """Read a SQL server's current TDE protector."""
     def run(collection: Collection) -> None:
-        client = collection.client("azure.mgmt.sql:SqlManagementClient", server.subscription_id)
         try:
-            raw = client.encryption_protectors.get(server.resource_group, server.name, "current")
+            raw = collection.arm().get(f"{server.id}/encryptionProtector/current", SQL_API)
         except Exception:
             collection.add("sql_servers", [server])  # the server exists; its TDE is unknown
             raise
-        collection.add("sql_servers",
-                       [normalize.apply_tde_protector(server, normalize.rest_dict(raw))])
+        collection.add("sql_servers", [normalize.apply_tde_protector(server, raw)])
 
     return _task("sql_servers", server.id, run,
                  f"{READER} (Microsoft.Sql/servers/encryptionProtector/read)")
@@ -111,9 +112,8 @@ def tde_protector_task(server: SqlServer) -> Task:
 def diagnostic_settings_task(target: str, subscription_id: str) -> Task:
     """Read the diagnostic settings of one resource (Azure has no subscription-wide list)."""
     def run(collection: Collection) -> None:
-        client = collection.client("azure.mgmt.monitor:MonitorManagementClient", subscription_id)
-        settings = [normalize.diagnostic_setting(normalize.rest_dict(raw), target)
-                    for raw in client.diagnostic_settings.list(target.lstrip("/"))]
+        settings = [normalize.diagnostic_setting(raw, target) for raw in collection.arm().list(
+            f"{target}/providers/Microsoft.Insights/diagnosticSettings", DIAGNOSTIC_SETTINGS_API)]
         collection.add("diagnostic_settings", settings)
         collection.read_diagnostics_of(target)
 
@@ -124,7 +124,7 @@ def diagnostic_settings_task(target: str, subscription_id: str) -> Task:
 def sentinel_task(workspace: Workspace) -> Task:
     """Is Microsoft Sentinel onboarded on the workspace? If so, read its analytics rules."""
     def run(collection: Collection) -> list[Task]:
-        reader = collection.arm_reader()
+        reader = collection.arm()
         states = list(reader.list(f"{workspace.id}/providers/Microsoft.SecurityInsights/"
                                   f"onboardingStates", SENTINEL_API_VERSION))
         onboarded = bool(states)
@@ -140,7 +140,7 @@ def sentinel_task(workspace: Workspace) -> Task:
 def alert_rules_task(workspace: Workspace) -> Task:
     """List Sentinel analytics rules of an onboarded workspace."""
     def run(collection: Collection) -> None:
-        reader = collection.arm_reader()
+        reader = collection.arm()
         collection.add("alert_rules", [
             normalize.alert_rule(raw, workspace.id)
             for raw in reader.list(f"{workspace.id}/providers/Microsoft.SecurityInsights/"
@@ -152,11 +152,9 @@ def alert_rules_task(workspace: Workspace) -> Task:
                  "(Microsoft.SecurityInsights/alertRules/read)")
 
 
-_MG_SET = re.compile(r"^/providers/microsoft\.management/managementgroups/([^/]+)/providers/"
-                     r"microsoft\.authorization/policysetdefinitions/([^/]+)$")
-_SUB_SET = re.compile(r"^/subscriptions/([^/]+)/providers/microsoft\.authorization/"
-                      r"policysetdefinitions/([^/]+)$")
-_BUILTIN_SET = re.compile(r"^/providers/microsoft\.authorization/policysetdefinitions/([^/]+)$")
+_SET_ID = re.compile(r"^(/providers/microsoft\.management/managementgroups/[^/]+|"
+                     r"/subscriptions/[^/]+)?/providers/microsoft\.authorization/"
+                     r"policysetdefinitions/[^/]+$")
 
 
 def policy_set_task(assignment: PolicyAssignment, subscription_id: str) -> Task:
@@ -164,20 +162,11 @@ def policy_set_task(assignment: PolicyAssignment, subscription_id: str) -> Task:
     set_id = normalize_id(assignment.policy_definition_id) or ""
 
     def run(collection: Collection) -> None:
-        if match := _BUILTIN_SET.match(set_id):
-            client = collection.client(POLICY, subscription_id)
-            raw = client.policy_set_definitions.get_built_in(match.group(1))
-        elif match := _SUB_SET.match(set_id):
-            client = collection.client(POLICY, match.group(1))
-            raw = client.policy_set_definitions.get(match.group(2))
-        elif match := _MG_SET.match(set_id):
-            client = collection.client(POLICY, subscription_id)
-            raw = client.policy_set_definitions.get_at_management_group(match.group(1),
-                                                                       match.group(2))
-        else:
-            return
-        collection.add("policy_set_definitions",
-                       [normalize.policy_set_definition(normalize.rest_dict(raw))])
+        # The three Get operations (built-in, subscription, management group) are each a
+        # GET of the initiative's own id.
+        if _SET_ID.match(set_id):
+            raw = collection.arm().get(set_id, POLICY_API)
+            collection.add("policy_set_definitions", [normalize.policy_set_definition(raw)])
 
     return _task("policy_set_definitions", set_id, run,
                  "Reader at the initiative's scope (Microsoft.Authorization/"

@@ -1,8 +1,8 @@
 """Azure REST bodies -> inventory models. Every quirk of Azure's JSON is handled here, once.
 
-Mappers take the REST shape (camelCase, `properties` nested) — what the current SDKs'
-`as_dict()` returns, what msrest models `serialize()` to, and what Resource Graph rows
-hold — so one mapper serves every source. Missing fields stay None: checks decide what
+Mappers take the REST shape (camelCase, `properties` nested) as Azure sends it — the ARM
+JSON the collectors read and the rows Resource Graph returns — so one mapper serves
+every source. Missing fields stay None: checks decide what
 absence means.
 """
 
@@ -44,15 +44,6 @@ from scanner.inventory import (
 )
 
 JsonDict = dict[str, Any]
-
-
-def rest_dict(obj: Any) -> JsonDict:
-    """The REST-shaped dict of an SDK model (new-style `as_dict()` or msrest `serialize()`)."""
-    if isinstance(obj, Mapping):
-        return dict(obj) if not hasattr(obj, "as_dict") else obj.as_dict()
-    if hasattr(obj, "serialize"):  # msrest models (monitor 6, authorization 4)
-        return obj.serialize(keep_readonly=True)  # type: ignore[no-any-return]
-    return obj.as_dict()  # type: ignore[no-any-return]
 
 
 def _props(body: Mapping[str, Any]) -> Mapping[str, Any]:

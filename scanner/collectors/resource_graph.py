@@ -123,7 +123,7 @@ def graph_task(subscriptions: list[str], fallback: bool, skip_token: str | None 
     from scanner.collectors.runner import READ_FAILURES, Task, collection_error, list_task
 
     def run(collection: Collection) -> list[Task]:
-        client = collection.client(CLIENT, None)
+        client = collection.client(CLIENT)
         if fallback:
             rows: list[dict[str, Any]] = []
             token: str | None = None

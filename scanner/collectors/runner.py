@@ -20,9 +20,10 @@ from azure.core.exceptions import HttpResponseError, ServiceRequestError, Servic
 from pydantic import ValidationError
 
 from scanner import __version__
+from scanner.azure.arm import JsonReader
 from scanner.azure.clients import ClientFactory
 from scanner.collectors import normalize
-from scanner.collectors.specs import READER, SPECS, ListSpec
+from scanner.collectors.specs import READER, SPECS, SUBSCRIPTIONS_API, ListSpec
 from scanner.entra_models import merge_entra
 from scanner.errors import ReadOnlyViolation
 from scanner.inventory import CollectionError, Inventory, Subscription
@@ -100,29 +101,27 @@ class Collection:
     errors: list[CollectionError] = field(default_factory=list)
     diagnostic_targets: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _clients: dict[tuple[str, str | None], Any] = field(default_factory=dict)
+    _clients: dict[str, Any] = field(default_factory=dict)
+    _arm: JsonReader | None = None
     _claimed: set[str] = field(default_factory=set)
 
-    def client(self, dotted: str, subscription_id: str | None) -> Any:
-        """The SDK client `module:Class` for a subscription (created once, lazily)."""
-        key = (dotted, subscription_id)
+    def client(self, dotted: str) -> Any:
+        """The SDK client `module:Class` (created once, lazily): Resource Graph."""
         with self._lock:
-            if key not in self._clients:
+            if dotted not in self._clients:
                 module, _, name = dotted.partition(":")
                 cls = getattr(importlib.import_module(module), name)
-                self._clients[key] = self.factory.mgmt(cls, subscription_id)
-            return self._clients[key]
+                self._clients[dotted] = self.factory.mgmt(cls)
+            return self._clients[dotted]
 
-    def arm_reader(self) -> Any:
-        """A JSON reader on ARM for APIs without a maintained SDK (Sentinel)."""
+    def arm(self) -> JsonReader:
+        """The JSON reader every ARM GET goes through (one per collection: it holds no
+        subscription, so one pipeline serves them all)."""
         with self._lock:
-            if ("arm-json", None) not in self._clients:
-                from scanner.azure.arm import JsonReader
-
+            if self._arm is None:
                 cloud = self.factory.cloud
-                self._clients[("arm-json", None)] = JsonReader(self.factory, cloud.arm_endpoint,
-                                                               cloud.arm_scope)
-            return self._clients[("arm-json", None)]
+                self._arm = JsonReader(self.factory, cloud.arm_endpoint, cloud.arm_scope)
+            return self._arm
 
     def add(self, kind: str, items: Iterable[Any]) -> None:
         """Store items of an inventory kind."""
@@ -147,21 +146,13 @@ class Collection:
             return True
 
 
-def _operation(client: Any, dotted: str) -> Callable[..., Any]:
-    target = client
-    for part in dotted.split("."):
-        target = getattr(target, part)
-    return target  # type: ignore[no-any-return]
-
-
 def list_task(spec: ListSpec, subscription_id: str) -> Task:
     """The paged list of one spec row in one subscription (plus its follow-ups)."""
     from scanner.collectors import followups
 
     def run(collection: Collection) -> list[Task]:
-        client = collection.client(spec.client, subscription_id)
-        items = [spec.mapper(normalize.rest_dict(raw), subscription_id)
-                 for raw in _operation(client, spec.operation)(*spec.args(subscription_id))]
+        items = [spec.mapper(raw, subscription_id)
+                 for raw in collection.arm().list(spec.url(subscription_id), spec.api_version)]
         return followups.after_list(spec.kind, items, subscription_id, collection)
 
     return Task(spec.collector or spec.kind, f"/subscriptions/{subscription_id}", run,
@@ -171,10 +162,9 @@ def list_task(spec: ListSpec, subscription_id: str) -> Task:
 def regions_task(subscription_id: str) -> Task:
     """The cloud's regions (with geography metadata), read once per scan."""
     def run(collection: Collection) -> None:
-        client = collection.client(
-            "azure.mgmt.resource.subscriptions:SubscriptionClient", None)
-        collection.add("regions", (normalize.region(normalize.rest_dict(r))
-                                   for r in client.subscriptions.list_locations(subscription_id)))
+        collection.add("regions", (
+            normalize.region(r) for r in collection.arm().list(
+                f"/subscriptions/{subscription_id}/locations", SUBSCRIPTIONS_API)))
 
     return Task("regions", f"/subscriptions/{subscription_id}", run,
                 f"{READER} (Microsoft.Resources/subscriptions/locations/read)")
@@ -182,14 +172,14 @@ def regions_task(subscription_id: str) -> Task:
 
 def resolve_subscriptions(collection: Collection, wanted: list[str]) -> list[Subscription]:
     """The subscriptions in scope: those named (each GET on its own), or all readable."""
-    client = collection.client("azure.mgmt.resource.subscriptions:SubscriptionClient", None)
+    arm = collection.arm()
     found: dict[str, Subscription] = {}
     if wanted:
         for subscription_id in dict.fromkeys(s.lower() for s in wanted):
             task = Task("subscriptions", f"/subscriptions/{subscription_id}", lambda c: None,
                         f"{READER} (Microsoft.Resources/subscriptions/read)")
             try:
-                body = normalize.rest_dict(client.subscriptions.get(subscription_id))
+                body = arm.get(f"/subscriptions/{subscription_id}", SUBSCRIPTIONS_API)
                 found[subscription_id] = normalize.subscription(body)
             except READ_FAILURES as exc:
                 collection.add_error(collection_error(task, exc))
@@ -197,8 +187,8 @@ def resolve_subscriptions(collection: Collection, wanted: list[str]) -> list[Sub
         task = Task("subscriptions", "/", lambda c: None,
                     "Reader on at least one subscription (Microsoft.Resources/subscriptions/read)")
         try:
-            for raw in client.subscriptions.list():
-                sub = normalize.subscription(normalize.rest_dict(raw))
+            for raw in arm.list("/subscriptions", SUBSCRIPTIONS_API):
+                sub = normalize.subscription(raw)
                 found.setdefault(sub.subscription_id, sub)  # keyed by id, never display name
         except READ_FAILURES as exc:
             collection.add_error(collection_error(task, exc))

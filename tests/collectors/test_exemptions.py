@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from scanner.collectors.exemptions import API_VERSION
 from scanner.collectors.runner import collect
+from scanner.collectors.specs import EXEMPTIONS_API as API_VERSION
 from scanner.config import ScanConfig
 from scanner.findings import Status
 from scanner.scan import run_judgement
