@@ -1,8 +1,12 @@
-"""A small JSON reader on azure-core's pipeline, for APIs without a maintained SDK.
+"""The JSON reader every ARM (and Microsoft Graph) read goes through, on azure-core's pipeline.
 
-Used for Microsoft Sentinel (azure-mgmt-securityinsight was last released in 2022 and
-pins a 2021 API) and reusable for Microsoft Graph: same credential, retry, read-only
-guard and transport (so replays and recordings work the same), ~no import cost.
+The collectors GET Azure's JSON and map it into the inventory themselves instead of
+calling the azure-mgmt-* operations: those deserialize every item into an SDK model
+that the mappers then had to turn back into the REST dict, ~40 % of a large scan's CPU
+and ~50 MB of imported modules (bench/README.md). The requests stay the SDK's: the same
+paths and api-versions (tests/collectors/test_api_contract.py), the same policies —
+credential, retry honouring Retry-After, read-only guard, read budget, user agent — and
+the same transport, so replays and recordings work unchanged.
 """
 
 from __future__ import annotations
