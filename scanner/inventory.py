@@ -8,7 +8,9 @@ decides, with its documented reason, what absence means.
 
 from __future__ import annotations
 
+import functools
 import re
+import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -49,10 +51,41 @@ def resource_group_of(resource_id: str) -> str | None:
     return match.group(1).lower() if match else None
 
 
+_INTERN_MAX = 96
+_UNIQUE = frozenset({"id", "name"})
+"""Fields unique per resource: interning them would only grow the interned table."""
+
+
+@functools.cache
+def _all_fields(cls: type[BaseModel]) -> set[str]:
+    return set(cls.model_fields)
+
+
 class Model(BaseModel):
-    """Base of every inventory model: strict about unknown fields, comparable by value."""
+    """Base of every inventory model: strict about unknown fields, comparable by value.
+
+    A tenant of 50,000 resources holds ~100,000 of these, so each one is kept lean (see
+    `model_post_init`): the inventory is most of a large scan's memory.
+    """
 
     model_config = ConfigDict(extra="forbid")
+
+    def model_post_init(self, context: Any, /) -> None:
+        """Share what repeats across resources instead of holding a copy per model.
+
+        - Short strings (types, regions, subscription and group ids, SKUs, enum-like
+          settings) are interned: 50,000 resources name only a few hundred distinct ones.
+        - pydantic keeps a set of the fields each instance was given (~730 bytes for ten
+          fields: ~40 % of a generic resource). The inventory never dumps with
+          `exclude_unset`, so every instance shares one set naming all of its class's
+          fields; pydantic only ever adds field names to it (`model_copy(update=...)`),
+          which leaves a set of all names unchanged.
+        """
+        values = self.__dict__
+        for key, value in values.items():
+            if type(value) is str and len(value) <= _INTERN_MAX and key not in _UNIQUE:
+                values[key] = sys.intern(value)
+        object.__setattr__(self, "__pydantic_fields_set__", _all_fields(type(self)))
 
 
 class ArmResource(Model):
