@@ -244,7 +244,7 @@ def scan(
 ) -> None:
     """Collect (or replay, or load) the tenant, judge it, and write the reports."""
     from scanner.config import load_config
-    from scanner.findings import Severity, Status
+    from scanner.findings import Severity
     from scanner.reporters import parse_formats, write_reports
     from scanner.scan import run_judgement
 
@@ -281,10 +281,8 @@ def scan(
         err.print(f"[bold red]error:[/] the read-only guard refused {len(refused)} request(s): "
                   f"{refused[0].message}. Please report this as a cjis-scan bug.")
         raise typer.Exit(5)
-    threshold = Severity(config.fail_on)
-    failing = [f for f in result.findings
-               if f.status == Status.FAIL and f.severity.at_least(threshold)]
-    if failing:
+    # Counted while judging: the exit code needs no pass over the findings.
+    if result.scoreboard.failing_at_least(Severity(config.fail_on)):
         raise typer.Exit(1)
     if result.errors and not allow_partial:
         err.print(f"[yellow]scan incomplete:[/] {len(result.errors)} scope(s) could not be "

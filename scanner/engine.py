@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -115,7 +116,7 @@ def _unknown_from(errors: list[CollectionError]) -> Verdict:
     )
 
 
-@dataclass
+@dataclass(slots=True)
 class Judgement:
     """One check run: a verdict on a resource."""
 
@@ -139,16 +140,52 @@ def _run(check: Check, kind: str, resource: Any, ctx: CheckContext) -> Verdict:
                        reason=f"check {check.id} raised {type(exc).__name__}: {exc}")
 
 
+def _lowered(text: str) -> str:
+    # Most ARM ids are lower-case already: reuse them instead of allocating a copy each.
+    return text if text.islower() else text.lower()
+
+
+def _id_key(resource: Any) -> str:
+    return _lowered(getattr(resource, "id", ""))
+
+
+def _item_key(item: tuple[Any, str, Verdict | None]) -> str:
+    return _id_key(item[0])
+
+
+def _tagged(resources: list[Any], kind: str) -> Iterator[tuple[Any, str, Verdict | None]]:
+    # A function, not a generator expression in the loop: that would see the loop's
+    # last `kind` by the time it is read.
+    for resource in resources:
+        yield resource, kind, None
+
+
 def judgements(check: Check, ctx: CheckContext) -> Iterator[Judgement]:
-    """Every verdict of one check, including `unknown` where its kind could not be listed."""
+    """Every verdict of one check, including `unknown` where its kind could not be listed.
+
+    In report order: by resource id, case-insensitively (ties keep listing order). The
+    resources are put in that order before they are judged, so a check's findings need
+    no buffer to come out sorted.
+    """
+    for resource, verdict in _verdicts(check, ctx):
+        yield Judgement(check, resource, verdict)
+
+
+def _verdicts(check: Check, ctx: CheckContext) -> Iterator[tuple[Any, Verdict]]:
+    """(resource, verdict) pairs of `judgements`, without a Judgement object each."""
+    # Each kind's resources sorted on their own, then merged: no (resource, kind) pair
+    # is held per resource while a check runs over 50,000 of them. heapq.merge keeps
+    # the sources' order among equal ids, as one stable sort of them all would.
+    sources: list[Iterable[tuple[Any, str, Verdict | None]]] = []
     for kind in check.meta.kinds:
-        for resource in resources_of(kind, ctx):
-            yield Judgement(check, resource, _run(check, kind, resource, ctx))
+        resources = sorted(resources_of(kind, ctx), key=_id_key)
+        sources.append(_tagged(resources, kind))
         if kind not in _LIST_KINDS or kind == "subscriptions":
             continue
         # A kind that could not be listed in a subscription has no resources there to
         # judge: say so per subscription instead of silently passing over it. (Errors on
         # one resource of the kind reach that resource through `needs`.)
+        unlisted = []
         for error in ctx.inventory.errors:
             parts = error.scope.strip("/").split("/")
             if error.collector != kind or len(parts) != 2 or parts[0] != "subscriptions":
@@ -158,7 +195,12 @@ def judgements(check: Check, ctx: CheckContext) -> Iterator[Judgement]:
                 s.lower() for s in ctx.config.subscriptions
             }:
                 continue
-            yield Judgement(check, _Scope(error.scope, scope_sub), _unknown_from([error]))
+            unlisted.append((_Scope(error.scope, scope_sub), kind, _unknown_from([error])))
+        if unlisted:
+            sources.append(sorted(unlisted, key=_item_key))
+    items = sources[0] if len(sources) == 1 else heapq.merge(*sources, key=_item_key)
+    for resource, kind, verdict in items:
+        yield resource, verdict or _run(check, kind, resource, ctx)
 
 
 @dataclass(frozen=True)
@@ -173,28 +215,36 @@ class _Scope:
 
 def judge(inventory: Any, framework: Framework, selection: Selection,
           config: ScanConfig) -> Iterator[Finding]:
-    """Yield one finding per requirement x check x resource, in framework order."""
+    """Yield one finding per requirement x check x resource, in report order.
+
+    Report order: step (framework order), requirement and check (framework-file order),
+    then resource id case-insensitively (see `judgements`), so the findings can be
+    streamed into the reports as they come.
+    """
     ctx = CheckContext(inventory, config)
     profile = ctx.profile
-    for requirement in selection.requirements:
+    steps = {step.id: index for index, step in enumerate(framework.steps)}
+    # sorted() is stable: requirements of one step keep their framework-file order.
+    requirements = sorted(selection.requirements,
+                          key=lambda r: (steps.get(r.step, len(steps)), r.step))
+    for requirement in requirements:
         for check_id in requirement.checks:
             check = selection.checks[check_id]
             severity = requirement.severity.get(profile, check.meta.severity)
-            for item in judgements(check, ctx):
-                yield make_finding(framework, requirement, check, item.resource, item.verdict,
-                                   severity)
+            for resource, verdict in _verdicts(check, ctx):
+                yield make_finding(framework, requirement, check, resource, verdict, severity)
 
 
 def make_finding(framework: Framework, requirement: Requirement, check: Check, resource: Any,
                  verdict: Verdict, severity: Severity) -> Finding:
-    """Wrap a verdict into a finding."""
+    """Wrap a verdict into a finding (sharing the requirement's and check's values)."""
     resource_id = getattr(resource, "id", "")
     return Finding(
         fingerprint=fingerprint(requirement.id, check.id, resource_id),
         framework=framework.id,
         requirement_id=requirement.id,
         step=requirement.step,
-        controls=list(requirement.controls),
+        controls=requirement.controls,
         check_id=check.id,
         title=check.meta.title,
         severity=severity,
@@ -209,11 +259,18 @@ def make_finding(framework: Framework, requirement: Requirement, check: Check, r
     )
 
 
+_STATUSES = tuple(s.value for s in Status)
+_SEVERITIES = tuple(s.value for s in Severity)
+
+
 @dataclass
 class StepScore:
     """Counts of one step (or of the whole scan)."""
 
-    counts: dict[str, int] = field(default_factory=lambda: {s.value: 0 for s in Status})
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_STATUSES, 0))
+    """Findings by status value (every status present)."""
+    failing: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_SEVERITIES, 0))
+    """Failing findings by severity value (every severity present)."""
 
     @property
     def score(self) -> float | None:
@@ -221,18 +278,55 @@ class StepScore:
         judged = self.counts["pass"] + self.counts["fail"] + self.counts["unknown"]
         return None if judged == 0 else self.counts["pass"] / judged
 
+    def add(self, status: str, severity: str) -> None:
+        """Count one finding of this status and severity (values)."""
+        self.counts[status] += 1
+        if status == "fail":
+            self.failing[severity] += 1
+
 
 @dataclass
 class Scoreboard:
-    """Per-step and overall scores, accumulated as findings stream past."""
+    """Every count a report shows, accumulated as findings stream past.
+
+    Reporters read their headers, charts and totals here, so none of them needs a pass
+    over the findings just to count.
+    """
 
     steps: dict[str, StepScore] = field(default_factory=dict)
     overall: StepScore = field(default_factory=StepScore)
+    by_severity: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_SEVERITIES, 0))
+    """All findings by severity value, whatever their status."""
+    by_subscription: dict[str, int] = field(default_factory=dict)
+    """Findings by lower-cased subscription id (`""`: tenant-wide), in first-seen order."""
+
+    @property
+    def findings(self) -> int:
+        """How many findings were counted."""
+        return sum(self.overall.counts.values())
+
+    @property
+    def failing(self) -> dict[str, int]:
+        """Failing findings of the whole scan by severity value."""
+        return self.overall.failing
 
     def add(self, finding: Finding) -> None:
-        self.steps.setdefault(finding.step, StepScore()).counts[finding.status.value] += 1
-        self.overall.counts[finding.status.value] += 1
+        """Count one finding."""
+        status, severity = finding.status.value, finding.severity.value
+        step = self.steps.get(finding.step)
+        if step is None:
+            step = self.steps[finding.step] = StepScore()
+        step.add(status, severity)
+        self.overall.add(status, severity)
+        self.by_severity[severity] += 1
+        subscription = (finding.subscription_id or "").lower()
+        self.by_subscription[subscription] = self.by_subscription.get(subscription, 0) + 1
 
     def extend(self, findings: Iterable[Finding]) -> None:
+        """Count each of `findings`."""
         for finding in findings:
             self.add(finding)
+
+    def failing_at_least(self, threshold: Severity) -> int:
+        """Failing findings as severe as `threshold` or more (the scan's exit code 1)."""
+        return sum(self.failing[s.value] for s in Severity if s.at_least(threshold))

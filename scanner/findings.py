@@ -1,12 +1,20 @@
-"""Findings: one check's verdict on one resource under one framework requirement."""
+"""Findings: one check's verdict on one resource under one framework requirement.
+
+`Verdict` and `Finding` are plain immutable records, not pydantic models: a large tenant
+yields hundreds of thousands of findings, and each is built once while judging and again
+on every pass a reporter makes over the packed store (`scanner.report.FindingStore`).
+The JSON contract is `scanner.reporters.schema`; `Finding.to_json_dict` produces it.
+"""
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
+from pydantic_core import to_jsonable_python
 
 
 class Status(StrEnum):
@@ -34,11 +42,14 @@ class Severity(StrEnum):
     @property
     def rank(self) -> int:
         """0 for critical ... 4 for info (sort key: most severe first)."""
-        return list(Severity).index(self)
+        return _SEVERITY_RANKS[self]
 
     def at_least(self, other: Severity) -> bool:
         """True when self is as severe as `other` or more."""
         return self.rank <= other.rank
+
+
+_SEVERITY_RANKS = {severity: rank for rank, severity in enumerate(Severity)}
 
 
 class Remediation(BaseModel):
@@ -54,15 +65,20 @@ class Remediation(BaseModel):
     """A Microsoft Learn link."""
 
 
-class Verdict(BaseModel):
-    """What a check returns for one resource."""
-
-    model_config = ConfigDict(extra="forbid")
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What a check returns for one resource: `Verdict(status=..., reason=..., evidence=...)`."""
 
     status: Status
     reason: str
-    evidence: dict[str, Any] = Field(default_factory=dict)
+    evidence: dict[str, Any] = field(default_factory=dict)
     """The values the check looked at, as they were."""
+
+    def __post_init__(self) -> None:
+        # A plugin may pass the status as text ("fail"); anything else is refused here,
+        # inside the check's run, so the engine reports the check as `unknown`.
+        if type(self.status) is not Status:
+            object.__setattr__(self, "status", Status(self.status))
 
 
 def fingerprint(requirement_id: str, check_id: str, resource_id: str) -> str:
@@ -71,27 +87,60 @@ def fingerprint(requirement_id: str, check_id: str, resource_id: str) -> str:
     return hashlib.sha256(material.encode("utf-8")).hexdigest()[:32]
 
 
-class Finding(BaseModel):
-    """A finding as reports and ticketing systems receive it."""
+class Finding(NamedTuple):
+    """A finding as reports and ticketing systems receive it (fields in JSON order).
 
-    model_config = ConfigDict(extra="forbid")
+    Immutable; `_replace(status=..., waiver=...)` makes a changed copy. A named tuple
+    because it is the cheapest typed record to build, and reporters rebuild every finding
+    from the packed store on each pass. The values shared by every finding of one
+    requirement x check (framework id, step, controls, title, severity, remediation) are
+    references to the same objects, never copies.
+    """
 
     fingerprint: str
     framework: str
     requirement_id: str
     step: str
     """`1`-`7` or `transit`."""
-    controls: list[str]
+    controls: tuple[str, ...]
     check_id: str
     title: str
     severity: Severity
     status: Status
     resource_id: str
     resource_type: str
-    subscription_id: str | None = None
-    location: str | None = None
+    subscription_id: str | None
+    location: str | None
     reason: str
-    evidence: dict[str, Any] = Field(default_factory=dict)
+    evidence: dict[str, Any]
     remediation: Remediation
     waiver: dict[str, Any] | None = None
     """The exception that waived this finding, when status is `waived`."""
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The finding as its JSON object: the report schema's `Finding`, keys in order.
+
+        Evidence and waiver go through pydantic's JSON conversion (tuples become lists,
+        datetimes ISO text), as a pydantic model's `model_dump(mode="json")` would.
+        """
+        remediation = self.remediation
+        return {
+            "fingerprint": self.fingerprint,
+            "framework": self.framework,
+            "requirement_id": self.requirement_id,
+            "step": self.step,
+            "controls": list(self.controls),
+            "check_id": self.check_id,
+            "title": self.title,
+            "severity": self.severity.value,
+            "status": self.status.value,
+            "resource_id": self.resource_id,
+            "resource_type": self.resource_type,
+            "subscription_id": self.subscription_id,
+            "location": self.location,
+            "reason": self.reason,
+            "evidence": to_jsonable_python(self.evidence),
+            "remediation": {"summary": remediation.summary, "cli": remediation.cli,
+                            "docs": remediation.docs},
+            "waiver": None if self.waiver is None else to_jsonable_python(self.waiver),
+        }

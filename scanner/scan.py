@@ -10,7 +10,7 @@ from scanner.engine import Scoreboard, judge, select
 from scanner.framework import Framework, load_framework
 from scanner.inventory import Inventory
 from scanner.registry import Registry, load_registry
-from scanner.report import ScanMeta, ScanResult
+from scanner.report import FindingStore, ScanMeta, ScanResult
 from scanner.waivers import WaiverBook
 
 
@@ -27,13 +27,15 @@ def run_judgement(
 
     Waivers (`config.waivers`, then the inventory's Azure Policy exemptions) are applied
     to each finding after it is judged and before it is scored; their warnings (expired,
-    unused) are appended to `waiver_warnings` when a list is given.
+    unused) are appended to `waiver_warnings` when a list is given. Each finding is then
+    counted on the scoreboard and packed into the result's `FindingStore` (in report
+    order, as the engine yields them): none is kept as an object.
     """
     framework = framework or load_framework()
     registry = registry or load_registry()
     selection = select(framework, registry, config)
     scoreboard = Scoreboard()
-    findings = []
+    findings = FindingStore(framework)
     waivers = WaiverBook(config.waivers, inventory, started_at,
                          selected={*selection.checks, *(r.id for r in selection.requirements)})
     for judged in judge(inventory, framework, selection, config):

@@ -337,7 +337,7 @@ class WaiverBook:
                     break
         if waiver is None:
             return finding
-        return finding.model_copy(update={"status": Status.WAIVED, "waiver": waiver})
+        return finding._replace(status=Status.WAIVED, waiver=waiver)
 
     def warnings(self) -> list[str]:
         """Expired waivers and exemptions, then config waivers that waived nothing."""

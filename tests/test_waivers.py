@@ -47,7 +47,7 @@ def finding(check_id: str, resource_id: str, status: Status = Status.FAIL,
     return Finding(
         fingerprint=fingerprint(requirement.id, check_id, resource_id), framework=framework.id,
         requirement_id=requirement.id, step=requirement.step,
-        controls=list(requirement.controls), check_id=check_id, title=check_id,
+        controls=requirement.controls, check_id=check_id, title=check_id,
         severity=requirement.severity["commercial"], status=status, resource_id=resource_id,
         resource_type=resource_type, subscription_id=resource_id.split("/")[2],
         location=location, reason=f"reason of {check_id}",

@@ -20,7 +20,6 @@ from scanner.reporters.base import (
     Reporter,
     ReportFormat,
     ensure_output_dir,
-    in_report_order,
     open_private,
     parse_formats,
 )
@@ -85,8 +84,8 @@ def write_reports(result: ScanResult, formats: list[ReportFormat], output_dir: P
     The console format prints on `console`; each file format writes its fixed file name(s)
     into `output_dir`, created (mode 0o700) if missing, each file created mode 0o600.
     A file format without `output_dir` is a `UsageError`, raised before anything is
-    printed or written. Findings are put in report order once (see `in_report_order`)
-    and every format gets that same order. A format named twice is written once.
+    printed or written. Every format reads the findings in the same report order (the
+    store's, see `scanner.report.FindingStore`). A format named twice is written once.
     """
     reporters = [reporter_for(fmt) for fmt in dict.fromkeys(formats)]
     file_reporters = [r for r in reporters if isinstance(r, FileReporter)]
@@ -101,7 +100,6 @@ def write_reports(result: ScanResult, formats: list[ReportFormat], output_dir: P
             raise UsageError(f"cannot create output directory {output_dir}: "
                              f"{exc.strerror or exc}") from None
 
-    result = in_report_order(result)
     written: list[Path] = []
     for reporter in reporters:
         if isinstance(reporter, ConsoleReporter):

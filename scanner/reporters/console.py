@@ -10,7 +10,7 @@ console is not a terminal.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
 from rich import box
@@ -131,12 +131,18 @@ def _subscription_names(result: ScanResult) -> dict[str, str]:
             for s in result.meta.subscriptions if "subscription_id" in s}
 
 
-def _resource_labels(resource_ids: Iterable[str],
-                     subscription_names: Mapping[str, str]) -> dict[str, str]:
-    """{lower-cased id: label}: the short form, or the full id where two ids share one."""
+def _resource_labels(resource_ids: Iterable[str], subscription_names: Mapping[str, str],
+                     others: Iterable[str] = ()) -> dict[str, str]:
+    """{lower-cased id: label} of `resource_ids`: the short form, or the full id where two
+    ids share one (among `resource_ids` and `others`, ids listed nowhere but counted)."""
     ids_by_short: defaultdict[str, set[str]] = defaultdict(set)
     for resource_id in resource_ids:
         ids_by_short[short_resource(resource_id, subscription_names)].add(resource_id.lower())
+    for resource_id in others:
+        short = short_resource(resource_id, subscription_names)
+        # Two ids are enough to know a short form is ambiguous: the sets stay tiny.
+        if short in ids_by_short and len(ids_by_short[short]) < 2:
+            ids_by_short[short].add(resource_id.lower())
     labels = {}
     for short, ids in ids_by_short.items():
         for resource_id in ids:
@@ -149,26 +155,35 @@ def _clip(text: str, limit: int = MAX_REASON) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _attention_shown(result: ScanResult) -> dict[str, list[Finding]]:
+    """Per step, the failing and unknown findings listed: most severe first, fail before
+    unknown, then report order, at most `MAX_FINDINGS_PER_STEP` (only those are kept)."""
+    groups: defaultdict[str, dict[tuple[int, bool], list[Finding]]] = defaultdict(dict)
+    for finding in result.findings.select(statuses=_ATTENTION):
+        group = groups[finding.step].setdefault(
+            (finding.severity.rank, finding.status is not Status.FAIL), [])
+        if len(group) < MAX_FINDINGS_PER_STEP:
+            group.append(finding)
+    return {step: [f for key in sorted(group) for f in group[key]][:MAX_FINDINGS_PER_STEP]
+            for step, group in groups.items()}
+
+
 def _attention_tables(result: ScanResult, width: int) -> list[Table | Text]:
-    by_step: defaultdict[str, list[Finding]] = defaultdict(list)
-    for finding in result.findings:
-        if finding.status in _ATTENTION:
-            by_step[finding.step].append(finding)
+    by_step = _attention_shown(result)
     if not by_step:
         return []
-    labels = _resource_labels((f.resource_id for fs in by_step.values() for f in fs),
-                              _subscription_names(result))
+    labels = _resource_labels(
+        (f.resource_id for fs in by_step.values() for f in fs), _subscription_names(result),
+        others=(f.resource_id for f in result.findings.select(statuses=_ATTENTION)))
 
     out: list[Table | Text] = []
     for step in [s for s in scored_steps(result) if s in by_step]:
-        # sorted() is stable: within one severity and status, report order is kept.
-        findings = sorted(by_step[step], key=lambda f: (f.severity.rank, f.status is not
-                                                         Status.FAIL))
-        counts = Counter(f.status for f in findings)
+        findings = by_step[step]
+        counts = result.scoreboard.steps[step].counts
         title = Text.assemble(
             (f"Step {step} · {result.framework.step_title(step)}", "bold"), ": ",
-            _plural(counts[Status.FAIL], "failing finding"), ", ",
-            f"{counts[Status.UNKNOWN]} unknown",
+            _plural(counts["fail"], "failing finding"), ", ",
+            f"{counts['unknown']} unknown",
         )
         out += [Text(), title]
         table = _table()
@@ -183,7 +198,7 @@ def _attention_tables(result: ScanResult, width: int) -> list[Table | Text]:
         else:
             # Too narrow for five columns (80 is the default off a terminal): stack them.
             table.add_column("Check / requirement · resource · reason", overflow="fold")
-        for finding in findings[:MAX_FINDINGS_PER_STEP]:
+        for finding in findings:
             check = Text.assemble(finding.check_id, "\n", (finding.requirement_id, "dim"))
             resource = Text(labels[finding.resource_id.lower()])
             reason = Text(_clip(finding.reason))
@@ -196,7 +211,7 @@ def _attention_tables(result: ScanResult, width: int) -> list[Table | Text]:
                 end_section=not wide,  # a blank line between stacked findings
             )
         out.append(table)
-        hidden = len(findings) - MAX_FINDINGS_PER_STEP
+        hidden = counts["fail"] + counts["unknown"] - len(findings)
         if hidden > 0:
             out.append(Text(f"  … and {hidden} more (see the JSON report)", "dim"))
     return out
@@ -241,8 +256,9 @@ def verdict(result: ScanResult) -> Text:
     tail = "; ".join(extras)
 
     if failing:
-        by_severity = Counter(f.severity for f in result.findings if f.status is Status.FAIL)
-        detail = ", ".join(f"{by_severity[s]} {s.value}" for s in Severity if by_severity[s])
+        by_severity = result.scoreboard.failing
+        detail = ", ".join(f"{by_severity[s.value]} {s.value}" for s in Severity
+                           if by_severity.get(s.value))
         head, style = "FAIL", "bold red"
         body = f"{_plural(failing, 'failing finding')} ({detail})" + (f"; {tail}" if tail else "")
     elif unknown or errors:

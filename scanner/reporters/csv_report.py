@@ -60,7 +60,7 @@ def row_of(finding: Finding) -> list[str]:
 
 
 def write_csv(result: ScanResult, stream: TextIO) -> None:
-    """Write the header and one row per finding of `result`, in the findings' order."""
+    """Write the header and one row per finding of `result`, in report order."""
     writer = csv.writer(stream, dialect="excel", lineterminator="\r\n",
                         quoting=csv.QUOTE_MINIMAL)
     writer.writerow(COLUMNS)

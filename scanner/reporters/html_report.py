@@ -22,7 +22,6 @@ Made for air-gapped CJIS networks and large tenants:
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, TextIO
@@ -47,7 +46,10 @@ TEMPLATE = "report.html.j2"
 PAGE_SIZE = 200
 """Rows the table draws at a time; "Show more" draws the next page."""
 BATCH = 500
-"""Findings serialised per chunk of the streamed JSON block."""
+"""Findings serialised per chunk of the streamed JSON block, at most."""
+BATCH_CHARS = 1 << 20
+"""A chunk is written once it holds this much text, sooner than `BATCH` findings: the
+evidence of some findings (key stores listing every CMK store) runs to tens of KB."""
 
 STATUS_LABELS = {
     Status.FAIL: "Fail", Status.UNKNOWN: "Unknown", Status.PASS: "Pass",
@@ -98,7 +100,7 @@ def _ring_segments(counts: dict[str, int]) -> list[dict[str, Any]]:
 def _subscription_options(result: ScanResult) -> list[dict[str, Any]]:
     names = {s["subscription_id"].lower(): s.get("display_name") or s["subscription_id"]
              for s in result.meta.subscriptions if "subscription_id" in s}
-    counts = Counter((f.subscription_id or "").lower() for f in result.findings)
+    counts = result.scoreboard.by_subscription
     options = []
     for sub_id in [*names, *sorted(set(counts) - set(names) - {""})]:
         label = names.get(sub_id, sub_id)
@@ -119,7 +121,7 @@ def _boundary_text(value: object) -> str:
 
 
 def build_context(result: ScanResult) -> dict[str, Any]:
-    """Everything the template shows but the findings themselves."""
+    """Everything the template shows but the findings themselves (all from the scoreboard)."""
     meta = result.meta
     board = result.scoreboard
     overall = dict(board.overall.counts)
@@ -134,12 +136,12 @@ def build_context(result: ScanResult) -> dict[str, Any]:
             "score": percent(counts),
             "segments": _segments(counts, _BAR_WIDTH),
         })
-    failing = Counter(f.severity for f in result.findings if f.status is Status.FAIL)
+    failing = {s: board.failing.get(s.value, 0) for s in Severity}
     most = max(failing.values(), default=0)
     severities = [{"id": s.value, "label": s.value.capitalize(), "count": failing[s],
                    "width": round(_BAR_WIDTH * failing[s] / most, 3) if most else 0.0}
                   for s in Severity]
-    all_severities = Counter(f.severity.value for f in result.findings)
+    all_severities = board.by_severity
     head, _, detail = verdict(result).plain.removeprefix("Verdict: ").partition(" — ")
     started, finished = as_utc(meta.started_at), as_utc(meta.finished_at)
     return {
@@ -189,6 +191,7 @@ def data_chunks(result: ScanResult) -> Iterator[Markup]:
     rules: dict[tuple[Any, ...], int] = {}
     yield Markup('{"findings":[')
     batch: list[str] = []
+    size = 0
     first = True
     for finding in result.findings:
         key = _rule(finding)
@@ -198,9 +201,10 @@ def data_chunks(result: ScanResult) -> Iterator[Markup]:
             finding.resource_type, finding.subscription_id, finding.location,
             finding.reason, finding.evidence, finding.fingerprint, finding.waiver,
         ]))
-        if len(batch) == BATCH:
+        size += len(batch[-1])
+        if len(batch) == BATCH or size >= BATCH_CHARS:
             yield Markup(("" if first else ",") + ",".join(batch))
-            batch, first = [], False
+            batch, size, first = [], 0, False
     if batch:
         yield Markup(("" if first else ",") + ",".join(batch))
     rule_rows = [[requirement_id, check_id, title, step, list(controls),

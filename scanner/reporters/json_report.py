@@ -16,9 +16,9 @@ from scanner.findings import Severity, Status
 from scanner.report import REPORT_SCHEMA_VERSION, ScanResult
 from scanner.reporters.base import (
     FileReporter,
+    FindingJson,
     ReportFormat,
     as_utc,
-    finding_dict,
     scored_steps,
 )
 from scanner.reporters.schema import (
@@ -59,10 +59,7 @@ def build_header(result: ScanResult) -> ReportHeader:
         steps.append(StepScore(step=step, title=result.framework.step_title(step),
                                score=_score(counts), **counts))
 
-    failing = dict.fromkeys((s.value for s in Severity), 0)
-    for finding in result.findings:
-        if finding.status is Status.FAIL:
-            failing[finding.severity.value] += 1
+    failing = {s.value: board.failing.get(s.value, 0) for s in Severity}
 
     # Aware and in UTC: pydantic then writes `...Z`, and naive minus aware cannot happen.
     started, finished = as_utc(meta.started_at), as_utc(meta.finished_at)
@@ -99,8 +96,8 @@ def build_header(result: ScanResult) -> ReportHeader:
 def write_json(result: ScanResult, stream: TextIO) -> None:
     """Write the JSON report of `result` to `stream`.
 
-    Findings are written in the order of `result.findings` (`write_reports` puts them
-    in report order first); the output is byte-identical for the same input.
+    Findings are written in report order, as the store yields them, one at a time; the
+    output is byte-identical for the same input.
     """
     header = build_header(result).model_dump(mode="json", by_alias=True)
     head = json.dumps(header, indent=2)
@@ -108,9 +105,10 @@ def write_json(result: ScanResult, stream: TextIO) -> None:
     stream.write(head.removesuffix("\n}"))
     stream.write(',\n  "findings": [')
     separator = "\n    "
+    encode = FindingJson()
     for finding in result.findings:
         stream.write(separator)
-        stream.write(json.dumps(finding_dict(finding)))
+        stream.write(encode(finding))
         separator = ",\n    "
     stream.write("\n  ]\n}\n" if result.findings else "]\n}\n")
 

@@ -12,22 +12,22 @@ import json
 from typing import TextIO
 
 from scanner.report import ScanResult
-from scanner.reporters.base import FileReporter, ReportFormat, finding_dict, iso_utc
+from scanner.reporters.base import FileReporter, FindingJson, ReportFormat, iso_utc
 
 FILENAME = "cjis-scan-findings.jsonl"
 
 
 def write_jsonl(result: ScanResult, stream: TextIO) -> None:
-    """Write one JSON object per finding of `result` to `stream`, in the findings' order."""
-    started_at = iso_utc(result.meta.started_at)
-    tenant_id = result.meta.tenant_id
+    """Write one JSON object per finding of `result` to `stream`, in report order."""
+    # The finding's object with two more keys: its closing brace moves to after them.
+    extra = json.dumps({"scan_started_at": iso_utc(result.meta.started_at),
+                        "tenant_id": result.meta.tenant_id})
+    tail = ", " + extra[1:] + "\n"
+    encode = FindingJson()
     for finding in result.findings:
-        record = finding_dict(finding)
-        record["scan_started_at"] = started_at
-        record["tenant_id"] = tenant_id
-        # json.dumps escapes newlines inside strings, so a record never spans two lines.
-        stream.write(json.dumps(record))
-        stream.write("\n")
+        # JSON escapes newlines inside strings, so a record never spans two lines.
+        stream.write(encode(finding)[:-1])
+        stream.write(tail)
 
 
 REPORTER = FileReporter(format=ReportFormat.JSONL, filename=FILENAME, write=write_jsonl)

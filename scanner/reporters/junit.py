@@ -17,8 +17,8 @@ and Ant's JUnit.xsd): `testsuite` carries `name tests failures errors skipped ti
 timestamp hostname id package`, its children come in the order `properties`,
 `testcase`..., `system-out`, `system-err`; `testcase` carries `name classname time`.
 Characters XML 1.0 cannot hold are dropped, so any text from the tenant gives a
-well-formed file. Suites are written one at a time (a 50,000-finding scan never builds
-one tree).
+well-formed file. Test cases are written one at a time (a 50,000-finding scan never builds
+a tree of them).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
+from collections.abc import Mapping
 from typing import TextIO
 
 from scanner.findings import Finding, Status
@@ -35,6 +35,7 @@ from scanner.reporters.base import FileReporter, ReportFormat, as_utc
 
 FILENAME = "cjis-scan-junit.xml"
 
+_SKIPPED = (Status.NOT_APPLICABLE, Status.MANUAL, Status.WAIVED)
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
 
@@ -49,17 +50,12 @@ def suite_name(result: ScanResult, step: str) -> str:
     return f"CJIS 6.0 {label}: {result.framework.step_title(step)}"
 
 
-def _counts(findings: Iterable[Finding]) -> dict[str, int]:
-    counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
-    for finding in findings:
-        counts["tests"] += 1
-        if finding.status is Status.FAIL:
-            counts["failures"] += 1
-        elif finding.status is Status.UNKNOWN:
-            counts["errors"] += 1
-        elif finding.status in (Status.NOT_APPLICABLE, Status.MANUAL, Status.WAIVED):
-            counts["skipped"] += 1
-    return counts
+def _counts(statuses: Mapping[str, int]) -> dict[str, int]:
+    """tests / failures / errors / skipped from a scoreboard's counts by status."""
+    return {"tests": sum(statuses.values()),
+            "failures": statuses.get(Status.FAIL.value, 0),
+            "errors": statuses.get(Status.UNKNOWN.value, 0),
+            "skipped": sum(statuses.get(s.value, 0) for s in _SKIPPED)}
 
 
 def _details(finding: Finding) -> str:
@@ -105,22 +101,45 @@ def testcase(finding: Finding) -> ET.Element:
     elif finding.status is Status.UNKNOWN:
         ET.SubElement(case, "error", {"message": xml_text(finding.reason),
                                       "type": "unknown"}).text = _details(finding)
-    elif finding.status is not Status.PASS:
+    elif finding.status is not Status.PASS:  # one of _SKIPPED
         ET.SubElement(case, "skipped", {"message": xml_text(_skip_message(finding)),
                                         "type": finding.status.value}).text = \
             _details(finding)
     return case
 
 
+def _suite_parts(result: ScanResult, step: str, index: int, timestamp: str,
+                properties: dict[str, str]) -> tuple[str, str]:
+    """The text of a step's `<testsuite>` before its first test case, and after its last."""
+    meta = result.meta
+    suite = ET.Element("testsuite", {
+        "name": xml_text(suite_name(result, step)),
+        **{k: str(v) for k, v in _counts(result.scoreboard.steps[step].counts).items()},
+        "time": "0", "timestamp": timestamp, "hostname": "cjis-scan",
+        "id": str(index), "package": xml_text(f"{meta.framework_id}.step-{step}"),
+    })
+    props = ET.SubElement(suite, "properties")
+    for name, value in {**properties, "step": step}.items():
+        ET.SubElement(props, "property", {"name": name, "value": xml_text(value)})
+    ET.SubElement(suite, "system-out")
+    ET.SubElement(suite, "system-err")
+    ET.indent(suite, space="  ", level=1)
+    # Attribute values are escaped, so the only "<system-out" is the element itself.
+    head, marker, tail = ET.tostring(suite, encoding="unicode",
+                                     short_empty_elements=True).rpartition("<system-out")
+    return head, marker + tail
+
+
 def write_junit(result: ScanResult, stream: TextIO) -> None:
-    """Write the JUnit XML of `result`: one suite per step, in the findings' order."""
+    """Write the JUnit XML of `result`: one suite per step, test cases in report order.
+
+    Each suite's counts come from the scoreboard, so its opening tag is written before
+    its test cases, which are then written one at a time.
+    """
     meta = result.meta
     timestamp = as_utc(meta.started_at).replace(tzinfo=None, microsecond=0).isoformat()
     duration = f"{max((as_utc(meta.finished_at) - as_utc(meta.started_at)).total_seconds(), 0):.3f}"
-    by_step: dict[str, list[Finding]] = {}
-    for finding in result.findings:
-        by_step.setdefault(finding.step, []).append(finding)
-    total = _counts(result.findings)
+    total = _counts(result.scoreboard.overall.counts)
 
     stream.write('<?xml version="1.0" encoding="UTF-8"?>\n')
     root = ET.Element("testsuites", {
@@ -132,24 +151,24 @@ def write_junit(result: ScanResult, stream: TextIO) -> None:
     properties = {"framework": meta.framework_id, "cloud": meta.cloud,
                   "profile": meta.profile, "tenant_id": meta.tenant_id or "",
                   "source": meta.source, "tool_version": meta.tool_version}
-    for index, (step, findings) in enumerate(by_step.items()):
-        counts = _counts(findings)
-        suite = ET.Element("testsuite", {
-            "name": xml_text(suite_name(result, step)),
-            **{k: str(v) for k, v in counts.items()},
-            "time": "0", "timestamp": timestamp, "hostname": "cjis-scan",
-            "id": str(index), "package": xml_text(f"{meta.framework_id}.step-{step}"),
-        })
-        props = ET.SubElement(suite, "properties")
-        for name, value in {**properties, "step": step}.items():
-            ET.SubElement(props, "property", {"name": name, "value": xml_text(value)})
-        suite.extend(testcase(finding) for finding in findings)
-        ET.SubElement(suite, "system-out")
-        ET.SubElement(suite, "system-err")
-        ET.indent(suite, space="  ", level=1)
-        stream.write("  ")
-        stream.write(ET.tostring(suite, encoding="unicode", short_empty_elements=True))
-        stream.write("\n")
+    step: str | None = None
+    closing = ""
+    index = 0
+    # Report order keeps each step's findings together: one suite opens as the last closes.
+    for finding in result.findings:
+        if finding.step != step:
+            if step is not None:
+                stream.write(closing + "\n")
+            step = finding.step
+            head, closing = _suite_parts(result, step, index, timestamp, properties)
+            stream.write("  " + head)
+            index += 1
+        case = testcase(finding)
+        ET.indent(case, space="  ", level=2)
+        stream.write(ET.tostring(case, encoding="unicode", short_empty_elements=True))
+        stream.write("\n    ")
+    if step is not None:
+        stream.write(closing + "\n")
     stream.write("</testsuites>\n")
 
 

@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any, TextIO
 
@@ -163,9 +163,9 @@ def _key_parts(key_uri: object) -> tuple[str, str | None]:
     return name, version or None
 
 
-def _by_check(findings: Iterable[Finding], *check_ids: str) -> list[Finding]:
-    wanted = set(check_ids)
-    return [f for f in findings if f.check_id in wanted]
+def _by_check(result: ScanResult, *check_ids: str) -> Iterator[Finding]:
+    """The findings of these checks, in report order (the store skips the other checks)."""
+    return result.findings.select(checks=check_ids)
 
 
 def _control_key(control: str) -> tuple[Any, ...]:
@@ -173,21 +173,49 @@ def _control_key(control: str) -> tuple[Any, ...]:
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", control))
 
 
-def _controls(findings: Iterable[Finding]) -> list[str]:
-    return sorted({c for f in findings for c in f.controls}, key=_control_key)
+class _Tally:
+    """What a section says of findings it reads: whether any, their controls and counts.
 
+    Sections stream the store through a tally and keep only the rows they print, so a
+    check judging every resource (50,000 findings) costs a few counters, not a list.
+    """
 
-def _counts(findings: Iterable[Finding]) -> str:
-    counts = Counter(f.status.value for f in findings)
-    return ", ".join(f"{counts[s.value]} {STATUS_WORDS[s.value]}" for s in Status
-                     if counts[s.value]) or "none"
+    def __init__(self) -> None:
+        self.statuses: Counter[str] = Counter()
+        self._controls: set[str] = set()
+        self.title: str | None = None
+        """The title of the first finding counted."""
+
+    def add(self, finding: Finding) -> Finding:
+        """Count `finding`; return it, to use in the same expression."""
+        self.statuses[finding.status.value] += 1
+        self._controls.update(finding.controls)
+        if self.title is None:
+            self.title = finding.title
+        return finding
+
+    @property
+    def ran(self) -> bool:
+        """True once a finding was counted."""
+        return bool(self.statuses)
+
+    @property
+    def controls(self) -> list[str]:
+        """Every control of the findings counted, in control order."""
+        return sorted(self._controls, key=_control_key)
+
+    def counts(self) -> str:
+        """`3 pass, 1 FAIL`: the counts by status, or `none`."""
+        return ", ".join(f"{self.statuses[s.value]} {STATUS_WORDS[s.value]}" for s in Status
+                         if self.statuses[s.value]) or "none"
 
 
 # --- sections --------------------------------------------------------------------------------
 
 def _cmk_section(result: ScanResult, names: Mapping[str, str]) -> dict[str, Any]:
-    found = _by_check(result.findings, CMK_CHECK)
-    section: dict[str, Any] = {"ran": bool(found), "controls": _controls(found)}
+    tally = _Tally()
+    found = [tally.add(f) for f in _by_check(result, CMK_CHECK)]  # one: a tenant check
+    section: dict[str, Any] = {"ran": tally.ran, "controls": tally.controls}
     if not found:
         return section
     finding = found[0]
@@ -239,11 +267,11 @@ def _cmk_section(result: ScanResult, names: Mapping[str, str]) -> dict[str, Any]
 
 
 def _admin_section(result: ScanResult, names: Mapping[str, str]) -> dict[str, Any]:
-    found = _by_check(result.findings, ADMIN_CHECK)
+    tally = _Tally()
     stores: list[dict[str, Any]] = []
     unread: list[dict[str, Any]] = []
     principals: dict[str, dict[str, Any]] = {}
-    for finding in found:
+    for finding in map(tally.add, _by_check(result, ADMIN_CHECK)):
         if finding.status is Status.NOT_APPLICABLE:
             continue
         evidence = finding.evidence
@@ -285,9 +313,9 @@ def _admin_section(result: ScanResult, names: Mapping[str, str]) -> dict[str, An
                   "stores": ", ".join(sorted(p["stores"])),
                   "access": "; ".join(sorted(p["access"]))}
                  for p in sorted(principals.values(), key=lambda p: str(p["principal"]))]
-    return {"ran": bool(found), "controls": _controls(found), "stores": stores,
+    return {"ran": tally.ran, "controls": tally.controls, "stores": stores,
             "unread": unread, "screening": screening,
-            "not_applicable": sum(f.status is Status.NOT_APPLICABLE for f in found)}
+            "not_applicable": tally.statuses[Status.NOT_APPLICABLE.value]}
 
 
 def _regions(candidate: Mapping[str, Any]) -> str:
@@ -301,9 +329,9 @@ def _regions(candidate: Mapping[str, Any]) -> str:
 
 
 def _residency_section(result: ScanResult, names: Mapping[str, str]) -> dict[str, Any]:
-    found = _by_check(result.findings, *RESIDENCY_CHECKS)
+    tally = _Tally()
     rows = []
-    for finding in found:
+    for finding in map(tally.add, _by_check(result, *RESIDENCY_CHECKS)):
         subscription = names.get((finding.subscription_id or "").lower()) \
             or finding.subscription_id or _where(finding.resource_id, names)
         base = {"subscription": subscription, "policy": RESIDENCY_CHECKS[finding.check_id],
@@ -323,15 +351,13 @@ def _residency_section(result: ScanResult, names: Mapping[str, str]) -> dict[str
                 "regions": _regions(candidate),
                 "notes": why_not or ("in force" if candidate.get("counts") else ""),
             })
-    locations = []
-    for check_id in LOCATION_CHECKS:
-        checked = _by_check(result.findings, check_id)
-        if checked:
-            locations.append({"check": check_id, "title": checked[0].title,
-                              "counts": _counts(checked)})
-    return {"ran": bool(found or locations), "controls": _controls(
-        [*found, *_by_check(result.findings, *LOCATION_CHECKS)]),
-        "rows": rows, "locations": locations}
+    located = {check_id: _Tally() for check_id in LOCATION_CHECKS}
+    for finding in _by_check(result, *LOCATION_CHECKS):
+        located[finding.check_id].add(tally.add(finding))
+    locations = [{"check": check_id, "title": checked.title, "counts": checked.counts()}
+                 for check_id, checked in located.items() if checked.ran]
+    return {"ran": tally.ran, "controls": tally.controls, "rows": rows,
+            "locations": locations}
 
 
 def _destinations(evidence: Mapping[str, Any]) -> str:
@@ -351,10 +377,10 @@ def _destinations(evidence: Mapping[str, Any]) -> str:
 
 def _logging_section(result: ScanResult, names: Mapping[str, str]) -> dict[str, Any]:
     workspaces: dict[str, dict[str, Any]] = {}
-    used: list[Finding] = []
+    used = _Tally()
 
     def workspace(finding: Finding) -> dict[str, Any]:
-        used.append(finding)
+        used.add(finding)
         return workspaces.setdefault(finding.resource_id.lower(), {
             "name": _name(finding.resource_id),
             "subscription": names.get((finding.subscription_id or "").lower(),
@@ -362,17 +388,17 @@ def _logging_section(result: ScanResult, names: Mapping[str, str]) -> dict[str, 
             "retention": "—", "retention_verdict": "—", "sentinel": "—",
             "rules": "—", "rules_verdict": "—"})
 
-    for finding in _by_check(result.findings, RETENTION_CHECK):
+    for finding in _by_check(result, RETENTION_CHECK):
         row = workspace(finding)
         days = finding.evidence.get("retention_in_days")
         row["retention"] = f"{days} days" if days is not None else "unknown"
         row["retention_verdict"] = STATUS_WORDS[finding.status.value]
-    for finding in _by_check(result.findings, SENTINEL_CHECK):
+    for finding in _by_check(result, SENTINEL_CHECK):
         row = workspace(finding)
         onboarded = finding.evidence.get("onboarded")
         row["sentinel"] = _yes_no(onboarded) if finding.status is not Status.UNKNOWN \
             else "unknown"
-    for finding in _by_check(result.findings, RULES_CHECK):
+    for finding in _by_check(result, RULES_CHECK):
         row = workspace(finding)
         enabled = [str(r) for r in _list(finding.evidence.get("enabled_scheduled_or_nrt"))]
         total = len(_list(finding.evidence.get("rules")))
@@ -382,8 +408,7 @@ def _logging_section(result: ScanResult, names: Mapping[str, str]) -> dict[str, 
 
     def routed(check_id: str) -> list[dict[str, str]]:
         rows = []
-        for finding in _by_check(result.findings, check_id):
-            used.append(finding)
+        for finding in map(used.add, _by_check(result, check_id)):
             rows.append({"target": short_resource(finding.resource_id, names),
                          "verdict": STATUS_WORDS[finding.status.value],
                          "destinations": _destinations(finding.evidence)
@@ -393,27 +418,27 @@ def _logging_section(result: ScanResult, names: Mapping[str, str]) -> dict[str, 
     activity = routed(ACTIVITY_CHECK)
     vaults = routed(VAULT_AUDIT_CHECK)
     policies = []
-    for finding in _by_check(result.findings, DIAGNOSTICS_POLICY_CHECK):
-        used.append(finding)
+    for finding in map(used.add, _by_check(result, DIAGNOSTICS_POLICY_CHECK)):
         counting = [_dict(c).get("display_name") or _name(_dict(c).get("assignment"))
                     for c in _list(finding.evidence.get("candidates"))
                     if _dict(c).get("counts")]
         policies.append({"target": short_resource(finding.resource_id, names),
                          "verdict": STATUS_WORDS[finding.status.value],
                          "assignments": ", ".join(str(c) for c in counting) or "none"})
-    diagnostics = _by_check(result.findings, DIAGNOSTICS_CHECK)
-    used.extend(diagnostics)
-    return {"ran": bool(used), "controls": _controls(used),
+    diagnostics = _Tally()
+    for finding in _by_check(result, DIAGNOSTICS_CHECK):
+        diagnostics.add(used.add(finding))
+    return {"ran": used.ran, "controls": used.controls,
             "workspaces": sorted(workspaces.values(), key=lambda w: (w["subscription"],
                                                                       w["name"].lower())),
             "activity": activity, "vaults": vaults, "policies": policies,
-            "diagnostics": _counts(diagnostics) if diagnostics else None}
+            "diagnostics": diagnostics.counts() if diagnostics.ran else None}
 
 
 def _identity_section(result: ScanResult) -> dict[str, Any]:
-    found = [f for f in result.findings if f.step == IDENTITY_STEP]
+    tally = _Tally()
     rows = []
-    for finding in found:
+    for finding in map(tally.add, result.findings.select(steps=(IDENTITY_STEP,))):
         evidence = json.dumps(finding.evidence, indent=2, sort_keys=True, default=str)
         if len(evidence) > MAX_EVIDENCE_CHARS:
             evidence = evidence[:MAX_EVIDENCE_CHARS] + "\n… (cut; the JSON report has all of it)"
@@ -424,34 +449,41 @@ def _identity_section(result: ScanResult) -> dict[str, Any]:
                      # An unknown's evidence is the collection error its reason quotes.
                      "evidence": md_fence(evidence, "json")
                      if finding.evidence and finding.status is not Status.UNKNOWN else None})
-    return {"ran": bool(found), "controls": _controls(found), "rows": rows,
+    return {"ran": tally.ran, "controls": tally.controls, "rows": rows,
             "step_title": result.framework.step_title(IDENTITY_STEP)}
 
 
+_ATTENTION = (Status.FAIL, Status.UNKNOWN)
+
+
+def _open_rows(result: ScanResult, step: str) -> Iterator[dict[str, str]]:
+    """The open findings of `step`: most severe first, fail before unknown, then report
+    order. One filtered read of the store per severity and status, so the rows are
+    written as they are read, never all held."""
+    for severity in Severity:
+        for status in _ATTENTION:
+            for f in result.findings.select(steps=(step,), severities=(severity,),
+                                            statuses=(status,)):
+                yield {"severity": f.severity.value, "verdict": STATUS_WORDS[f.status.value],
+                       "check": f.check_id, "title": f.title, "resource": f.resource_id,
+                       "reason": f.reason}
+
+
 def _open_section(result: ScanResult) -> dict[str, Any]:
-    attention = (Status.FAIL, Status.UNKNOWN)
-    by_step: dict[str, list[Finding]] = defaultdict(list)
-    for finding in result.findings:
-        if finding.status in attention:
-            by_step[finding.step].append(finding)
     steps: list[dict[str, Any]] = []
     for step in scored_steps(result):
-        found = by_step.get(step)
-        if not found:
+        score = result.scoreboard.steps[step]
+        fail, unknown = score.counts["fail"], score.counts["unknown"]
+        if not fail + unknown:
             continue
-        # Stable: most severe first, fail before unknown, then report order.
-        found = sorted(found, key=lambda f: (f.severity.rank, attention.index(f.status)))
-        counts = Counter(f.severity for f in found if f.status is Status.FAIL)
         steps.append({
             "id": step, "title": result.framework.step_title(step),
-            "fail": sum(f.status is Status.FAIL for f in found),
-            "unknown": sum(f.status is Status.UNKNOWN for f in found),
-            "by_severity": ", ".join(f"{counts[s]} {s.value}" for s in Severity if counts[s]),
-            "rows": [{"severity": f.severity.value, "verdict": STATUS_WORDS[f.status.value],
-                      "check": f.check_id, "title": f.title, "resource": f.resource_id,
-                      "reason": f.reason} for f in found],
+            "fail": fail, "unknown": unknown,
+            "by_severity": ", ".join(f"{score.failing[s.value]} {s.value}" for s in Severity
+                                     if score.failing.get(s.value)),
+            "rows": _open_rows(result, step),
         })
-    return {"steps": steps, "total": sum(len(s["rows"]) for s in steps)}
+    return {"steps": steps, "total": sum(s["fail"] + s["unknown"] for s in steps)}
 
 
 def build_packet(result: ScanResult) -> dict[str, Any]:
@@ -489,16 +521,21 @@ def build_packet(result: ScanResult) -> dict[str, Any]:
     }
 
 
+def markdown_pieces(result: ScanResult) -> Iterator[str]:
+    """The packet as Markdown (CommonMark with GFM tables), in pieces as it is rendered."""
+    template = environment().get_template(MD_TEMPLATE)
+    return template.generate(**build_packet(result), text=md_text, code=md_code)
+
+
 def render_markdown(result: ScanResult) -> str:
-    """The packet as Markdown (CommonMark with GFM tables)."""
-    env = environment()
-    template = env.get_template(MD_TEMPLATE)
-    return template.render(**build_packet(result), text=md_text, code=md_code)
+    """The packet as Markdown, whole (what the HTML rendering parses)."""
+    return "".join(markdown_pieces(result))
 
 
 def write_markdown(result: ScanResult, stream: TextIO) -> None:
-    """Write the Markdown packet of `result` to `stream`."""
-    stream.write(render_markdown(result))
+    """Write the Markdown packet of `result` to `stream`, as it is rendered."""
+    for piece in markdown_pieces(result):
+        stream.write(piece)
 
 
 def markdown_to_html(markdown: str) -> str:
@@ -517,20 +554,111 @@ def markdown_to_html(markdown: str) -> str:
     return str(parser.renderer.render(tokens, parser.options, {}))
 
 
+LINES_PER_PART = 500
+"""Lines of Markdown `markdown_html_parts` converts at a time, at least (up to a cut)."""
+_TABLE_DELIMITER = re.compile(r"^\|(?: *:?-+:? *\|)+ *$")
+# The end of the HTML of a part cut inside a table or a list, and the start of the HTML
+# of the part after the cut: both dropped, the two parts join into one element.
+_CUT_HTML = {"table": ("</tbody>\n</table>\n", "<tbody>\n"), "list": ("</ul>\n", "<ul>\n")}
+
+
+def _lines(pieces: Iterable[str]) -> Iterator[str]:
+    """The lines (each with its newline) of a text given in pieces."""
+    rest = ""
+    for piece in pieces:
+        *lines, rest = (rest + piece).split("\n")
+        for line in lines:
+            yield line + "\n"
+    if rest:
+        yield rest
+
+
+def markdown_html_parts(lines: Iterable[str],
+                        lines_per_part: int = LINES_PER_PART) -> Iterator[str]:
+    """`markdown_to_html` of the text of `lines`, a part at a time: the same bytes, joined.
+
+    markdown-it holds the tokens of everything it parses, and a packet lists every open
+    finding, CMK store and key administrator: hundreds of MB of tokens for a large
+    tenant in one go. So the text is cut, once a part has `lines_per_part` lines, where
+    the block structure is plain: before a heading that follows a blank line; between
+    two rows of a table (the part after the cut starts again with the table's header
+    and delimiter rows); between two items of a bullet list written an item a line.
+    Rows and such items render independently of their neighbours, so dropping the
+    table's or list's closing tags before a cut and its repeated opening after it joins
+    the parts into the HTML of the whole text. Fenced code is passed over.
+    """
+    part: list[str] = []
+    header: list[str] = []  # the header and delimiter rows of the table being read
+    opened: str | None = None  # the element the current part continues after a cut
+    cut_list = False  # the list being read was cut: a loose item would change its HTML
+    fence: str | None = None
+    previous = ""
+    for line in lines:
+        bare = line.rstrip("\n")
+        cut: str | None = None
+        if fence is not None:
+            if bare.strip().startswith(fence) and not bare.strip().strip("`"):
+                fence = None
+        elif bare.startswith("```"):
+            fence, header = bare[: len(bare) - len(bare.lstrip("`"))], []
+        elif header and bare.startswith("|"):
+            if previous is not header[-1]:  # a row after a row, not the first one
+                cut = "table"
+        elif previous.startswith("|") and _TABLE_DELIMITER.match(bare):
+            header = [previous, line]
+        else:
+            header = []
+            blank_before = not previous.strip()
+            if bare.startswith("- "):
+                if previous.startswith("- "):
+                    cut = "list"
+                elif cut_list and blank_before:
+                    raise ValueError("a list cut into parts has a blank line between items")
+            elif bare and not bare[0].isspace():
+                cut_list = False  # anything else at the margin ends a list
+                if bare.startswith("#") and blank_before:
+                    cut = "heading"
+        if cut is not None and len(part) >= lines_per_part:
+            closing = cut if cut in _CUT_HTML else None
+            yield _html_part(part, opened, closing)
+            part, opened = (list(header) if cut == "table" else []), closing
+            cut_list = cut_list or cut == "list"
+        part.append(line)
+        previous = line
+    yield _html_part(part, opened, None)
+
+
+def _html_part(lines: list[str], opened: str | None, closing: str | None) -> str:
+    """The HTML of one part, without what joins it to the parts before and after it."""
+    html = markdown_to_html("".join(lines))
+    if opened is not None:
+        start = _CUT_HTML[opened][1]
+        html = html[html.index(start) + len(start):]
+    if closing is not None:
+        end = _CUT_HTML[closing][0]
+        if not html.endswith(end):
+            raise ValueError(f"a part cut inside a {closing} does not end with it")
+        html = html[: -len(end)]
+    return html
+
+
 def write_html(result: ScanResult, stream: TextIO) -> None:
-    """Write the packet rendered as one self-contained HTML page to `stream`."""
+    """Write the packet rendered as one self-contained HTML page to `stream`, as it is
+    rendered (see `markdown_html_parts`)."""
     css = asset("packet.css")
     meta = result.meta
     template = environment().get_template(HTML_TEMPLATE)
-    stream.write(template.render(
+    # markdown-it escapes every text it emits and, with html=False, raw HTML too.
+    body = (Markup(part) for part in markdown_html_parts(_lines(markdown_pieces(result))))
+    for piece in template.generate(
         meta=meta,
         scan_time=as_utc(meta.started_at).strftime("%Y-%m-%d %H:%M UTC"),
         css=Markup(css),
         csp=f"default-src 'none'; style-src {csp_source(css)}; img-src data:; "
             "base-uri 'none'; form-action 'none'",
-        # markdown-it escapes every text it emits and, with html=False, raw HTML too.
-        body=Markup(markdown_to_html(render_markdown(result))),
-    ))
+        body=body,
+    ):
+        stream.write(piece)
 
 
 REPORTER = FileReporter(

@@ -21,7 +21,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from scanner.findings import Finding
+from scanner.findings import Remediation, Severity, Status
 from scanner.inventory import CollectionError
 from scanner.report import REPORT_SCHEMA_VERSION
 
@@ -138,6 +138,33 @@ class Summary(_Model):
     by_status: StatusCounts
     by_severity_failing: SeverityCounts
     """Findings with status `fail`, per severity."""
+
+
+class Finding(BaseModel):
+    """A finding as reports and ticketing systems receive it."""
+
+    # The JSON shape of `scanner.findings.Finding` (whose `to_json_dict` writes it): same
+    # fields, same order, checked by the reporter tests. No attribute docstrings here, so
+    # the published schema is the one written before findings became named tuples.
+    model_config = ConfigDict(extra="forbid")
+
+    fingerprint: str
+    framework: str
+    requirement_id: str
+    step: str
+    controls: list[str]
+    check_id: str
+    title: str
+    severity: Severity
+    status: Status
+    resource_id: str
+    resource_type: str
+    subscription_id: str | None = None
+    location: str | None = None
+    reason: str
+    evidence: dict[str, Any] = Field(default_factory=dict)
+    remediation: Remediation
+    waiver: dict[str, Any] | None = None
 
 
 class ReportHeader(_Model):

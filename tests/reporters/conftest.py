@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,7 +12,7 @@ from scanner.engine import Scoreboard
 from scanner.findings import Finding, Remediation, Severity, Status, fingerprint
 from scanner.framework import load_framework
 from scanner.inventory import CollectionError
-from scanner.report import ScanMeta, ScanResult
+from scanner.report import FindingStore, ScanMeta, ScanResult
 
 SUB = "00000000-0000-0000-0000-00000000aaaa"
 TENANT = "00000000-0000-0000-0000-0000000000t1"
@@ -47,7 +48,7 @@ def finding(requirement_id: str, check_id: str, resource_id: str, status: Status
         framework="cjis-6.0",
         requirement_id=requirement_id,
         step=requirement.step,
-        controls=list(requirement.controls),
+        controls=requirement.controls,
         check_id=check_id,
         title=f"title of {check_id}",
         severity=severity or requirement.severity["commercial"],
@@ -107,6 +108,39 @@ def sample_findings() -> list[Finding]:
     ]
 
 
+def synthetic_findings(count: int) -> Iterator[Finding]:
+    """`count` distinct findings over every requirement x check, in report order.
+
+    Each has its own id, reason and evidence, as a tenant's findings do; statuses cycle
+    through every status. Made one at a time, so a test can stream them.
+    """
+    framework = load_framework()
+    pairs = [(r, c) for r in framework.requirements for c in r.checks]
+    remediation = Remediation(summary="Use a customer-managed key.", cli="az storage update",
+                              docs="https://learn.microsoft.com/azure/storage/")
+    statuses = list(Status)
+    per_check = -(-count // len(pairs))
+    for n in range(count):
+        requirement, check_id = pairs[n // per_check]
+        i = n % per_check
+        # Ids grow with i (subscription, then group, then name), so each check's
+        # findings come sorted by resource id, as the engine yields them.
+        sub = f"00000000-0000-0000-0000-{i // 1000:012d}"
+        resource_id = (f"/subscriptions/{sub}/resourcegroups/rg-{i // 10 % 100:03d}/"
+                       f"providers/microsoft.storage/storageaccounts/st{n:08d}")
+        yield Finding(
+            fingerprint=fingerprint(requirement.id, check_id, resource_id),
+            framework=framework.id, requirement_id=requirement.id, step=requirement.step,
+            controls=requirement.controls, check_id=check_id, title=requirement.title,
+            severity=requirement.severity["commercial"], status=statuses[n % len(statuses)],
+            resource_id=resource_id, resource_type="microsoft.storage/storageaccounts",
+            subscription_id=sub, location="eastus",
+            reason=f"finding {n}: keySource is Microsoft.Storage",
+            evidence={"encryption": {"keySource": "Microsoft.Storage", "index": n},
+                      "minimumTlsVersion": "TLS1_2"},
+            remediation=remediation)
+
+
 def sample_error() -> CollectionError:
     return CollectionError(scope=SUBSCRIPTION, collector="policy_assignments", status=403,
                            code="AuthorizationFailed", message="The client does not have "
@@ -115,7 +149,8 @@ def sample_error() -> CollectionError:
 
 def result_of(findings: list[Finding], errors: list[CollectionError] | None = None,
               **meta: Any) -> ScanResult:
-    """A ScanResult over `findings`, its scoreboard computed as the engine does."""
+    """A ScanResult over `findings` (packed, read back in report order whatever the order
+    given), its scoreboard computed as the engine does."""
     framework = load_framework()
     board = Scoreboard()
     board.extend(findings)
@@ -134,8 +169,9 @@ def result_of(findings: list[Finding], errors: list[CollectionError] | None = No
         "boundary": {"subscriptions": [SUB], "steps": ["1", "2"]},
     }
     fields.update(meta)
-    return ScanResult(meta=ScanMeta(**fields), framework=framework, findings=findings,
-                      scoreboard=board, errors=list(errors or []))
+    return ScanResult(meta=ScanMeta(**fields), framework=framework,
+                      findings=FindingStore(framework, findings), scoreboard=board,
+                      errors=list(errors or []))
 
 
 @pytest.fixture

@@ -57,7 +57,7 @@ def test_one_row_per_finding_with_its_values(sample: ScanResult) -> None:
 
 
 def test_rfc_4180_crlf_records_and_quoted_fields() -> None:
-    finding = sample_findings()[0].model_copy(update={
+    finding = sample_findings()[0]._replace(**{
         "reason": 'a "quoted" reason, with a comma\nand a second line'})
     text = render(result_of([finding]))
     assert text.endswith("\r\n")
@@ -72,7 +72,7 @@ def test_rfc_4180_crlf_records_and_quoted_fields() -> None:
                                    "\tcmd", "\rcmd"])
 def test_a_cell_a_spreadsheet_would_run_gets_a_leading_apostrophe(value: str) -> None:
     assert neutralise(value) == "'" + value
-    finding = sample_findings()[0].model_copy(update={
+    finding = sample_findings()[0]._replace(**{
         "reason": value, "resource_type": value, "title": value})
     (row,) = rows(render(result_of([finding])))
     assert row["reason"] == row["resource_type"] == row["title"] == "'" + value

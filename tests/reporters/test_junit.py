@@ -141,7 +141,7 @@ def test_each_finding_is_a_test_case_with_its_verdict(sample: ScanResult) -> Non
 
 
 def test_a_waived_case_says_by_what_it_is_waived() -> None:
-    waived = sample_findings()[0].model_copy(update={"status": Status.WAIVED, "waiver": {
+    waived = sample_findings()[0]._replace(**{"status": Status.WAIVED, "waiver": {
         "source": "azure_policy", "justification": "DR copy", "approver": "CISO",
         "expires": "2025-09-30T00:00:00Z"}})
     skipped = ET.fromstring(render(result_of([waived]))).find(".//skipped")
@@ -152,7 +152,7 @@ def test_a_waived_case_says_by_what_it_is_waived() -> None:
 
 
 def test_text_xml_cannot_hold_is_dropped_and_markup_escaped() -> None:
-    finding = sample_findings()[0].model_copy(update={
+    finding = sample_findings()[0]._replace(**{
         "reason": "bad \x00\x01\x1b chars & <tags> \"quotes\"\nnext line",
         "resource_id": "/subscriptions/x/resourceGroups/a&b<c>"})
     text = render(result_of([finding]))

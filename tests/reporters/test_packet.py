@@ -14,7 +14,7 @@ from rich.console import Console
 from scanner.findings import Finding, Status
 from scanner.report import ScanResult
 from scanner.reporters import ReportFormat, reporter_for, write_reports
-from scanner.reporters.base import FileReporter, in_report_order
+from scanner.reporters.base import FileReporter
 from scanner.reporters.packet import (
     FILENAME,
     HTML_FILENAME,
@@ -376,7 +376,7 @@ def test_written_as_markdown_and_html(tmp_path: Path) -> None:
                           Console(file=io.StringIO()))
     assert paths == [tmp_path / FILENAME, tmp_path / HTML_FILENAME,
                      tmp_path / "cjis-scan-report.json"]
-    assert paths[0].read_text(encoding="utf-8") == render_markdown(in_report_order(result))
+    assert paths[0].read_text(encoding="utf-8") == render_markdown(result)
     assert "<!DOCTYPE html>" in paths[1].read_text(encoding="utf-8")
 
 

@@ -21,7 +21,6 @@ from scanner.reporters import (
     reporter_for,
     write_reports,
 )
-from scanner.reporters.base import in_report_order
 from tests.reporters.conftest import result_of, sample_error, sample_findings
 
 ALL_FILES = [ReportFormat.JSON, ReportFormat.JSONL]
@@ -107,16 +106,12 @@ def test_byte_identical_across_writes(sample: ScanResult, tmp_path: Path) -> Non
         assert one.read_bytes() == two.read_bytes()
 
 
-def test_findings_in_order_are_not_copied(sample: ScanResult) -> None:
-    assert in_report_order(sample) is sample
-
-
-def test_findings_out_of_order_are_put_in_report_order(sample: ScanResult,
-                                                       tmp_path: Path) -> None:
-    shuffled = result_of(list(reversed(sample_findings())), [sample_error()])
-    ordered = in_report_order(shuffled)
-    assert [f.fingerprint for f in ordered.findings] == [f.fingerprint for f in sample.findings]
-    assert shuffled.findings[0].status.value == "manual"  # the caller's list is untouched
+def test_findings_out_of_order_are_reported_in_report_order(sample: ScanResult,
+                                                            tmp_path: Path) -> None:
+    given = list(reversed(sample_findings()))
+    shuffled = result_of(given, [sample_error()])
+    assert [f.fingerprint for f in shuffled.findings] == [f.fingerprint for f in sample.findings]
+    assert given[0].status.value == "manual"  # the caller's list is untouched
 
     (a,) = write_reports(sample, [ReportFormat.JSONL], tmp_path / "a", quiet_console())
     (b,) = write_reports(shuffled, [ReportFormat.JSONL], tmp_path / "b", quiet_console())
