@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from scanner.context import CheckContext, excluded_by_not_scopes
+from scanner.context import MANAGEMENT_GROUP_PREFIX, CheckContext, excluded_by_not_scopes
 from scanner.findings import Status, Verdict
 from scanner.inventory import PolicyAssignment, Subscription, normalize_id, normalize_location
 from scanner.registry import check
@@ -56,7 +56,6 @@ DIAGNOSTIC_INITIATIVES: dict[str, str] = {
 # display name ("Deploy diagnostic settings for ...", "Configure diagnostic settings ...").
 _DIAGNOSTIC_NAME = re.compile(r"diagnostic[\s-]*setting", re.IGNORECASE)
 
-MANAGEMENT_GROUP_PREFIX = "/providers/microsoft.management/managementgroups/"
 
 # --- shared machinery ----------------------------------------------------------------------
 

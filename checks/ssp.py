@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from checks.policy import MANAGEMENT_GROUP_PREFIX, management_group_scopes
-from scanner.context import CheckContext, CmkKey, Tenant, parse_key_uri
+from checks.policy import management_group_scopes
+from scanner.context import MANAGEMENT_GROUP_PREFIX, CheckContext, CmkKey, Tenant, parse_key_uri
 from scanner.findings import Status, Verdict
 from scanner.inventory import KeyVault, ManagedHsm, VaultKey
 from scanner.registry import check
@@ -236,7 +236,7 @@ def key_store_administrators(store: KeyVault | ManagedHsm, ctx: CheckContext) ->
                        evidence={"cmk_stores": sorted(ctx.cmk_store_ids)})
     ancestors = _ancestor_mgs(ctx, store.subscription_id)
     roles = []
-    for assignment in ctx.inventory.role_assignments:
+    for assignment in ctx.role_assignments_over(store.id):
         guid = assignment.role_definition_id.rsplit("/", 1)[-1]
         if guid in ADMIN_ROLES and _covers(assignment.scope, store.id, ancestors):
             roles.append({"principal_id": assignment.principal_id,

@@ -24,9 +24,12 @@ from scanner.inventory import (
     PolicyAssignment,
     PolicySetDefinition,
     Region,
+    RoleAssignment,
     VaultKey,
     normalize_id,
 )
+
+MANAGEMENT_GROUP_PREFIX = "/providers/microsoft.management/managementgroups/"
 
 # Resource types whose logs are routed by diagnostic settings, and the sub-resource that
 # carries the logs (storage logs live on each service, not on the account).
@@ -142,8 +145,15 @@ class CheckContext:
         region = self.regions.get(location.lower())
         return bool(region and region.is_us_production)
 
+    @cached_property
+    def _collectors_with_errors(self) -> frozenset[str]:
+        return frozenset(e.collector for e in self.inventory.errors)
+
     def errors(self, collector: str, scope: str) -> list[CollectionError]:
         """Collection errors of `collector` covering `scope`."""
+        # Asked for every resource a check judges: most collectors have no error at all.
+        if collector not in self._collectors_with_errors:
+            return []
         return self.inventory.errors_for(collector, scope)
 
     def errors_anywhere(self, *collectors: str) -> list[CollectionError]:
@@ -251,9 +261,36 @@ class CheckContext:
         """Ids of vaults and Managed HSMs that hold a CMK in use."""
         return {k.store_id for k in self.cmk_keys if k.store_id}
 
+    @cached_property
+    def _cmk_users_by_store(self) -> dict[str, list[str]]:
+        users: dict[str, set[str]] = defaultdict(set)
+        for key in self.cmk_keys:
+            if key.store_id:
+                users[key.store_id].update(key.used_by)
+        return {store: sorted(ids) for store, ids in users.items()}
+
     def cmk_users_of_store(self, store_id: str) -> list[str]:
         """Data stores whose CMK lives in `store_id`."""
-        return sorted({u for k in self.cmk_keys if k.store_id == store_id for u in k.used_by})
+        return list(self._cmk_users_by_store.get(store_id, ()))
+
+    # --- access ------------------------------------------------------------------------
+
+    @cached_property
+    def _role_assignments_by_scope(self) -> dict[str, list[RoleAssignment]]:
+        index: dict[str, list[RoleAssignment]] = defaultdict(list)
+        for assignment in self.inventory.role_assignments:
+            index[assignment.scope].append(assignment)
+        return index
+
+    def role_assignments_over(self, resource_id: str) -> list[RoleAssignment]:
+        """Role assignments at `resource_id`, at each scope above it in its subscription,
+        at the root and at every management group (which groups are above the resource
+        is the caller's call: the inventory may not know the hierarchy)."""
+        index = self._role_assignments_by_scope
+        scopes = ["", "/", resource_id]
+        scopes += [resource_id[:i] for i, char in enumerate(resource_id) if char == "/" and i]
+        scopes += [scope for scope in index if scope.startswith(MANAGEMENT_GROUP_PREFIX)]
+        return [a for scope in dict.fromkeys(scopes) for a in index.get(scope, ())]
 
     # --- logging ---------------------------------------------------------------------------
 
