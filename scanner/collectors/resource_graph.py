@@ -151,7 +151,7 @@ def graph_task(subscriptions: list[str], fallback: bool, skip_token: str | None 
             tasks.append(graph_task(subscriptions, fallback, page.skip_token))
         return tasks
 
-    return Task("resource_graph", "/", run, REMEDY)
+    return Task("resource_graph", "/", run, REMEDY, urgent=True)
 
 
 def graph_tasks(subscriptions: list[str], fallback: bool) -> list[Task]:

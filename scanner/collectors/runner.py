@@ -10,6 +10,7 @@ import importlib
 import logging
 import queue
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -48,6 +49,9 @@ class Task:
     run: Callable[[Collection], Iterable[Task] | None]
     remedy: str
     """Role or permission that fixes a 403 here."""
+    urgent: bool = False
+    """Runs before every task already waiting: a read that gates others (a Resource
+    Graph page: the next page, and its rows' follow-ups, come from it)."""
 
 
 ProgressCallback = Callable[[str, int, int], None]
@@ -268,30 +272,39 @@ def run_tasks(collection: Collection, tasks: list[Task], concurrency: int,
               progress: ProgressCallback | None = None) -> None:
     """Run tasks and their follow-ups on one bounded pool until none is left.
 
-    Finished futures arrive on a queue (one `get` per task), not through `wait()` over
-    every pending future, whose cost grows with the backlog: at 22,000 reads that made
-    the coordinator, not Azure, the bottleneck.
+    The coordinator keeps the waiting tasks itself and hands the pool at most
+    `concurrency` at a time, so it decides what runs next: urgent tasks first, the rest
+    in order. (Queued inside the executor, a Resource Graph page waited behind every
+    follow-up of the pages before it, and the pool idled while the stream sat out its
+    quota window.) Finished tasks arrive on a queue, one `get` each, whatever the backlog.
     """
     done: queue.SimpleQueue[Future[list[Task]]] = queue.SimpleQueue()
+    waiting: deque[Task] = deque()
+    running: dict[Future[list[Task]], Task] = {}
     done_count = 0
+
+    def enqueue(new: Iterable[Task]) -> None:
+        for task in new:
+            if task.urgent:
+                waiting.appendleft(task)
+            else:
+                waiting.append(task)
+
     with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="collect") as pool:
-        pending: dict[Future[list[Task]], Task] = {}
-
-        def submit(task: Task) -> None:
-            future = pool.submit(_execute, collection, task)
-            pending[future] = task
-            future.add_done_callback(done.put)
-
-        for task in tasks:
-            submit(task)
-        while pending:
+        enqueue(tasks)
+        while waiting or running:
+            while waiting and len(running) < concurrency:
+                task = waiting.popleft()
+                future = pool.submit(_execute, collection, task)
+                running[future] = task
+                future.add_done_callback(done.put)
             future = done.get()
-            task = pending.pop(future)
+            task = running.pop(future)
             done_count += 1
-            for followup in future.result():
-                submit(followup)
+            enqueue(future.result())
             if progress:
-                progress(f"{task.collector} {task.scope}", done_count, done_count + len(pending))
+                progress(f"{task.collector} {task.scope}", done_count,
+                         done_count + len(running) + len(waiting))
 
 
 def _execute(collection: Collection, task: Task) -> list[Task]:
