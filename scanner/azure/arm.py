@@ -17,6 +17,7 @@ from typing import Any
 from azure.core import PipelineClient
 from azure.core.exceptions import (
     ClientAuthenticationError,
+    DecodeError,
     HttpResponseError,
     ResourceNotFoundError,
     map_error,
@@ -61,14 +62,24 @@ class JsonReader:
         if response.status_code >= 400:
             map_error(response.status_code, response, _ERROR_MAP)
             raise HttpResponseError(response=response, error_format=ARMErrorFormat)
-        body = response.json() if response.content else {}
+        try:
+            body = response.json() if response.content else {}
+        except ValueError:  # an HTML error page from a proxy, a truncated body ...
+            raise DecodeError(f"{url}: the response is not JSON", response=response) from None
         return body if isinstance(body, dict) else {"value": body}
 
     def list(self, path: str, api_version: str | None = None) -> Iterator[dict[str, Any]]:
-        """Every item of a paged list (`value` + nextLink / @odata.nextLink)."""
+        """Every item of a paged list (`value` + nextLink / @odata.nextLink).
+
+        A page whose `value` is not a list of objects raises DecodeError (an
+        HttpResponseError, so the collector records it), never a guess at its items.
+        """
         page = self.get(path, api_version)
         while True:
-            yield from page.get("value") or []
+            items = page.get("value") or []
+            if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+                raise DecodeError(f"{path}: the list's `value` is not a list of objects")
+            yield from items
             next_link = page.get(self.next_link_key)
             if not next_link:
                 return

@@ -17,7 +17,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
+from azure.core.exceptions import (
+    DecodeError,
+    HttpResponseError,
+    ServiceRequestError,
+    ServiceResponseError,
+)
 from pydantic import ValidationError
 
 from scanner import __version__
@@ -68,11 +73,11 @@ def collection_error(task: Task, exc: BaseException) -> CollectionError:
     if isinstance(exc, ReadOnlyViolation):
         return CollectionError(scope=task.scope, collector=task.collector, code="ReadOnlyGuard",
                                message=str(exc), remedy="report this as a cjis-scan bug")
-    if isinstance(exc, ValidationError):
+    if isinstance(exc, ValidationError | DecodeError):
+        detail = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else exc.message
         return CollectionError(scope=task.scope, collector=task.collector,
                                code="UnexpectedShape",
-                               message=f"Azure returned data the scanner cannot read: "
-                                       f"{exc.errors()[0]['msg']}",
+                               message=f"Azure returned data the scanner cannot read: {detail}",
                                remedy="report this response shape as a cjis-scan bug")
     if isinstance(exc, HttpResponseError) and exc.status_code is not None:
         status = exc.status_code

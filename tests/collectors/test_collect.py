@@ -153,3 +153,18 @@ def test_diagnostic_settings_are_read_per_resource_that_has_logs() -> None:
     (setting,) = [s for s in inv.diagnostic_settings if s.target_id == vault_id.lower()]
     assert setting.workspace_id is None  # published as "" (no workspace)
     assert setting.enabled_categories() == {"alllogs"}
+
+
+def test_a_body_that_is_not_json_or_not_a_list_is_an_error_not_a_crash() -> None:
+    html = response(STORAGE, None)
+    html.body = b"<html><body>502 Bad Gateway</body></html>"
+    disks = f"/subscriptions/{SUB}/providers/Microsoft.Compute/disks"
+    inv, _ = run(tenant(lists={"storage_accounts": [html],
+                               "managed_disks": [response(disks, {"value": {"id": "x"}})]}))
+    errors = {e.collector: e for e in inv.errors}
+    assert set(errors) == {"storage_accounts", "managed_disks"}
+    for error in errors.values():
+        assert error.code == "UnexpectedShape" and error.scope == f"/subscriptions/{SUB}"
+        assert "cjis-scan bug" in (error.remedy or "")
+    assert "not JSON" in errors["storage_accounts"].message
+    assert inv.subscriptions and inv.regions  # the other reads carried on
