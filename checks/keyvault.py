@@ -14,14 +14,13 @@ from typing import Any
 from scanner.context import CheckContext, CmkKey
 from scanner.findings import Remediation, Status, Verdict
 from scanner.inventory import KeyVault, ManagedHsm
+from scanner.kinds import cji_store_kinds, key_user_kinds
 from scanner.registry import check
 
 # Collectors whose data says which keys are used as CMK (see CheckContext.cmk_references).
-CMK_USER_COLLECTORS = ("storage_accounts", "disk_encryption_sets", "sql_servers",
-                       "cosmos_accounts")
+CMK_USER_COLLECTORS = key_user_kinds()
 # Stores of CJI: the data stores whose encryption keys CJIS step 2 is about.
-CJI_STORE_KINDS = ("storage_accounts", "managed_disks", "snapshots", "sql_servers",
-                   "cosmos_accounts")
+CJI_STORE_KINDS = cji_store_kinds()
 HSM_KEY_TYPES = ("RSA-HSM", "EC-HSM", "oct-HSM")
 
 KEY_TYPES_DOC = "https://learn.microsoft.com/azure/key-vault/keys/about-keys"
@@ -296,7 +295,7 @@ def cmk_key_rotation_policy(key: CmkKey, ctx: CheckContext) -> Verdict:
 def tenant_hsm_key_store_exists(tenant: Any, ctx: CheckContext) -> Verdict:
     """Pass when a Premium vault or Managed HSM exists while any CJI data store exists."""
     inventory = ctx.inventory
-    cji_stores = {kind: len(getattr(inventory, kind)) for kind in CJI_STORE_KINDS}
+    cji_stores = {kind: len(ctx.resources_of_kind(kind)) for kind in CJI_STORE_KINDS}
     premium = sorted(v.id for v in inventory.key_vaults if _same(v.sku_name, "premium"))
     hsms = sorted(h.id for h in inventory.managed_hsms)
     evidence: dict[str, Any] = {"cji_stores": cji_stores, "premium_vaults": premium,

@@ -16,6 +16,7 @@ from checks.policy import management_group_scopes
 from scanner.context import MANAGEMENT_GROUP_PREFIX, CheckContext, CmkKey, Tenant, parse_key_uri
 from scanner.findings import Status, Verdict
 from scanner.inventory import KeyVault, ManagedHsm, VaultKey
+from scanner.kinds import cji_store_kinds, key_user_kinds
 from scanner.registry import check
 
 FIPS_MANAGED_HSM = "140-3 Level 3"
@@ -27,8 +28,7 @@ CMK_DISK_ENCRYPTION = frozenset({"EncryptionAtRestWithCustomerKey",
                                  "EncryptionAtRestWithPlatformAndCustomerKeys"})
 
 # Collectors whose gaps make the list of CJI stores, or of their keys, incomplete.
-_STORE_COLLECTORS = ("storage_accounts", "managed_disks", "snapshots", "disk_encryption_sets",
-                     "sql_servers", "cosmos_accounts")
+_STORE_COLLECTORS = tuple(dict.fromkeys((*cji_store_kinds(), *key_user_kinds())))
 _KEY_COLLECTORS = ("key_vaults", "vault_keys", "managed_hsms")
 
 

@@ -25,9 +25,11 @@ from scanner.inventory import (
     PolicySetDefinition,
     Region,
     RoleAssignment,
+    ServiceResource,
     VaultKey,
     normalize_id,
 )
+from scanner.kinds import KeyRef, service_kinds
 
 MANAGEMENT_GROUP_PREFIX = "/providers/microsoft.management/managementgroups/"
 
@@ -96,6 +98,32 @@ class CmkKey(BaseModel):
     used_by: list[str]
     subscription_id: str | None = None
     location: str | None = None
+
+
+_SERVICE_KIND_NAMES = frozenset(k.name for k in service_kinds())
+
+
+def service_key_uri(resource: ServiceResource, ref: KeyRef) -> str | None:
+    """The key URI a service resource names (declared fields), or None.
+
+    `vault` + `name` (+ `version`) are joined as Key Vault does
+    (`https://<vault>/keys/<name>[/<version>]`); a list field (`keyVaultProperties[*]`)
+    contributes its first entry.
+    """
+    def value(name: str | None) -> str | None:
+        raw = resource.get(name) if name else None
+        if isinstance(raw, list):
+            raw = next((v for v in raw if v), None)
+        return str(raw).strip() if raw not in (None, "") else None
+
+    if ref.uri:
+        return value(ref.uri)
+    vault, name = value(ref.vault), value(ref.name)
+    if not vault or not name:
+        return None
+    version = value(ref.version)
+    uri = f"{vault.rstrip('/')}/keys/{name}"
+    return f"{uri}/{version}" if version else uri
 
 
 _KEY_URI = re.compile(r"^https://([^/]+)/keys/([^/?]+)(?:/([^/?]*))?", re.IGNORECASE)
@@ -208,9 +236,22 @@ class CheckContext:
         """A collected key by vault id and key name."""
         return self._keys.get((vault_id.lower(), name.lower()))
 
+    def resources_of_kind(self, kind: str) -> list[Any]:
+        """Every collected item of a declared kind (typed list or service kind)."""
+        if kind in self.inventory.services or kind in _SERVICE_KIND_NAMES:
+            return list(self.inventory.services.get(kind, ()))
+        return list(getattr(self.inventory, kind))
+
     def cmk_references(self) -> list[tuple[str, str]]:
         """(store resource id, key URI) for every data store encrypted with a CMK."""
         refs: list[tuple[str, str]] = []
+        for kind in service_kinds():
+            if kind.key is None or kind.key.des:
+                continue
+            for resource in self.inventory.services.get(kind.name, ()):
+                uri = service_key_uri(resource, kind.key)
+                if uri:
+                    refs.append((resource.id, uri))
         for account in self.inventory.storage_accounts:
             if (account.key_source == "Microsoft.Keyvault" and account.key_vault_uri
                     and account.key_name):

@@ -14,15 +14,16 @@ from scanner.errors import UsageError
 from scanner.findings import Finding, Severity, Status, Verdict, fingerprint
 from scanner.framework import STEPS, Framework, Requirement
 from scanner.inventory import CollectionError, resource_group_of
+from scanner.kinds import all_kinds, judged_kinds, service_kinds
 from scanner.registry import Check, Registry
 
 log = logging.getLogger(__name__)
 
-# Kinds read straight from an inventory list; `tenant` and `cmk_keys` come from the context.
-_LIST_KINDS = ("subscriptions", "resource_groups", "resources", "storage_accounts",
-               "managed_disks", "snapshots", "disk_encryption_sets", "virtual_machines",
-               "key_vaults", "vault_keys", "managed_hsms", "sql_servers", "cosmos_accounts",
-               "workspaces")
+# Kinds read straight from an inventory list (declared in scanner.kinds); `tenant` and
+# `cmk_keys` come from the context, `subscriptions` and `vault_keys` from their own reads.
+_LIST_KINDS = judged_kinds()
+_GATED = frozenset(k.name for k in all_kinds() if k.gated)
+_SERVICE_KINDS = frozenset(k.name for k in service_kinds())
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,8 @@ def resources_of(kind: str, ctx: CheckContext) -> list[Any]:
         items: list[Any] = [ctx.tenant]
     elif kind == "cmk_keys":
         items = list(ctx.cmk_keys)
+    elif kind in _SERVICE_KINDS:
+        items = list(ctx.inventory.services.get(kind, ()))
     else:
         items = list(getattr(ctx.inventory, kind))
     return [r for r in items if _in_boundary(r, ctx.config, kind)]
@@ -180,15 +183,19 @@ def _verdicts(check: Check, ctx: CheckContext) -> Iterator[tuple[Any, Verdict]]:
     for kind in check.meta.kinds:
         resources = sorted(resources_of(kind, ctx), key=_id_key)
         sources.append(_tagged(resources, kind))
-        if kind not in _LIST_KINDS or kind == "subscriptions":
+        if kind not in _LIST_KINDS:
             continue
         # A kind that could not be listed in a subscription has no resources there to
         # judge: say so per subscription instead of silently passing over it. (Errors on
-        # one resource of the kind reach that resource through `needs`.)
+        # one resource of the kind reach that resource through `needs`.) A gated kind is
+        # listed only where the subscription's resource list shows its type, so a
+        # subscription whose resource list failed may hide any number of them.
+        listed_by = {kind, "resources"} if kind in _GATED else {kind}
         unlisted = []
         for error in ctx.inventory.errors:
             parts = error.scope.strip("/").split("/")
-            if error.collector != kind or len(parts) != 2 or parts[0] != "subscriptions":
+            if (error.collector not in listed_by or len(parts) != 2
+                    or parts[0] != "subscriptions"):
                 continue
             scope_sub = parts[1]
             if ctx.config.subscriptions and scope_sub and scope_sub.lower() not in {

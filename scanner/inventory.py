@@ -313,6 +313,26 @@ class VaultKey(Model):
         return normalize_id(value) or ""
 
 
+class ServiceResource(ArmResource):
+    """A resource of a declared service kind (`scanner.kinds`): the ARM fields every
+    resource has, plus the fields its declaration maps, by name (None: Azure did not say).
+    """
+
+    kind: str | None = None
+    """ARM `kind` (`OpenAI`, `functionapp`, ...), as Azure spells it."""
+    sku_name: str | None = None
+    sku_tier: str | None = None
+    identity_type: str | None = None
+    props: dict[str, Any] = Field(default_factory=dict)
+    """Declared field name -> the value at its JSON path."""
+
+    def get(self, name: str) -> Any:
+        """A declared field's value, or a top-level one (`kind`, `sku_name`, ...)."""
+        if name in self.props:
+            return self.props[name]
+        return getattr(self, name, None)
+
+
 class SqlServer(ArmResource):
     """An Azure SQL logical server and its TDE protector."""
 
@@ -550,6 +570,8 @@ class Inventory(Model):
     sql_servers: list[SqlServer] = Field(default_factory=list)
     cosmos_accounts: list[CosmosAccount] = Field(default_factory=list)
     workspaces: list[Workspace] = Field(default_factory=list)
+    services: dict[str, list[ServiceResource]] = Field(default_factory=dict)
+    """Resources of the declared service kinds (`scanner.kinds.services`), by kind."""
     diagnostic_settings: list[DiagnosticSetting] = Field(default_factory=list)
     diagnostic_targets: list[str] = Field(default_factory=list)
     """Resource ids whose diagnostic settings were read (an empty list there means none)."""

@@ -15,16 +15,15 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from scanner.findings import Remediation, Severity, Status, Verdict
+from scanner.kinds import judged_kinds
 
 ENTRY_POINT_GROUP = "cjis_scan.checks"
 
-# Kinds a check can judge: the inventory's lists, plus derived views built by the
-# context (`cmk_keys`: each key used as a CMK) and the whole `tenant`.
-RESOURCE_KINDS = frozenset({
-    "tenant", "subscriptions", "resource_groups", "resources", "storage_accounts",
-    "managed_disks", "snapshots", "disk_encryption_sets", "virtual_machines", "key_vaults",
-    "vault_keys", "managed_hsms", "sql_servers", "cosmos_accounts", "workspaces", "cmk_keys",
-})
+# Kinds a check can judge: the declared lists (scanner.kinds), plus what is not a list:
+# the whole `tenant`, the `subscriptions` in scope, the keys read from each vault
+# (`vault_keys`) and each key used as a CMK (`cmk_keys`, built by the context).
+NOT_LISTED_KINDS = frozenset({"tenant", "subscriptions", "vault_keys", "cmk_keys"})
+RESOURCE_KINDS = NOT_LISTED_KINDS | judged_kinds()
 
 
 class CheckMeta(BaseModel):

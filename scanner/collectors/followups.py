@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING, Any
 from scanner.collectors import normalize
 from scanner.collectors.specs import (
     DIAGNOSTIC_SETTINGS_API,
+    GATED,
     KEYVAULT_API,
     POLICY_API,
     READER,
+    SPEC_BY_KIND,
     SQL_API,
 )
 from scanner.context import diagnostic_target
@@ -35,24 +37,65 @@ SENTINEL_API_VERSION = "2025-09-01"
 """azure-mgmt-securityinsight was last released in 2022 with a 2021 API: no SDK pins it."""
 
 
-def after_list(kind: str, items: list[Any], subscription_id: str,
+def after_list(kind_name: str, items: list[Any], subscription_id: str,
                collection: Collection) -> list[Task]:
-    """Store a kind's items and return the reads that must follow them."""
-    if kind == "sql_servers":
-        return [tde_protector_task(server) for server in items]  # stored with their TDE
-    collection.add(kind, items)
-    if kind == "resources":
-        targets = sorted({t for r in items if (t := diagnostic_target(r.id, r.type))})
-        return [diagnostic_settings_task(target, subscription_id) for target in targets]
-    if kind == "key_vaults":
-        return [keys_task(vault) for vault in items]
-    if kind == "workspaces":
-        return [sentinel_task(workspace) for workspace in items]
-    if kind == "policy_assignments":
-        return [policy_set_task(a, subscription_id) for a in items
-                if a.is_set and collection.claim(a.policy_definition_id)]
-    if kind == "diagnostic_settings":
-        collection.read_diagnostics_of(f"/subscriptions/{subscription_id}")
+    """Store a kind's items and return the reads its declaration says must follow them."""
+    kind = SPEC_BY_KIND[kind_name]
+    if not kind.stores_itself:
+        collection.add(kind.name, items)
+    tasks: list[Task] = []
+    for name in kind.followups:
+        tasks.extend(globals()[name](items, subscription_id, collection))
+    return tasks
+
+
+# --- the follow-ups kinds declare (scanner.kinds: `followups`) -----------------------------
+
+
+def diagnostic_settings_of(resources: list[Any], subscription_id: str,
+                           collection: Collection) -> list[Task]:
+    """Each resource with logs: its diagnostic settings (Azure has no subscription list)."""
+    targets = sorted({t for r in resources if (t := diagnostic_target(r.id, r.type))})
+    return [diagnostic_settings_task(target, subscription_id) for target in targets]
+
+
+def gated_lists(resources: list[Any], subscription_id: str,
+                collection: Collection) -> list[Task]:
+    """The lists of gated kinds whose type the subscription's resource list shows.
+
+    A tenant without PostgreSQL makes no PostgreSQL read. If the resource list itself
+    fails, the engine reports every gated kind of that subscription as `unknown`.
+    """
+    from scanner.collectors.runner import list_task
+
+    present = {r.type for r in resources}
+    return [list_task(kind, subscription_id) for kind in GATED
+            if kind.type in present and kind.name not in collection.from_graph]
+
+
+def keys_of(vaults: list[KeyVault], subscription_id: str, collection: Collection) -> list[Task]:
+    return [keys_task(vault) for vault in vaults]
+
+
+def tde_protectors_of(servers: list[SqlServer], subscription_id: str,
+                      collection: Collection) -> list[Task]:
+    return [tde_protector_task(server) for server in servers]  # stored with their TDE
+
+
+def sentinel_of(workspaces: list[Workspace], subscription_id: str,
+                collection: Collection) -> list[Task]:
+    return [sentinel_task(workspace) for workspace in workspaces]
+
+
+def initiatives_of(assignments: list[PolicyAssignment], subscription_id: str,
+                   collection: Collection) -> list[Task]:
+    return [policy_set_task(a, subscription_id) for a in assignments
+            if a.is_set and collection.claim(a.policy_definition_id)]
+
+
+def activity_log_read(settings: list[Any], subscription_id: str,
+                      collection: Collection) -> list[Task]:
+    collection.read_diagnostics_of(f"/subscriptions/{subscription_id}")
     return []
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from scanner.inventory import (
     AccessPolicy,
@@ -31,6 +31,7 @@ from scanner.inventory import (
     ResourceGroup,
     RoleAssignment,
     RotationPolicy,
+    ServiceResource,
     Snapshot,
     SqlServer,
     StorageAccount,
@@ -42,6 +43,9 @@ from scanner.inventory import (
     resource_group_of,
     subscription_of,
 )
+
+if TYPE_CHECKING:
+    from scanner.kinds import Kind
 
 JsonDict = dict[str, Any]
 
@@ -439,6 +443,47 @@ def policy_exemption(body: Mapping[str, Any], subscription_id: str) -> PolicyExe
         metadata=dict(_get(p, "metadata") or {}),
         resource_selectors=list(_get(p, "resourceSelectors") or []),
         applies_to=[subscription_id.lower()],
+    )
+
+
+def role_assignment_item(body: Mapping[str, Any], subscription_id: str) -> RoleAssignment:
+    """RoleAssignments_ListForSubscription item (the list mapper's signature)."""
+    return role_assignment(body)
+
+
+def activity_log_setting(body: Mapping[str, Any], subscription_id: str) -> DiagnosticSetting:
+    """SubscriptionDiagnosticSettings_List item: the subscription's Activity Log routing."""
+    return diagnostic_setting(body, f"/subscriptions/{subscription_id}")
+
+
+def field_path(body: Mapping[str, Any], path: str) -> Any:
+    """The value at a declared JSON path (`properties.encryption.keySource`), matched
+    case-insensitively as Azure Policy aliases are; `a[*].b` collects from every item."""
+    node: Any = body
+    parts = path.split(".")
+    for index, part in enumerate(parts):
+        if part.endswith("[*]"):
+            items = _get(node, part[:-3])
+            if not isinstance(items, list):
+                return None
+            rest = ".".join(parts[index + 1:])
+            values = [field_path(item, rest) if rest else item for item in items]
+            return [v for v in values if v is not None]
+        node = _get(node, part)
+        if node is None:
+            return None
+    return node
+
+
+def service_resource(kind: Kind, body: Mapping[str, Any], subscription_id: str) -> ServiceResource:
+    """An item of a declared service kind: ARM fields plus the kind's declared fields."""
+    return ServiceResource(
+        **_arm_fields(body, subscription_id),
+        kind=body.get("kind") if isinstance(body.get("kind"), str) else None,
+        sku_name=_get(body, "sku", "name"),
+        sku_tier=_get(body, "sku", "tier"),
+        identity_type=_get(body, "identity", "type"),
+        props={name: field_path(body, path) for name, path in kind.fields.items()},
     )
 
 

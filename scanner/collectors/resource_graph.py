@@ -11,11 +11,11 @@ as they do after the ARM lists.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from scanner.collectors import normalize
-from scanner.collectors.specs import SPEC_BY_KIND
+from scanner.collectors.specs import SPEC_BY_KIND, mapper_of
+from scanner.kinds import Kind, all_kinds
 
 if TYPE_CHECKING:
     from scanner.collectors.runner import Collection, Task
@@ -32,22 +32,13 @@ PAGE_SIZE = 1000
 MAX_SUBSCRIPTIONS_PER_QUERY = 1000
 CLIENT = "azure.mgmt.resourcegraph:ResourceGraphClient"
 
-# ARM type -> (inventory kind, mapper). Every row is also a generic resource.
-TYPED: dict[str, tuple[str, Callable[[dict[str, Any], str], Any]]] = {
-    "microsoft.storage/storageaccounts": ("storage_accounts", normalize.storage_account),
-    "microsoft.compute/disks": ("managed_disks", normalize.managed_disk),
-    "microsoft.compute/snapshots": ("snapshots", normalize.snapshot),
-    "microsoft.compute/diskencryptionsets": ("disk_encryption_sets",
-                                             normalize.disk_encryption_set),
-    "microsoft.compute/virtualmachines": ("virtual_machines", normalize.virtual_machine),
-    "microsoft.keyvault/vaults": ("key_vaults", normalize.key_vault),
-    "microsoft.keyvault/managedhsms": ("managed_hsms", normalize.managed_hsm),
-    "microsoft.sql/servers": ("sql_servers", normalize.sql_server),
-    "microsoft.documentdb/databaseaccounts": ("cosmos_accounts", normalize.cosmos_account),
-    "microsoft.operationalinsights/workspaces": ("workspaces", normalize.workspace),
-}
+# ARM type -> kind, for every declared kind Resource Graph carries. Every row is also a
+# generic resource.
+TYPED: dict[str, Kind] = {k.type: k for k in all_kinds()
+                          if k.graph and k.judged and k.arm_type != "*"
+                          and k.name != "resource_groups"}
 RESOURCE_GROUP_TYPE = "microsoft.resources/subscriptions/resourcegroups"
-GRAPH_KINDS = ("resource_groups", "resources", *(kind for kind, _ in TYPED.values()))
+GRAPH_KINDS = ("resource_groups", "resources", *(k.name for k in TYPED.values()))
 """Kinds the Resource Graph source fills; the others always come from ARM lists."""
 
 _ROW_FIELDS = ("id", "name", "type", "location", "kind", "sku", "managedBy", "tags",
@@ -88,8 +79,7 @@ def sort_rows(rows: list[dict[str, Any]]) -> dict[tuple[str, str], list[Any]]:
         out[("resources", sub)].append(normalize.generic_resource(body, sub))
         typed = TYPED.get(row_type)
         if typed:
-            kind, mapper = typed
-            out[(kind, sub)].append(mapper(body, sub))
+            out[(typed.name, sub)].append(mapper_of(typed)(body, sub))
     return out
 
 
@@ -135,8 +125,11 @@ def graph_task(subscriptions: list[str], fallback: bool, skip_token: str | None 
                     if not token:
                         break
             except READ_FAILURES:
-                return [list_task(SPEC_BY_KIND[kind], sub)
-                        for sub in subscriptions for kind in GRAPH_KINDS]
+                # Back to ARM: the ungated lists now, the gated ones where each
+                # subscription's resource list shows their type.
+                collection.from_graph = frozenset()
+                return [list_task(SPEC_BY_KIND[kind], sub) for sub in subscriptions
+                        for kind in GRAPH_KINDS if not SPEC_BY_KIND[kind].gated]
             return _hand_over(rows, subscriptions, collection)
         try:
             page = client.resources(query_request(subscriptions, skip_token))

@@ -29,10 +29,11 @@ from scanner import __version__
 from scanner.azure.arm import JsonReader
 from scanner.azure.clients import ClientFactory
 from scanner.collectors import normalize
-from scanner.collectors.specs import READER, SPECS, SUBSCRIPTIONS_API, ListSpec
+from scanner.collectors.specs import READER, SPECS, SUBSCRIPTIONS_API, ListSpec, mapper_of
 from scanner.entra_models import merge_entra
 from scanner.errors import ReadOnlyViolation
 from scanner.inventory import CollectionError, Inventory, Subscription
+from scanner.kinds import service_kinds
 from scanner.replay import CassetteMiss
 
 log = logging.getLogger(__name__)
@@ -113,6 +114,8 @@ class Collection:
     _clients: dict[str, Any] = field(default_factory=dict)
     _arm: JsonReader | None = None
     _claimed: set[str] = field(default_factory=set)
+    from_graph: frozenset[str] = frozenset()
+    """Kinds the Resource Graph stream fills in this run (not listed through ARM)."""
 
     def client(self, dotted: str) -> Any:
         """The SDK client `module:Class` (created once, lazily): Resource Graph."""
@@ -159,13 +162,14 @@ def list_task(spec: ListSpec, subscription_id: str) -> Task:
     """The paged list of one spec row in one subscription (plus its follow-ups)."""
     from scanner.collectors import followups
 
-    def run(collection: Collection) -> list[Task]:
-        items = [spec.mapper(raw, subscription_id)
-                 for raw in collection.arm().list(spec.url(subscription_id), spec.api_version)]
-        return followups.after_list(spec.kind, items, subscription_id, collection)
+    mapper = mapper_of(spec)
 
-    return Task(spec.collector or spec.kind, f"/subscriptions/{subscription_id}", run,
-                spec.remedy)
+    def run(collection: Collection) -> list[Task]:
+        items = [mapper(raw, subscription_id)
+                 for raw in collection.arm().list(spec.url(subscription_id), spec.api_version)]
+        return followups.after_list(spec.name, items, subscription_id, collection)
+
+    return Task(spec.error_name, f"/subscriptions/{subscription_id}", run, spec.remedy)
 
 
 def regions_task(subscription_id: str) -> Task:
@@ -232,16 +236,16 @@ def collect(
 
     if inventory_source not in ("arm", "graph", "auto"):
         raise ValueError(f"unknown inventory source {inventory_source!r}")
-    collection = Collection(factory)
+    from_graph = frozenset(GRAPH_KINDS) if inventory_source != "arm" else frozenset()
+    collection = Collection(factory, from_graph=from_graph)
     in_scope = resolve_subscriptions(collection, subscriptions or [])
     wanted = set(kinds) if kinds is not None else None
     tasks: list[Task] = []
-    from_graph = set(GRAPH_KINDS) if inventory_source != "arm" else set()
     for index, sub in enumerate(in_scope):
         if index == 0 and (wanted is None or "regions" in wanted):
             tasks.append(regions_task(sub.subscription_id))
         tasks.extend(list_task(spec, sub.subscription_id) for spec in SPECS
-                     if (wanted is None or spec.kind in wanted) and spec.kind not in from_graph)
+                     if (wanted is None or spec.name in wanted) and spec.name not in from_graph)
     if from_graph and in_scope:
         tasks.extend(graph_tasks([s.subscription_id for s in in_scope],
                                  fallback=inventory_source == "auto"))
@@ -258,6 +262,7 @@ def collect(
     lists = {kind: sorted(items, key=_sort_key) for kind, items in collection.lists.items()}
     regions = {r.name: r for r in lists.pop("regions", [])}
     entra = merge_entra(lists.pop("entra", []))
+    services = {k.name: lists.pop(k.name) for k in service_kinds() if k.name in lists}
     return Inventory(
         tool_version=__version__,
         cloud=factory.cloud.name.value,
@@ -269,6 +274,7 @@ def collect(
         diagnostic_targets=sorted(set(collection.diagnostic_targets)),
         errors=sorted(collection.errors, key=lambda e: (e.collector, e.scope)),
         entra=entra,
+        services=services,
         **lists,
     )
 

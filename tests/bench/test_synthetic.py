@@ -33,7 +33,7 @@ from scanner.context import DIAGNOSTIC_LOG_TARGETS
 from scanner.inventory import Inventory
 from scanner.replay import CassetteMiss, CassetteTransport, load_interactions
 
-KINDS_COLLECTED = [spec.kind for spec in SPECS] + ["regions"]  # no Entra / Intune
+KINDS_COLLECTED = [spec.name for spec in SPECS] + ["regions"]  # no Entra / Intune
 SKIP = {"collected_at", "errors"}
 
 

@@ -10,7 +10,9 @@ that moves an API version or a path fails here.
 from __future__ import annotations
 
 import importlib
+import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -22,11 +24,13 @@ from scanner.azure.credentials import StandInCredential
 from scanner.azure.throttle import ReadBudget
 from scanner.collectors import followups
 from scanner.collectors.runner import Collection, list_task, regions_task, resolve_subscriptions
-from scanner.collectors.specs import SPECS, ListSpec
+from scanner.collectors.specs import ListSpec
 from scanner.inventory import KeyVault, PolicyAssignment, SqlServer
+from scanner.kinds import all_kinds
 from scanner.replay import CassetteMiss, CassetteTransport
 
 SUB = "00000000-0000-0000-0000-000000000001"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 GROUP = "rg-cjis"
 VAULT = KeyVault(id=f"/subscriptions/{SUB}/resourceGroups/{GROUP}/providers/"
                     f"Microsoft.KeyVault/vaults/kv-cjis", name="kv-cjis",
@@ -37,36 +41,14 @@ SERVER = SqlServer(id=f"/subscriptions/{SUB}/resourceGroups/{GROUP}/providers/"
 STORAGE_ID = (f"/subscriptions/{SUB}/resourceGroups/{GROUP}/providers/"
               f"Microsoft.Storage/storageAccounts/stcjis")
 
-# spec kind -> (SDK client, its call). Exemptions have no SDK operation (see specs.py).
-SDK_LISTS: dict[str, tuple[str, Callable[[Any], Any]]] = {
-    "resource_groups": ("azure.mgmt.resource.resources:ResourceManagementClient",
-                        lambda c: c.resource_groups.list()),
-    "resources": ("azure.mgmt.resource.resources:ResourceManagementClient",
-                  lambda c: c.resources.list()),
-    "storage_accounts": ("azure.mgmt.storage:StorageManagementClient",
-                         lambda c: c.storage_accounts.list()),
-    "managed_disks": ("azure.mgmt.compute:ComputeManagementClient", lambda c: c.disks.list()),
-    "snapshots": ("azure.mgmt.compute:ComputeManagementClient", lambda c: c.snapshots.list()),
-    "disk_encryption_sets": ("azure.mgmt.compute:ComputeManagementClient",
-                             lambda c: c.disk_encryption_sets.list()),
-    "virtual_machines": ("azure.mgmt.compute:ComputeManagementClient",
-                         lambda c: c.virtual_machines.list_all()),
-    "key_vaults": ("azure.mgmt.keyvault:KeyVaultManagementClient",
-                   lambda c: c.vaults.list_by_subscription()),
-    "managed_hsms": ("azure.mgmt.keyvault:KeyVaultManagementClient",
-                     lambda c: c.managed_hsms.list_by_subscription()),
-    "sql_servers": ("azure.mgmt.sql:SqlManagementClient", lambda c: c.servers.list()),
-    "cosmos_accounts": ("azure.mgmt.cosmosdb:CosmosDBManagementClient",
-                        lambda c: c.database_accounts.list()),
-    "workspaces": ("azure.mgmt.loganalytics:LogAnalyticsManagementClient",
-                   lambda c: c.workspaces.list()),
-    "policy_assignments": ("azure.mgmt.resource.policy:PolicyClient",
-                           lambda c: c.policy_assignments.list()),
-    "role_assignments": ("azure.mgmt.authorization:AuthorizationManagementClient",
-                         lambda c: c.role_assignments.list_for_subscription()),
-    "diagnostic_settings": ("azure.mgmt.monitor:MonitorManagementClient",
-                            lambda c: c.subscription_diagnostic_settings.list()),
-}
+def _sdk_call(kind: ListSpec) -> tuple[str, Callable[[Any], Any]]:
+    """(client, call) of the azure-mgmt operation a kind's declaration names."""
+    assert kind.sdk is not None
+    client, _, operation = kind.sdk.partition(" ")
+    group, _, method = operation.partition(".")
+    return client, lambda c: getattr(getattr(c, group), method)()
+
+
 SUBSCRIPTIONS = "azure.mgmt.resource.subscriptions:SubscriptionClient"
 POLICY = "azure.mgmt.resource.policy:PolicyClient"
 KEYVAULT = "azure.mgmt.keyvault:KeyVaultManagementClient"
@@ -111,15 +93,34 @@ def _list_run(spec: ListSpec) -> Callable[[Collection], Any]:
     return list_task(spec, SUB).run
 
 
-@pytest.mark.parametrize("spec", [s for s in SPECS if s.kind in SDK_LISTS], ids=lambda s: s.kind)
+KINDS = all_kinds()
+
+
+@pytest.mark.parametrize("spec", [k for k in KINDS if k.sdk], ids=lambda k: k.name)
 def test_each_list_is_the_sdk_operations_request(spec: ListSpec) -> None:
-    client, call = SDK_LISTS[spec.kind]
-    assert scanner_request(_list_run(spec)) == sdk_request(client, call)
+    assert scanner_request(_list_run(spec)) == sdk_request(*_sdk_call(spec))
 
 
-def test_every_list_but_exemptions_has_an_sdk_operation_to_compare_with() -> None:
-    # Exemptions: no operation in azure-mgmt-resource-policy 1.0.0 (see specs.py).
-    assert {s.kind for s in SPECS} - set(SDK_LISTS) == {"policy_exemptions"}
+@pytest.mark.parametrize("spec", [k for k in KINDS if not k.sdk], ids=lambda k: k.name)
+def test_each_list_without_an_sdk_operation_is_its_published_examples_request(
+        spec: ListSpec) -> None:
+    """Kinds without a pinned SDK are held to the REST spec example they were built from:
+    its api-version, and the list path the example's operation serves."""
+    assert spec.example, f"{spec.name} names neither an SDK operation nor a published example"
+    published = json.loads((FIXTURES / spec.example).read_text(encoding="utf-8"))
+    if spec.name != "policy_exemptions":
+        # Exemptions read 2022-07-01-preview, whose list body has the shape of the
+        # 2026-01-01-preview example (see kinds/core.py EXEMPTIONS_API).
+        assert published["parameters"]["api-version"] == spec.api_version
+    method, path, versions = scanner_request(_list_run(spec))
+    assert (method, versions) == ("GET", [spec.api_version])
+    assert path == f"/subscriptions/{SUB}{spec.path}".lower()
+    # A stable version wherever the service publishes one (exemptions have none in an SDK).
+    assert "preview" not in spec.api_version or spec.name == "policy_exemptions"
+
+
+def test_every_kind_is_held_to_a_published_source() -> None:
+    assert all(k.sdk or k.example for k in KINDS)
 
 
 ASSIGNMENT = PolicyAssignment(

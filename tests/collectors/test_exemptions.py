@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from scanner.collectors.runner import collect
-from scanner.collectors.specs import EXEMPTIONS_API as API_VERSION
 from scanner.config import ScanConfig
 from scanner.findings import Status
+from scanner.kinds.core import EXEMPTIONS_API as API_VERSION
 from scanner.scan import run_judgement
 from tests.collectors.tenant import SUB, example, tenant
 from tests.conftest import factory_for, response

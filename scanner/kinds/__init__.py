@@ -1,0 +1,184 @@
+"""Resource kinds, each declared once.
+
+A `Kind` names everything the scanner knows about one ARM list: the ARM type, the list
+path and api-version, whether Resource Graph carries it, the inventory model its items
+become (a typed model with its own mapper, or the generic `ServiceResource` whose fields
+are JSON paths declared here), the permission a 403 means, its follow-up reads, the
+published source its read is held to (an SDK operation or a REST spec example), and
+where its key and logs live. The ARM collector, the Resource Graph source, the engine's
+and the registry's kinds, the read-only guard's allow-list, the synthetic tenant and the
+API contract test all derive from `KINDS`; tests/test_kinds.py proves no list of kinds is
+written out anywhere else.
+
+Cloud Custodian's Azure provider is the model (`c7n_azure/resources/*.py` +
+`resource_map.py`): a kind is a short spec that both its ARM and Resource Graph sources
+read. Adding a kind is its declaration (a module here), its rules (`checks/`) and its
+fixture (a published example body).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from types import MappingProxyType
+from typing import Any
+
+from scanner.inventory import Model, ServiceResource
+
+READER = "the Reader role on the subscription"
+
+
+@dataclass(frozen=True)
+class KeyRef:
+    """Where a resource names the key that encrypts it (declared field names).
+
+    Either `uri` (a full key URI, with or without version), or `vault` + `name` (+
+    `version`) for bodies that split them (`keyVaultUri` + `keyName`), or `des` (a disk
+    encryption set id whose active key is the key).
+    """
+
+    uri: str | None = None
+    vault: str | None = None
+    name: str | None = None
+    version: str | None = None
+    des: str | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class Kind:
+    """One resource kind: an ARM list and what its items become."""
+
+    name: str
+    """The inventory list (and check kind, and collector name in `Inventory.errors`)."""
+    arm_type: str
+    """As ARM spells it (`Microsoft.Storage/storageAccounts`); `*` for the generic list."""
+    api_version: str
+    title: str
+    """What a person calls it (coverage tables)."""
+    model: type[Model] = ServiceResource
+    list_path: str | None = None
+    """After `/subscriptions/<id>`; defaults to `/providers/<arm_type>`."""
+    permission: str | None = None
+    """What a 403 means is missing; defaults to `<arm_type>/read`."""
+    mapper: str | None = None
+    """A function of `scanner.collectors.normalize` `(body, subscription_id) -> model`;
+    None for a `ServiceResource` kind, mapped from `fields`."""
+    fields: Mapping[str, str] = field(default_factory=dict)
+    """`ServiceResource` kinds: field name -> JSON path in the body (`properties.x.y`,
+    case-insensitive as Azure Policy aliases are; `sku.name` and `kind` are top level)."""
+    key: KeyRef | None = None
+    """Where the resource names its customer-managed key (resolved to a vault or HSM)."""
+    graph: bool = True
+    """Resource Graph's `Resources` table carries this type (with `properties`)."""
+    gated: bool = False
+    """Listed only in subscriptions whose resource list shows the type (or from the one
+    Resource Graph stream): a tenant without the service makes no read for it."""
+    followups: tuple[str, ...] = ()
+    """Functions of `scanner.collectors.followups` `(kind, items, subscription_id,
+    collection) -> tasks` run after the list."""
+    stores_itself: bool = False
+    """Its follow-up stores the items (merged with what it read), not the list."""
+    collector: str | None = None
+    """Name its errors are recorded under, when it differs from `name`."""
+    judged: bool = True
+    """Its items are resources checks judge (a list the engine reports `unknown` for,
+    per subscription, when it could not be read)."""
+    sdk: str | None = None
+    """The azure-mgmt operation it is held to: `module:Client attribute.method`."""
+    example: str | None = None
+    """The published example (fixtures/azure-examples*/) its api-version is held to."""
+    logs: str | None = None
+    """Sub-resource suffix whose diagnostic settings carry its logs (`""`: itself);
+    None when the type has no resource logs."""
+    holds_data: bool = True
+    """A store of customer data at rest (CJI): its step-2 verdict is about its own key.
+    Not: key stores, disk encryption sets, virtual machines (their disks are the
+    stores), policy and access objects."""
+
+    @property
+    def path(self) -> str:
+        return self.list_path if self.list_path is not None else f"/providers/{self.arm_type}"
+
+    @property
+    def type(self) -> str:
+        """The ARM type lower-cased, as the inventory holds it."""
+        return self.arm_type.lower()
+
+    @property
+    def remedy(self) -> str:
+        return f"{READER} ({self.permission or self.arm_type + '/read'})"
+
+    @property
+    def error_name(self) -> str:
+        """Name of its entries in `Inventory.errors`."""
+        return self.collector or self.name
+
+    def url(self, subscription_id: str) -> str:
+        """The list's path for one subscription."""
+        return f"/subscriptions/{subscription_id}{self.path}"
+
+
+@cache
+def _registry() -> tuple[Kind, ...]:
+    from scanner.kinds import core, services
+
+    kinds = (*core.KINDS, *services.KINDS)
+    names = [k.name for k in kinds]
+    duplicated = {n for n in names if names.count(n) > 1}
+    if duplicated:
+        raise ValueError(f"resource kinds declared twice: {sorted(duplicated)}")
+    return kinds
+
+
+def all_kinds() -> tuple[Kind, ...]:
+    """Every declared kind, core first, in declaration order."""
+    return _registry()
+
+
+@cache
+def by_name() -> Mapping[str, Kind]:
+    return MappingProxyType({k.name: k for k in _registry()})
+
+
+def kind(name: str) -> Kind:
+    return by_name()[name]
+
+
+@cache
+def by_type() -> Mapping[str, Kind]:
+    """Kinds by lower-cased ARM type (the generic `resources` list excluded)."""
+    return MappingProxyType({k.type: k for k in _registry() if k.arm_type != "*"
+                             and k.judged and k.name != "resource_groups"})
+
+
+def service_kinds() -> tuple[Kind, ...]:
+    """Kinds whose items are `ServiceResource`s (declared fields, no mapper of their own)."""
+    return tuple(k for k in _registry() if k.model is ServiceResource)
+
+
+def judged_kinds() -> frozenset[str]:
+    """Kinds checks can judge that come from an inventory list."""
+    return frozenset(k.name for k in _registry() if k.judged)
+
+
+def cji_store_kinds() -> tuple[str, ...]:
+    """Judged kinds that store customer data at rest."""
+    return tuple(k.name for k in _registry() if k.judged and k.holds_data)
+
+
+def key_user_kinds() -> tuple[str, ...]:
+    """Kinds whose items name the key that encrypts them (`key`): the CMK users."""
+    return tuple(k.name for k in _registry() if k.key is not None and not k.key.des)
+
+
+def list_paths() -> dict[str, str]:
+    """kind -> ARM list path after /subscriptions/<id> (what a cassette must answer)."""
+    return {k.name: k.path for k in _registry()}
+
+
+def describe(kind_: Kind) -> dict[str, Any]:
+    """A kind as data (`cjis-scan checks --format json` coverage)."""
+    return {"kind": kind_.name, "arm_type": kind_.arm_type, "title": kind_.title,
+            "api_version": kind_.api_version, "resource_graph": kind_.graph,
+            "holds_data": kind_.holds_data}
