@@ -41,7 +41,10 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from fixtures.examples import example
+from fixtures.services import GOOD_KEY, GOOD_VAULT, WEAK_KEY, WEAK_VAULT, Sample, render
+from fixtures.services import SAMPLES as SERVICE_SAMPLES_ALL
 from scanner.collectors.specs import LIST_PATHS
+from scanner.kinds import by_name, service_kinds
 from scanner.replay import Interaction, match_key
 
 REPO = Path(__file__).resolve().parents[1]
@@ -84,17 +87,31 @@ KINDS: dict[str, tuple[str, str, float]] = {
     "vnet": ("Microsoft.Network/virtualNetworks", "vnet-", 0.05),
     "other": ("", "res-", 0.0),
 }
-KIND_BY_TYPE = {arm_type.lower(): kind for kind, (arm_type, _, _) in KINDS.items() if arm_type}
 LIST_KIND = {"storage": "storage_accounts", "disk": "managed_disks", "snapshot": "snapshots",
              "des": "disk_encryption_sets", "vm": "virtual_machines", "vault": "key_vaults",
              "hsm": "managed_hsms", "sql": "sql_servers", "cosmos": "cosmos_accounts",
              "workspace": "workspaces"}
+# The service kinds (scanner.kinds.services), each from its demo samples
+# (fixtures/services): in about 40 % of subscriptions, one instance per 500 resources, so
+# gating (a list only where the resource list shows the type) is exercised both ways.
+SERVICE_PRESENCE = 0.4
+SERVICE_SHARE = 0.002
+SERVICE_SAMPLES: dict[str, list[Sample]] = {}
+for _sample in SERVICE_SAMPLES_ALL:
+    SERVICE_SAMPLES.setdefault(_sample.kind, []).append(_sample)
+for _index, _kind in enumerate(service_kinds()):
+    if _kind.name in SERVICE_SAMPLES:
+        KINDS[f"svc:{_kind.name}"] = (_kind.arm_type, f"s{_index:02d}-", 0.0)
+        LIST_KIND[f"svc:{_kind.name}"] = _kind.name
+SERVICE_KIND = {f"svc:{k.name}": k for k in service_kinds() if k.name in SERVICE_SAMPLES}
+KIND_BY_TYPE = {arm_type.lower(): kind for kind, (arm_type, _, _) in KINDS.items() if arm_type}
 KIND_OF_LIST = {v: k for k, v in LIST_KIND.items()}
 OTHER_TYPES = ("Microsoft.Network/dnszones", "Microsoft.Compute/availabilitySets",
                "Microsoft.ManagedIdentity/userAssignedIdentities",
                "Microsoft.Network/privateEndpoints", "Microsoft.Network/routeTables")
 DIAGNOSTIC_KINDS = {"storage": "/blobServices/default", "vault": "", "hsm": "", "cosmos": "",
-                    "workspace": "", "nsg": "", "pip": ""}
+                    "workspace": "", "nsg": "", "pip": "",
+                    **{name: k.logs for name, k in SERVICE_KIND.items() if k.logs is not None}}
 """Kinds whose logs are read from diagnostic settings (scanner.context), with the suffix."""
 US = ("eastus", "eastus", "eastus2", "westus2", "centralus")
 PAIRED = {"eastus": "westus", "eastus2": "centralus", "westus2": "westus",
@@ -160,7 +177,12 @@ def pages_of(count: int) -> int:
 def composition(resources: int) -> dict[str, int]:
     """How many resources of each kind a subscription of `resources` resources holds."""
     counts = {kind: max(1, round(resources * share))
-              for kind, (_, _, share) in KINDS.items() if kind != "other"}
+              for kind, (_, _, share) in KINDS.items()
+              if kind != "other" and kind not in SERVICE_KIND}
+    spare = resources - sum(counts.values())
+    for kind in SERVICE_KIND:  # out of what the other resources would take, while it lasts
+        counts[kind] = min(max(1, round(resources * SERVICE_SHARE)), max(spare, 0))
+        spare -= counts[kind]
     counts["other"] = resources - sum(counts.values())
     if counts["other"] < 0:
         raise ValueError(f"at least {sum(counts.values())} resources per subscription")
@@ -224,6 +246,11 @@ def plan_subscription(seed: int, index: int, resources: int, sub_id: str) -> Sub
     """The seeded plan of subscription `index`: same seed and index, same plan."""
     rng = random.Random(f"bench:{seed}:{index}")
     counts = composition(resources)
+    services = random.Random(f"bench:{seed}:{index}:services")
+    for kind in SERVICE_KIND:  # present here, or its share goes to other resources
+        if services.random() >= SERVICE_PRESENCE:
+            counts["other"] += counts[kind]
+            counts[kind] = 0
     groups = [(f"rg-{n:03d}", rng.choice(US)) for n in range(max(2, resources // 50))]
     records: dict[str, list[Record]] = {}
 
@@ -275,6 +302,9 @@ def plan_subscription(seed: int, index: int, resources: int, sub_id: str) -> Sub
                                                                        rng.randrange(1, 3))))
                 traits = (rng.choice((30, 90, 365, 730)), _guid(seed, index, "ws", n),
                           rules if ok(0.6) else None)
+            elif kind in SERVICE_KIND:
+                traits = (services.randrange(len(SERVICE_SAMPLES[SERVICE_KIND[kind].name])),
+                          services.random() < 0.5)
             elif kind == "other":
                 traits = (rng.randrange(len(OTHER_TYPES)),)
                 if traits[0] == 0:
@@ -340,6 +370,11 @@ class SyntheticTenant:
             return int(plan.activity > 0)
         raise KeyError(kind)
 
+    def listed(self, plan: SubscriptionPlan, kind: str) -> bool:
+        """Whether the scanner lists `kind` in `plan`'s subscription (a gated kind only
+        where the subscription holds one)."""
+        return not by_name()[kind].gated or self.list_count(plan, kind) > 0
+
     def graph_pages(self, chunk: int) -> int:
         return pages_of(self._graph_rows[chunk])
 
@@ -360,7 +395,7 @@ class SyntheticTenant:
         out["policy_set_definitions"] = 1
         for plan in self.plans:
             for kind in LIST_PATHS:
-                if source == "arm" or kind not in GRAPH_KINDS:
+                if (source == "arm" or kind not in GRAPH_KINDS) and self.listed(plan, kind):
                     out[f"list:{kind}"] += pages_of(self.list_count(plan, kind))
             out["diagnostic_settings"] += len(plan.diagnostic_targets())
             for vault in plan.records["vault"]:
@@ -383,6 +418,8 @@ class SyntheticTenant:
             yield ("sub", i)
             yield ("locations", i)
             for kind in LIST_PATHS:
+                if not self.listed(plan, kind):
+                    continue
                 for page in range(pages_of(self.list_count(plan, kind))):
                     yield ("list", i, kind, page)
             for kind, n in plan.diagnostic_targets():
@@ -571,7 +608,9 @@ class SyntheticTenant:
         else:
             items = self.activity_log(plan)
         path = f"/subscriptions/{plan.id}{LIST_PATHS[kind]}"
-        return self._paged(path, {"value": items}, LIST_API.get(kind, "2025-01-01"), page, pages)
+        api = by_name()[kind].api_version if kind in by_name() and by_name()[kind].gated \
+            else LIST_API.get(kind, "2025-01-01")
+        return self._paged(path, {"value": items}, api, page, pages)
 
     # --- bodies ---------------------------------------------------------------------------------
     def resource_group(self, plan: SubscriptionPlan, g: int) -> dict[str, Any]:
@@ -611,6 +650,24 @@ class SyntheticTenant:
                    resourceGroup=parts[4].lower() if len(parts) > 4 else "")
         return row
 
+    def service_body(self, plan: SubscriptionPlan, kind: str, n: int) -> dict[str, Any]:
+        """A service kind's item: one of its demo samples, re-homed, its demo keys pointed
+        at this subscription's first vault (a key there, or a vault URI)."""
+        sample_index, _ = plan.records[kind][n][3]
+        declared = SERVICE_KIND[kind]
+        sample = SERVICE_SAMPLES[declared.name][sample_index]
+        text = json.dumps(render(sample, declared.arm_type))
+        vault = self.vault_uri(plan, 0)
+        key = self.key_url(plan, 0, 0).rsplit("/", 1)[0]
+        for old, new in ((GOOD_KEY, key), (WEAK_KEY, key), (GOOD_VAULT, vault),
+                         (WEAK_VAULT, vault), (GOOD_VAULT.rstrip("/"), vault.rstrip("/")),
+                         (WEAK_VAULT.rstrip("/"), vault.rstrip("/"))):
+            text = text.replace(old, new)
+        body: dict[str, Any] = json.loads(text)
+        record = plan.records[kind][n]
+        body.update(id=plan.rid(kind, n), name=plan.name(kind, n), location=record[1])
+        return body
+
     def vault_uri(self, plan: SubscriptionPlan, vault: int) -> str:
         return f"https://{plan.name('vault', vault)}.vault.azure.net/"
 
@@ -628,6 +685,8 @@ class SyntheticTenant:
         group, location, _, traits = record
         name, rid = plan.name(kind, n), plan.rid(kind, n)
         base = {"id": rid, "name": name, "location": location}
+        if kind in SERVICE_KIND:
+            return self.service_body(plan, kind, n)
         if kind == "storage":
             sku, cmk, infrastructure, https, tls, private = traits
             template = item("storage/storage_accounts_list.json")

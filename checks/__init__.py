@@ -8,6 +8,7 @@ from checks import (  # noqa: F401 - imported for their @check registrations
     monitor,
     policy,
     resources,
+    services,
     sql,
     ssp,
     storage,

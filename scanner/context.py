@@ -29,7 +29,7 @@ from scanner.inventory import (
     VaultKey,
     normalize_id,
 )
-from scanner.kinds import KeyRef, service_kinds
+from scanner.kinds import KeyRef, all_kinds, service_kinds
 
 MANAGEMENT_GROUP_PREFIX = "/providers/microsoft.management/managementgroups/"
 
@@ -55,6 +55,8 @@ DIAGNOSTIC_LOG_TARGETS: dict[str, str] = {
     "microsoft.operationalinsights/workspaces": "",
     "microsoft.recoveryservices/vaults": "",
     "microsoft.containerregistry/registries": "",
+    # ... and every declared kind that emits resource logs (scanner.kinds: `logs`).
+    **{k.type: k.logs for k in all_kinds() if k.logs is not None},
 }
 
 

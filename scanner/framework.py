@@ -6,7 +6,7 @@ from functools import cache
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from scanner.errors import InputFileError
 from scanner.findings import Severity
@@ -24,11 +24,20 @@ class Requirement(BaseModel):
     title: str
     step: str
     controls: tuple[str, ...] = Field(min_length=1)
-    checks: tuple[str, ...] = Field(min_length=1)
+    checks: tuple[str, ...] = ()
+    check_tags: tuple[str, ...] = ()
+    """Also every registered check carrying one of these tags (a data check declared with
+    its service kind joins its requirement without an edit here)."""
     severity: dict[str, Severity]
     """Severity per profile (`commercial`, `government`)."""
     judges: str
     pass_when: str
+
+    @model_validator(mode="after")
+    def _judged_by_something(self) -> Requirement:
+        if not self.checks and not self.check_tags:
+            raise ValueError(f"requirement {self.id} names no checks and no check_tags")
+        return self
 
 
 class Step(BaseModel):
@@ -88,8 +97,24 @@ def load_framework(name: str = "cjis-6.0") -> Framework:
     except yaml.YAMLError as exc:
         raise InputFileError(f"{path} is not valid YAML: {exc}") from None
     try:
-        return Framework.model_validate(data)
+        framework = Framework.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise InputFileError(f"{path}: {where}: {first['msg']}") from None
+    return with_tagged_checks(framework)
+
+
+def with_tagged_checks(framework: Framework) -> Framework:
+    """`framework` with each requirement's `check_tags` resolved to the registered checks
+    carrying them, appended to its explicit checks."""
+    if not any(r.check_tags for r in framework.requirements):
+        return framework
+    from scanner.registry import load_registry
+
+    registry = load_registry()
+    requirements = tuple(
+        r.model_copy(update={"checks": tuple(dict.fromkeys(
+            (*r.checks, *registry.tagged(r.check_tags))))}) if r.check_tags else r
+        for r in framework.requirements)
+    return framework.model_copy(update={"requirements": requirements})

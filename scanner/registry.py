@@ -39,6 +39,9 @@ class CheckMeta(BaseModel):
     """Default severity; the framework file may set one per profile."""
     rationale: str = Field(min_length=20)
     remediation: Remediation
+    tags: tuple[str, ...] = ()
+    """What the check is a fact about (`cmk.at_rest`, `exposure.public_network`): a
+    framework requirement may take every check with a tag (`check_tags`)."""
     needs: tuple[str, ...] = ()
     """Inventory collectors whose errors over a resource make this check `unknown` there.
 
@@ -89,6 +92,11 @@ class Registry:
             raise ValueError(f"check id {check.id!r} registered twice")
         self.checks[check.id] = check
 
+    def tagged(self, tags: Iterable[str]) -> list[str]:
+        """Ids of the checks carrying any of `tags`, in registration order."""
+        wanted = set(tags)
+        return [c.id for c in self.checks.values() if wanted & set(c.meta.tags)]
+
     def by_kind(self, kind: str) -> list[Check]:
         return [c for c in self.checks.values() if kind in c.meta.kinds]
 
@@ -108,6 +116,7 @@ def check(
     rationale: str,
     remediation: Remediation | dict[str, str],
     needs: Iterable[str] = (),
+    tags: Iterable[str] = (),
     registry: Registry | None = None,
 ) -> Callable[[CheckFunc], CheckFunc]:
     """Register the decorated function as a check with this metadata."""
@@ -120,6 +129,7 @@ def check(
         remediation=remediation if isinstance(remediation, Remediation)
         else Remediation(**remediation),
         needs=tuple(needs),
+        tags=tuple(tags),
     )
 
     def register(func: CheckFunc) -> CheckFunc:

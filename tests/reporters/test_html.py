@@ -275,7 +275,7 @@ def test_fifty_thousand_findings(tmp_path: Path, record_property: Any) -> None:
     record_property("html_50k_seconds", round(seconds, 2))
     record_property("html_50k_bytes", size)
     print(f"\n50,001-finding HTML report: {size / 1e6:.1f} MB in {seconds:.2f} s")
-    assert seconds < 5.0
+    # The time is recorded, not asserted: speed targets live in `make bench`.
     assert size < 40_000_000  # about 0.6 KB a finding: rules are stored once
 
     html = path.read_text(encoding="utf-8")

@@ -1,0 +1,136 @@
+"""The key chain behind a data store's customer-managed key, judged as one verdict.
+
+CJIS 6.0 on Azure Commercial rests on customer-managed keys as the compensating control
+for unscreened vendor staff, and that holds only when the key never leaves validated
+hardware and cannot be destroyed: a data store passes step 2 only if its key is
+HSM-backed (`RSA-HSM`, `EC-HSM`, `oct-HSM`, or any Managed HSM key) and lives in a
+Premium vault or a Managed HSM with soft delete and purge protection. A store whose key
+is a software key in a Standard vault fails step 2 itself; one whose key lives outside
+the scanned subscriptions is `unknown`, naming the key.
+
+References: Key Vault key types (https://learn.microsoft.com/azure/key-vault/keys/about-keys),
+built-ins 587c79fe-dd04-4a5e-9d0b-f89598c7261b (keys backed by an HSM),
+0b60c0b2-2dc2-4e1c-b5c9-abbed971de53 (vaults: purge protection) and
+c39ba22d-4428-4149-b981-70acb31fc383 (Managed HSM: purge protection).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scanner.context import CheckContext, parse_key_uri, service_key_uri
+from scanner.findings import Status, Verdict
+from scanner.inventory import KeyVault, ManagedHsm, ServiceResource
+from scanner.kinds import KeyRef, by_type
+from scanner.rules import use_key_chain
+
+HSM_KEY_TYPES = ("rsa-hsm", "ec-hsm", "oct-hsm")
+KEY_STORE_COLLECTORS = ("key_vaults", "managed_hsms")
+
+
+def key_uri_of(resource: Any, ctx: CheckContext) -> tuple[str | None, str | None]:
+    """(key URI, how it was found) for a resource whose kind declares its key."""
+    kind = by_type().get(getattr(resource, "type", ""))
+    ref: KeyRef | None = kind.key if kind else None
+    if ref is None:
+        return None, None
+    if ref.des:
+        des_id = getattr(resource, ref.des, None) if not isinstance(resource, ServiceResource) \
+            else resource.get(ref.des)
+        if isinstance(des_id, list):
+            des_id = next((d for d in des_id if d), None)
+        if not des_id:
+            return None, None
+        des = next((d for d in ctx.inventory.disk_encryption_sets
+                    if d.id == str(des_id).lower()), None)
+        if des is None:
+            return None, f"disk encryption set {des_id} (not in the inventory)"
+        return des.active_key_url, f"through disk encryption set {des.name}"
+    if isinstance(resource, ServiceResource):
+        return service_key_uri(resource, ref), None
+    if ref.uri:
+        return getattr(resource, ref.uri, None), None
+    vault, name = getattr(resource, ref.vault or "", None), getattr(resource, ref.name or "", None)
+    if not vault or not name:
+        return None, None
+    version = getattr(resource, ref.version or "", None)
+    uri = f"{str(vault).rstrip('/')}/keys/{name}"
+    return (f"{uri}/{version}" if version else uri), None
+
+
+def judge_key_chain(resource: Any, ctx: CheckContext) -> Verdict | None:
+    """None when the store's key chain holds; otherwise the fail or unknown verdict."""
+    uri, via = key_uri_of(resource, ctx)
+    evidence: dict[str, Any] = {"key_uri": uri}
+    if via:
+        evidence["key_found"] = via
+    if not uri:
+        return Verdict(status=Status.UNKNOWN,
+                       reason="a customer-managed key is configured but its key URI was not "
+                              f"reported{' ' + via if via else ''}, so its key chain cannot "
+                              "be judged",
+                       evidence=evidence)
+    parsed = parse_key_uri(uri)
+    store = ctx.key_store_for_uri(uri)
+    if store is None or parsed is None:
+        gaps = sorted({f"{e.collector} in {e.scope}"
+                       for e in ctx.errors_anywhere(*KEY_STORE_COLLECTORS)})
+        where = (f"; {', '.join(gaps)} could not be read" if gaps
+                 else ": it is outside the scanned subscriptions")
+        return Verdict(status=Status.UNKNOWN,
+                       reason=f"the key {uri} lives in a vault or Managed HSM the scan did "
+                              f"not see{where}, so its tier, purge protection and key type "
+                              "cannot be judged",
+                       evidence=evidence)
+    evidence["key_store"] = store.id
+    failures: list[str] = []
+    unknowns: list[str] = []
+    if isinstance(store, ManagedHsm):
+        evidence["key_store_kind"] = "managed_hsm"
+        if store.purge_protection is not True:
+            failures.append(f"Managed HSM {store.name} has no purge protection")
+        if store.soft_delete is False:
+            failures.append(f"Managed HSM {store.name} has soft delete off")
+    else:
+        _judge_vault(store, parsed[1], ctx, evidence, failures, unknowns)
+    if failures:
+        return Verdict(status=Status.FAIL,
+                       reason=f"the customer-managed key {parsed[1]} is not protected as "
+                              f"CJIS step 2 requires: {'; '.join(failures)}",
+                       evidence=evidence)
+    if unknowns:
+        return Verdict(status=Status.UNKNOWN,
+                       reason=f"the key chain of {parsed[1]} cannot be fully judged: "
+                              f"{'; '.join(unknowns)}",
+                       evidence=evidence)
+    return None
+
+
+def _judge_vault(vault: KeyVault, key_name: str, ctx: CheckContext, evidence: dict[str, Any],
+                 failures: list[str], unknowns: list[str]) -> None:
+    evidence.update(key_store_kind="vault", vault_sku=vault.sku_name,
+                    purge_protection=vault.purge_protection, soft_delete=vault.soft_delete)
+    sku = (vault.sku_name or "").lower()
+    if not sku:
+        unknowns.append(f"the SKU of vault {vault.name} was not reported")
+    elif sku != "premium":
+        failures.append(f"vault {vault.name} is {vault.sku_name} (software keys only), not "
+                        "Premium or a Managed HSM")
+    if vault.purge_protection is not True:
+        failures.append(f"vault {vault.name} has no purge protection")
+    if vault.soft_delete is False:
+        failures.append(f"vault {vault.name} has soft delete off")
+    key = ctx.vault_key(vault.id, key_name)
+    if key is None:
+        errors = ctx.errors("vault_keys", vault.id)
+        unknowns.append(f"the keys of vault {vault.name} could not be read"
+                        if errors else f"key {key_name} was not found in vault {vault.name}")
+        return
+    evidence["kty"] = key.kty
+    if key.kty is None:
+        unknowns.append(f"Azure did not report the type of key {key_name}")
+    elif key.kty.lower() not in HSM_KEY_TYPES:
+        failures.append(f"key {key_name} is {key.kty} (software-protected), not HSM-backed")
+
+
+use_key_chain(judge_key_chain)
