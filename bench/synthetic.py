@@ -402,6 +402,8 @@ class SyntheticTenant:
                 out["keys_list"] += pages_of(len(vault[3][4]))
                 out["key_get"] += len(vault[3][4])
             out["tde"] += plan.count("sql")
+            out["service_details"] += sum(plan.count(k) * len(d.details)
+                                          for k, d in SERVICE_KIND.items())
             out["sentinel_onboarding"] += plan.count("workspace")
             out["alert_rules"] += sum(1 for w in plan.records["workspace"] if w[3][2] is not None)
         if source != "arm":
@@ -430,6 +432,10 @@ class SyntheticTenant:
                     yield ("key", i, n, k)
             for n in range(plan.count("sql")):
                 yield ("tde", i, n)
+            for kind, declared in SERVICE_KIND.items():
+                for n in range(plan.count(kind)):
+                    for d in range(len(declared.details)):
+                        yield ("svcdetail", i, kind, n, d)
             for n, ws in enumerate(plan.records["workspace"]):
                 yield ("onboarding", i, n)
                 if ws[3][2] is not None:
@@ -483,6 +489,10 @@ class SyntheticTenant:
         if kind is None or n is None:
             return None
         tail = segments[8:]
+        if kind in SERVICE_KIND:
+            for d, detail in enumerate(SERVICE_KIND[kind].details):
+                if tail == [x for x in detail.path.lower().split("/") if x]:
+                    return ("svcdetail", i, kind, n, d)
         diagnostics = ["providers", "microsoft.insights", "diagnosticsettings"]
         suffix = [s for s in DIAGNOSTIC_KINDS.get(kind, "-").lower().split("/") if s]
         if kind in DIAGNOSTIC_KINDS and tail == suffix + diagnostics:
@@ -650,23 +660,37 @@ class SyntheticTenant:
                    resourceGroup=parts[4].lower() if len(parts) > 4 else "")
         return row
 
+    def _svcdetail(self, i: int, kind: str, n: int, d: int) -> tuple[str, Any, str]:
+        plan = self.plans[i]
+        declared = SERVICE_KIND[kind]
+        detail = declared.details[d]
+        sample = SERVICE_SAMPLES[declared.name][plan.records[kind][n][3][0]]
+        body = self._rehome(plan, sample.details[detail.name])
+        return (f"{plan.rid(kind, n)}{detail.path}", body,
+                detail.api_version or declared.api_version)
+
     def service_body(self, plan: SubscriptionPlan, kind: str, n: int) -> dict[str, Any]:
         """A service kind's item: one of its demo samples, re-homed, its demo keys pointed
         at this subscription's first vault (a key there, or a vault URI)."""
         sample_index, _ = plan.records[kind][n][3]
         declared = SERVICE_KIND[kind]
         sample = SERVICE_SAMPLES[declared.name][sample_index]
-        text = json.dumps(render(sample, declared.arm_type))
+        body = self._rehome(plan, render(sample, declared.arm_type))
+        record = plan.records[kind][n]
+        body.update(id=plan.rid(kind, n), name=plan.name(kind, n), location=record[1])
+        return body
+
+    def _rehome(self, plan: SubscriptionPlan, body: dict[str, Any]) -> dict[str, Any]:
+        """`body` with the demo's key and vault URIs pointed at this subscription's."""
+        text = json.dumps(body)
         vault = self.vault_uri(plan, 0)
         key = self.key_url(plan, 0, 0).rsplit("/", 1)[0]
         for old, new in ((GOOD_KEY, key), (WEAK_KEY, key), (GOOD_VAULT, vault),
                          (WEAK_VAULT, vault), (GOOD_VAULT.rstrip("/"), vault.rstrip("/")),
                          (WEAK_VAULT.rstrip("/"), vault.rstrip("/"))):
             text = text.replace(old, new)
-        body: dict[str, Any] = json.loads(text)
-        record = plan.records[kind][n]
-        body.update(id=plan.rid(kind, n), name=plan.name(kind, n), location=record[1])
-        return body
+        rehomed: dict[str, Any] = json.loads(text)
+        return rehomed
 
     def vault_uri(self, plan: SubscriptionPlan, vault: int) -> str:
         return f"https://{plan.name('vault', vault)}.vault.azure.net/"

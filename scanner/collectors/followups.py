@@ -25,10 +25,12 @@ from scanner.inventory import (
     KeyVault,
     PolicyAssignment,
     SentinelOnboarding,
+    ServiceResource,
     SqlServer,
     Workspace,
     normalize_id,
 )
+from scanner.kinds import Detail, Kind
 
 if TYPE_CHECKING:
     from scanner.collectors.runner import Collection, Task
@@ -43,10 +45,27 @@ def after_list(kind_name: str, items: list[Any], subscription_id: str,
     kind = SPEC_BY_KIND[kind_name]
     if not kind.stores_itself:
         collection.add(kind.name, items)
-    tasks: list[Task] = []
+    tasks: list[Task] = [detail_task(kind, detail, item)
+                         for detail in kind.details for item in items]
     for name in kind.followups:
         tasks.extend(globals()[name](items, subscription_id, collection))
     return tasks
+
+
+def detail_task(kind: Kind, detail: Detail, resource: ServiceResource) -> Task:
+    """One declared detail read of one service resource; its fields join the item's."""
+    def run(collection: Collection) -> None:
+        body = collection.arm().get(f"{resource.id}{detail.path}",
+                                    detail.api_version or kind.api_version)
+        props = {name: normalize.field_path(body, path) for name, path in detail.fields.items()}
+        collection.add(DETAILS, [(kind.name, resource.id, props)])
+
+    permission = detail.permission or f"{kind.arm_type}/read"
+    return _task(kind.name, resource.id, run, f"Reader on the resource ({permission})")
+
+
+DETAILS = "service_details"
+"""Where detail reads leave their fields until the collection merges them (runner)."""
 
 
 # --- the follow-ups kinds declare (scanner.kinds: `followups`) -----------------------------

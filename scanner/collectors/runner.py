@@ -28,7 +28,7 @@ from pydantic import ValidationError
 from scanner import __version__
 from scanner.azure.arm import JsonReader
 from scanner.azure.clients import ClientFactory
-from scanner.collectors import normalize
+from scanner.collectors import followups, normalize
 from scanner.collectors.specs import READER, SPECS, SUBSCRIPTIONS_API, ListSpec, mapper_of
 from scanner.entra_models import merge_entra
 from scanner.errors import ReadOnlyViolation
@@ -160,8 +160,6 @@ class Collection:
 
 def list_task(spec: ListSpec, subscription_id: str) -> Task:
     """The paged list of one spec row in one subscription (plus its follow-ups)."""
-    from scanner.collectors import followups
-
     mapper = mapper_of(spec)
 
     def run(collection: Collection) -> list[Task]:
@@ -263,6 +261,7 @@ def collect(
     regions = {r.name: r for r in lists.pop("regions", [])}
     entra = merge_entra(lists.pop("entra", []))
     services = {k.name: lists.pop(k.name) for k in service_kinds() if k.name in lists}
+    _merge_details(services, lists.pop(followups.DETAILS, []))
     return Inventory(
         tool_version=__version__,
         cloud=factory.cloud.name.value,
@@ -277,6 +276,20 @@ def collect(
         services=services,
         **lists,
     )
+
+
+def _merge_details(services: dict[str, list[Any]],
+                   details: list[tuple[str, str, dict[str, Any]]]) -> None:
+    """Fold each detail read's fields into its service resource."""
+    if not details:
+        return
+    patches: dict[tuple[str, str], dict[str, Any]] = {}
+    for kind, resource_id, props in details:
+        patches.setdefault((kind, resource_id), {}).update(props)
+    for kind, items in services.items():
+        services[kind] = [
+            item.model_copy(update={"props": {**item.props, **patches[(kind, item.id)]}})
+            if (kind, item.id) in patches else item for item in items]
 
 
 def run_tasks(collection: Collection, tasks: list[Task], concurrency: int,

@@ -46,6 +46,27 @@ class KeyRef:
 
 
 @dataclass(frozen=True, eq=False)
+class Detail:
+    """A read per item that its list does not carry (a GET of the item, or of a child).
+
+    Its fields join the item's declared fields. A failed detail read is a collection
+    error of the kind on that item (its checks are `unknown` there, never a pass).
+    """
+
+    name: str
+    path: str
+    """Appended to the item's id: `""` reads the item itself (lists thinner than GETs),
+    `/encryptionProtector/current` a child."""
+    fields: Mapping[str, str]
+    """Field name -> JSON path in the detail's body."""
+    api_version: str | None = None
+    """Defaults to the kind's."""
+    permission: str | None = None
+    example: str | None = None
+    """The published example its api-version is held to."""
+
+
+@dataclass(frozen=True, eq=False)
 class Kind:
     """One resource kind: an ARM list and what its items become."""
 
@@ -74,6 +95,8 @@ class Kind:
     gated: bool = False
     """Listed only in subscriptions whose resource list shows the type (or from the one
     Resource Graph stream): a tenant without the service makes no read for it."""
+    details: tuple[Detail, ...] = ()
+    """`ServiceResource` kinds: reads per item whose fields join the item's."""
     followups: tuple[str, ...] = ()
     """Functions of `scanner.collectors.followups` `(kind, items, subscription_id,
     collection) -> tasks` run after the list."""

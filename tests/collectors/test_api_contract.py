@@ -182,3 +182,12 @@ FOLLOWUPS: dict[str, tuple[Callable[[Collection], Any], str, Callable[[Any], Any
 def test_each_other_read_is_the_sdk_operations_request(name: str) -> None:
     run, client, call, subscription = FOLLOWUPS[name]
     assert scanner_request(run) == sdk_request(client, call, subscription)
+
+
+@pytest.mark.parametrize("detail", [(k, d) for k in KINDS for d in k.details],
+                         ids=lambda kd: f"{kd[0].name}:{kd[1].name}")
+def test_each_detail_read_is_held_to_its_published_example(detail: Any) -> None:
+    kind, read = detail
+    assert read.example, f"{kind.name} detail {read.name} names no published example"
+    published = json.loads((FIXTURES / read.example).read_text(encoding="utf-8"))
+    assert published["parameters"]["api-version"] == (read.api_version or kind.api_version)
