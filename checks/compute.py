@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from checks.keychain import judge_key_uri, judge_through_des
 from scanner.context import CheckContext
 from scanner.findings import Remediation, Status, Verdict
 from scanner.inventory import DiskEncryptionSet, KeyVault, ManagedDisk, ManagedHsm
@@ -74,12 +75,12 @@ def disk_cmk_encryption(disk: ManagedDisk, ctx: CheckContext) -> Verdict:
 
     if any(_same(disk.encryption_type, t) for t in CMK_TYPES):
         if disk.disk_encryption_set_id:
-            return Verdict(
-                status=Status.PASS,
-                reason=f"encryption.type is {disk.encryption_type} with disk encryption set "
-                       f"{disk.disk_encryption_set_id}",
-                evidence=evidence,
-            )
+            return _with_chain(
+                Verdict(status=Status.PASS,
+                        reason=f"encryption.type is {disk.encryption_type} with disk "
+                               f"encryption set {disk.disk_encryption_set_id}",
+                        evidence=evidence),
+                disk.disk_encryption_set_id, ctx)
         return Verdict(
             status=Status.UNKNOWN,
             reason=f"encryption.type is {disk.encryption_type} but no diskEncryptionSetId was "
@@ -87,23 +88,23 @@ def disk_cmk_encryption(disk: ManagedDisk, ctx: CheckContext) -> Verdict:
             evidence=evidence,
         )
     if _same(disk.security_type, CONFIDENTIAL_CMK) and disk.secure_vm_disk_encryption_set_id:
-        return Verdict(
+        return _with_chain(Verdict(
             status=Status.PASS,
             reason=f"securityProfile.securityType is {disk.security_type}: the confidential "
                    f"{what} is encrypted with the customer key of disk encryption set "
                    f"{disk.secure_vm_disk_encryption_set_id}",
             evidence=evidence,
-        )
+        ), disk.secure_vm_disk_encryption_set_id, ctx)
     if disk.encryption_type is None:
         if disk.disk_encryption_set_id:
             # A disk encryption set only ever holds a customer key: a disk bound to one is
             # encrypted with it even when the response leaves encryption.type out.
-            return Verdict(
+            return _with_chain(Verdict(
                 status=Status.PASS,
                 reason="encryption.type was not reported, but the "
                        f"{what} is bound to disk encryption set {disk.disk_encryption_set_id}",
                 evidence=evidence,
-            )
+            ), disk.disk_encryption_set_id, ctx)
         return Verdict(
             status=Status.UNKNOWN,
             reason=f"encryption.type was not reported for this {what}",
@@ -120,6 +121,15 @@ def disk_cmk_encryption(disk: ManagedDisk, ctx: CheckContext) -> Verdict:
         reason=f"encryption.type is {disk.encryption_type}, not a customer-managed key type",
         evidence=evidence,
     )
+
+
+def _with_chain(passed: Verdict, des_id: str, ctx: CheckContext) -> Verdict:
+    """`passed`, unless the key behind the disk encryption set fails (or cannot be told)."""
+    chain = judge_through_des(des_id, ctx)
+    if chain is None:
+        return passed
+    return Verdict(status=chain.status, reason=f"{passed.reason}, but {chain.reason}",
+                   evidence={**passed.evidence, **chain.evidence})
 
 
 # --- Step 2: disk encryption sets -------------------------------------------------------------
@@ -178,14 +188,16 @@ def disk_encryption_set_key_in_hsm_store(des: DiskEncryptionSet, ctx: CheckConte
         )
     evidence["store_id"] = store.id
     evidence["store_sku"] = store.sku_name
-    if isinstance(store, ManagedHsm):
-        return Verdict(status=Status.PASS,
-                       reason=f"the active key is in Managed HSM {store.name}",
-                       evidence=evidence)
-    if _same(store.sku_name, "premium"):
-        return Verdict(status=Status.PASS,
-                       reason=f"the active key is in key vault {store.name}, SKU premium",
-                       evidence=evidence)
+    if isinstance(store, ManagedHsm) or _same(store.sku_name, "premium"):
+        where = (f"Managed HSM {store.name}" if isinstance(store, ManagedHsm)
+                 else f"key vault {store.name}, SKU premium")
+        passed = Verdict(status=Status.PASS, reason=f"the active key is in {where}",
+                         evidence=evidence)
+        chain = judge_key_uri(des.active_key_url, ctx, store=store)
+        if chain is None:
+            return passed
+        return Verdict(status=chain.status, reason=f"{passed.reason}, but {chain.reason}",
+                       evidence={**evidence, **chain.evidence})
     if store.sku_name is None:
         return Verdict(status=Status.UNKNOWN,
                        reason=f"the SKU of key vault {store.name} was not reported",

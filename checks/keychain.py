@@ -61,6 +61,24 @@ def key_uri_of(resource: Any, ctx: CheckContext) -> tuple[str | None, str | None
 def judge_key_chain(resource: Any, ctx: CheckContext) -> Verdict | None:
     """None when the store's key chain holds; otherwise the fail or unknown verdict."""
     uri, via = key_uri_of(resource, ctx)
+    return judge_key_uri(uri, ctx, via)
+
+
+def judge_through_des(des_id: str | None, ctx: CheckContext) -> Verdict | None:
+    """The key chain of a disk (or anything) encrypted through a disk encryption set."""
+    des = next((d for d in ctx.inventory.disk_encryption_sets if d.id == (des_id or "").lower()),
+               None)
+    if des is None:
+        return judge_key_uri(None, ctx, f"disk encryption set {des_id} (not in the inventory)")
+    return judge_key_uri(des.active_key_url, ctx, f"through disk encryption set {des.name}")
+
+
+def judge_key_uri(uri: str | None, ctx: CheckContext, via: str | None = None,
+                  store: KeyVault | ManagedHsm | None = None) -> Verdict | None:
+    """None when the key at `uri` is HSM-backed in a Premium vault or Managed HSM with
+    soft delete and purge protection; otherwise the fail or unknown verdict. `store` is
+    the vault or HSM when the caller already knows it (a disk encryption set's source
+    vault)."""
     evidence: dict[str, Any] = {"key_uri": uri}
     if via:
         evidence["key_found"] = via
@@ -71,8 +89,10 @@ def judge_key_chain(resource: Any, ctx: CheckContext) -> Verdict | None:
                               "be judged",
                        evidence=evidence)
     parsed = parse_key_uri(uri)
-    store = ctx.key_store_for_uri(uri)
-    if store is None or parsed is None:
+    # Some bodies name only the vault (Cosmos DB `keyVaultKeyUri` can be the vault's base
+    # URI): the store can still be judged, the key itself cannot.
+    store = store or ctx.key_store_for_uri(uri if parsed else f"{uri.rstrip('/')}/keys/-")
+    if store is None:
         gaps = sorted({f"{e.collector} in {e.scope}"
                        for e in ctx.errors_anywhere(*KEY_STORE_COLLECTORS)})
         where = (f"; {', '.join(gaps)} could not be read" if gaps
@@ -85,6 +105,9 @@ def judge_key_chain(resource: Any, ctx: CheckContext) -> Verdict | None:
     evidence["key_store"] = store.id
     failures: list[str] = []
     unknowns: list[str] = []
+    key_name = parsed[1] if parsed else None
+    if key_name is None:
+        unknowns.append(f"{uri} names the vault but not the key, so its type is not known")
     if isinstance(store, ManagedHsm):
         evidence["key_store_kind"] = "managed_hsm"
         if store.purge_protection is not True:
@@ -92,22 +115,23 @@ def judge_key_chain(resource: Any, ctx: CheckContext) -> Verdict | None:
         if store.soft_delete is False:
             failures.append(f"Managed HSM {store.name} has soft delete off")
     else:
-        _judge_vault(store, parsed[1], ctx, evidence, failures, unknowns)
+        _judge_vault(store, key_name, ctx, evidence, failures, unknowns)
+    shown = key_name or uri
     if failures:
         return Verdict(status=Status.FAIL,
-                       reason=f"the customer-managed key {parsed[1]} is not protected as "
-                              f"CJIS step 2 requires: {'; '.join(failures)}",
+                       reason=f"the customer-managed key {shown} is not protected as CJIS "
+                              f"step 2 requires: {'; '.join(failures)}",
                        evidence=evidence)
     if unknowns:
         return Verdict(status=Status.UNKNOWN,
-                       reason=f"the key chain of {parsed[1]} cannot be fully judged: "
+                       reason=f"the key chain of {shown} cannot be fully judged: "
                               f"{'; '.join(unknowns)}",
                        evidence=evidence)
     return None
 
 
-def _judge_vault(vault: KeyVault, key_name: str, ctx: CheckContext, evidence: dict[str, Any],
-                 failures: list[str], unknowns: list[str]) -> None:
+def _judge_vault(vault: KeyVault, key_name: str | None, ctx: CheckContext,
+                 evidence: dict[str, Any], failures: list[str], unknowns: list[str]) -> None:
     evidence.update(key_store_kind="vault", vault_sku=vault.sku_name,
                     purge_protection=vault.purge_protection, soft_delete=vault.soft_delete)
     sku = (vault.sku_name or "").lower()
@@ -120,6 +144,8 @@ def _judge_vault(vault: KeyVault, key_name: str, ctx: CheckContext, evidence: di
         failures.append(f"vault {vault.name} has no purge protection")
     if vault.soft_delete is False:
         failures.append(f"vault {vault.name} has soft delete off")
+    if key_name is None:
+        return
     key = ctx.vault_key(vault.id, key_name)
     if key is None:
         errors = ctx.errors("vault_keys", vault.id)

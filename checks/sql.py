@@ -1,25 +1,28 @@
-"""Step 3, protection in use: SQL TDE under a customer-managed key; client-side encryption attested.
-"""
+"""Databases: SQL TDE and Cosmos DB under a customer-managed key (step 2, through the key
+chain), and client-side encryption attested (step 3)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from checks.services.common import CMK
 from scanner.context import CheckContext
 from scanner.findings import Status, Verdict
 from scanner.inventory import CosmosAccount, SqlServer
-from scanner.registry import check, property_check
+from scanner.registry import check
+from scanner.rules import equals, present, rule
 
-property_check(
+rule(
     id="sql_server_tde_cmk",
     title="Azure SQL servers protect TDE with a customer-managed key",
     kinds="sql_servers",
     severity="high",
+    policy="0d134df8-db83-46fb-ad72-fe0c9428c8dd",
     rationale=(
         "Transparent data encryption with a service-managed protector leaves the key that "
         "decrypts every database with Microsoft. With an Azure Key Vault protector "
-        "(server-side CMK) the agency can revoke it, as CJIS SC-28 on Azure Commercial "
-        "relies on."
+        "(server-side CMK) in a Premium vault or Managed HSM the agency can revoke it, as "
+        "CJIS 6.0 step 2 on Azure Commercial relies on."
     ),
     remediation={
         "summary": "Give the server an identity with wrap/unwrap on a key in a Premium vault "
@@ -29,14 +32,36 @@ property_check(
         "docs": "https://learn.microsoft.com/azure/azure-sql/database/"
                 "transparent-data-encryption-byok-overview",
     },
-    needs=("sql_servers",),
-    field_name="tde_protector_kind",
-    expect=lambda kind: kind == "AzureKeyVault",
-    absent=Status.UNKNOWN,
-    absent_reason="the server's TDE protector (encryptionProtector 'current') could not be "
-                  "read, so whether it is a customer-managed key is unknown",
-    pass_reason="the TDE protector is {value} (customer-managed key)",
-    fail_reason="the TDE protector is {value}, not AzureKeyVault: Microsoft holds the key",
+    passes=[equals("tde_protector_kind", "AzureKeyVault", label="encryptionProtector.serverKeyType",
+                   absent=Status.UNKNOWN,
+                   absent_reason="the server's TDE protector (encryptionProtector 'current') "
+                                 "could not be read, so whether it is a customer-managed key "
+                                 "is unknown")],
+    key_chain=True,
+)
+
+rule(
+    id="cosmos_account_cmk_encryption",
+    title="Cosmos DB accounts encrypt data with a customer-managed key",
+    kinds="cosmos_accounts",
+    severity="critical",
+    tags=(CMK,),
+    policy="1f905d99-2ab7-462c-a6b0-f709acca6c8f",
+    rationale=(
+        "A Cosmos DB account holding CJI is encrypted with a Microsoft-managed key unless "
+        "keyVaultKeyUri names a key of the agency's; CJIS 6.0 step 2 on Azure Commercial "
+        "asks for a customer-managed key in a Premium vault or Managed HSM."
+    ),
+    remediation={
+        "summary": "Customer-managed keys are set when the account is created: create a new "
+                   "account with --key-uri (a Premium-vault or Managed HSM key) and migrate.",
+        "cli": "az cosmosdb create --name <account> --resource-group <rg> --key-uri <key-uri>",
+        "docs": "https://learn.microsoft.com/azure/cosmos-db/how-to-setup-customer-managed-keys",
+    },
+    passes=[present("key_vault_key_uri", "keyVaultKeyUri names the key", label="keyVaultKeyUri",
+                    absent_reason="Azure omits keyVaultKeyUri when the account uses a "
+                                  "Microsoft-managed key (the built-in's `exists: false`)")],
+    key_chain=True,
 )
 
 

@@ -9,6 +9,7 @@ a pass.
 
 from __future__ import annotations
 
+from checks.keychain import judge_key_chain
 from scanner.context import CheckContext
 from scanner.findings import Remediation, Status, Verdict
 from scanner.inventory import StorageAccount
@@ -161,10 +162,15 @@ def storage_account_cmk_encryption(account: StorageAccount, ctx: CheckContext) -
                    "reported, so the key cannot be traced",
             evidence=evidence,
         )
+    chain = judge_key_chain(account, ctx)
+    if chain is not None:
+        return Verdict(status=chain.status, reason=f"keySource is Microsoft.Keyvault, but "
+                       f"{chain.reason}", evidence={**evidence, **chain.evidence})
     return Verdict(
         status=Status.PASS,
         reason=f"keySource is Microsoft.Keyvault: key {account.key_name} in "
-               f"{account.key_vault_uri}",
+               f"{account.key_vault_uri}, HSM-backed in a Premium vault or Managed HSM with "
+               "purge protection",
         evidence=evidence,
     )
 

@@ -59,10 +59,12 @@ class Condition:
     absent: Status = Status.FAIL
     absent_reason: str | None = None
     """Why absence means `absent` (the documented default); required unless it fails."""
+    label: str | None = None
+    """How Azure spells the field, for a typed model's attribute (`keyVaultKeyUri`)."""
 
     def judge(self, resource: Any) -> tuple[Status, str, Any]:
         value = value_of(resource, self.field)
-        label = field_label(resource, self.field)
+        label = self.label or field_label(resource, self.field)
         says = self.says.replace(self.field, label)
         if value is None or value == "" or value == []:
             reason = self.absent_reason or f"{label} is not set"

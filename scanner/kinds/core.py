@@ -61,6 +61,7 @@ KINDS: tuple[Kind, ...] = (
     Kind("storage_accounts", "Microsoft.Storage/storageAccounts", STORAGE_API,
          "Storage account", StorageAccount, mapper="storage_account",
          sdk="azure.mgmt.storage:StorageManagementClient storage_accounts.list",
+         key=KeyRef(vault="key_vault_uri", name="key_name", version="key_version"),
          logs="/blobservices/default"),
     Kind("managed_disks", "Microsoft.Compute/disks", DISKS_API, "Managed disk", ManagedDisk,
          mapper="managed_disk", sdk=f"{_COMPUTE} disks.list",

@@ -57,3 +57,37 @@ def ids_with(status: Status, check_id: str, inv: Inventory, **config: Any) -> se
 def arm_id(kind_path: str, name: str, group: str = "rg-cjis", sub: str = SUB) -> str:
     """A lower-cased ARM id: arm_id('Microsoft.Storage/storageAccounts', 'pass-sa')."""
     return f"/subscriptions/{sub}/resourcegroups/{group}/providers/{kind_path}/{name}".lower()
+
+
+# --- a key chain that holds, and one that does not (checks/keychain.py) --------------------
+
+GOOD_VAULT = "kv-cjis"
+"""A Premium vault with purge protection holding `cmk` and `cmk-storage` (RSA-HSM) and
+`soft` (RSA)."""
+WEAK_VAULT = "kv-standard"
+"""A Standard vault without purge protection holding `weak` (RSA)."""
+
+
+def key_chain(extra_vaults: list[Any] | None = None) -> dict[str, list[Any]]:
+    """Inventory lists with a good and a weak key chain: merge them into `inventory()`."""
+    from scanner.inventory import KeyVault, VaultKey
+
+    vault_type = "Microsoft.KeyVault/vaults"
+
+    def vault(name: str, sku: str, purge: bool | None) -> KeyVault:
+        return KeyVault(id=arm_id(vault_type, name), name=name, type=vault_type,
+                        location="eastus", subscription_id=SUB, resource_group="rg-cjis",
+                        sku_name=sku, vault_uri=f"https://{name}.vault.azure.net/",
+                        soft_delete=True, purge_protection=purge)
+
+    def key(vault_name: str, name: str, kty: str) -> VaultKey:
+        vault_id = arm_id(vault_type, vault_name)
+        return VaultKey(id=f"{vault_id}/keys/{name}", vault_id=vault_id, name=name,
+                        key_uri=f"https://{vault_name}.vault.azure.net/keys/{name}", kty=kty)
+
+    return {
+        "key_vaults": [vault(GOOD_VAULT, "premium", True), vault(WEAK_VAULT, "standard", None),
+                       *(extra_vaults or [])],
+        "vault_keys": [key(GOOD_VAULT, "cmk", "RSA-HSM"), key(GOOD_VAULT, "cmk-storage", "RSA-HSM"),
+                       key(GOOD_VAULT, "soft", "RSA"), key(WEAK_VAULT, "weak", "RSA")],
+    }

@@ -16,7 +16,15 @@ from scanner.inventory import (
     Snapshot,
     VirtualMachine,
 )
-from tests.checks.helpers import SUB, arm_id, ids_with, inventory, statuses, verdicts
+from tests.checks.helpers import (
+    SUB,
+    arm_id,
+    ids_with,
+    inventory,
+    key_chain,
+    statuses,
+    verdicts,
+)
 
 DISK = "Microsoft.Compute/disks"
 SNAP = "Microsoft.Compute/snapshots"
@@ -71,8 +79,19 @@ def by_status(check_id: str, inv: Any) -> dict[Status, set[str]]:
 # --- disk_cmk_encryption --------------------------------------------------------------------
 
 
+def _chain_with_des() -> dict[str, list[Any]]:
+    """A good key chain behind DES_ID, and a weak one behind des-weak."""
+    chain = key_chain()
+    chain["disk_encryption_sets"] = [
+        des("des-cmk", active_key_url="https://kv-cjis.vault.azure.net/keys/cmk/0a1b"),
+        des("des-weak", active_key_url="https://kv-standard.vault.azure.net/keys/weak")]
+    return chain
+
+
 def test_disk_cmk_encryption() -> None:
+    weak_des = arm_id(DES, "des-weak")
     inv = inventory(
+        **_chain_with_des(),
         managed_disks=[
             disk("pass-cmk", encryption_type="EncryptionAtRestWithCustomerKey",
                  disk_encryption_set_id=DES_ID),
@@ -87,6 +106,10 @@ def test_disk_cmk_encryption() -> None:
                  security_type="ConfidentialVM_DiskEncryptedWithPlatformKey"),
             disk("unknown-notype", encryption_type=None),
             disk("unknown-cmk-no-des", encryption_type="EncryptionAtRestWithCustomerKey"),
+            disk("fail-weak-chain", encryption_type="EncryptionAtRestWithCustomerKey",
+                 disk_encryption_set_id=weak_des),
+            disk("unknown-des-elsewhere", encryption_type="EncryptionAtRestWithCustomerKey",
+                 disk_encryption_set_id=arm_id(DES, "des-other", sub=OTHER_SUB)),
         ],
         snapshots=[
             snapshot("pass-snap", encryption_type="EncryptionAtRestWithCustomerKey",
@@ -100,15 +123,16 @@ def test_disk_cmk_encryption() -> None:
                       arm_id(DISK, "pass-des-no-type"), arm_id(DISK, "pass-confidential"),
                       arm_id(SNAP, "pass-snap")},
         Status.FAIL: {arm_id(DISK, "fail-pmk"), arm_id(DISK, "fail-confidential-pmk"),
-                      arm_id(SNAP, "fail-snap")},
+                      arm_id(SNAP, "fail-snap"), arm_id(DISK, "fail-weak-chain")},
         Status.UNKNOWN: {arm_id(DISK, "unknown-notype"), arm_id(DISK, "unknown-cmk-no-des"),
-                         arm_id(SNAP, "unknown-snap")},
+                         arm_id(SNAP, "unknown-snap"), arm_id(DISK, "unknown-des-elsewhere")},
     }
     v = verdicts("disk_cmk_encryption", inv)
     assert v[arm_id(DISK, "pass-cmk")].evidence == {
         "encryption_type": "EncryptionAtRestWithCustomerKey",
         "disk_encryption_set_id": DES_ID.lower(),
     }
+    assert "software-protected" in v[arm_id(DISK, "fail-weak-chain")].reason
     assert "EncryptionAtRestWithPlatformKey" in v[arm_id(DISK, "fail-pmk")].reason
 
 
@@ -116,19 +140,24 @@ def test_disk_cmk_encryption() -> None:
 
 
 def test_des_key_in_hsm_store() -> None:
+    chain = key_chain(extra_vaults=[vault("kv-nosku", None)])
     inv = inventory(
-        key_vaults=[vault("kv-premium", "premium"), vault("kv-standard", "standard"),
-                    vault("kv-nosku", None)],
-        managed_hsms=[hsm("hsm-cjis")],
+        **chain,
+        managed_hsms=[hsm("hsm-cjis").model_copy(update={"purge_protection": True}),
+                      hsm("hsm-nopurge")],
         disk_encryption_sets=[
-            des("pass-premium", active_key_url="https://kv-premium.vault.azure.net/keys/k1/abc"),
+            des("pass-premium", active_key_url="https://kv-cjis.vault.azure.net/keys/cmk/abc"),
             des("pass-hsm", active_key_url="https://hsm-cjis.managedhsm.azure.net/keys/k2"),
             # The key URL's host matches no vault, but the source vault id names the premium one.
-            des("pass-by-source-vault", active_key_url="https://kv-alias.vault.azure.net/keys/k1",
-                source_vault_id=arm_id(KV, "kv-premium")),
+            des("pass-by-source-vault", active_key_url="https://kv-alias.vault.azure.net/keys/cmk",
+                source_vault_id=arm_id(KV, "kv-cjis")),
             des("fail-standard",
-                active_key_url="https://kv-standard.vault.azure.net/keys/k3/0123"),
+                active_key_url="https://kv-standard.vault.azure.net/keys/weak/0123"),
             des("fail-nokey", active_key_url=None),
+            # Premium vault, but the key is software-protected; an HSM without purge protection.
+            des("fail-software-key", active_key_url="https://kv-cjis.vault.azure.net/keys/soft"),
+            des("fail-hsm-no-purge",
+                active_key_url="https://hsm-nopurge.managedhsm.azure.net/keys/k9"),
             des("unknown-novault", active_key_url="https://kv-elsewhere.vault.azure.net/keys/k4"),
             des("unknown-nosku", active_key_url="https://kv-nosku.vault.azure.net/keys/k5"),
         ],
@@ -136,7 +165,8 @@ def test_des_key_in_hsm_store() -> None:
     assert by_status("disk_encryption_set_key_in_hsm_store", inv) == {
         Status.PASS: {arm_id(DES, "pass-premium"), arm_id(DES, "pass-hsm"),
                       arm_id(DES, "pass-by-source-vault")},
-        Status.FAIL: {arm_id(DES, "fail-standard"), arm_id(DES, "fail-nokey")},
+        Status.FAIL: {arm_id(DES, "fail-standard"), arm_id(DES, "fail-nokey"),
+                      arm_id(DES, "fail-software-key"), arm_id(DES, "fail-hsm-no-purge")},
         Status.UNKNOWN: {arm_id(DES, "unknown-novault"), arm_id(DES, "unknown-nosku")},
     }
     v = verdicts("disk_encryption_set_key_in_hsm_store", inv)
@@ -225,7 +255,7 @@ def _err(scope: str, collector: str) -> CollectionError:
      lambda n: snapshot(n, encryption_type="EncryptionAtRestWithCustomerKey",
                         disk_encryption_set_id=DES_ID)),
     ("disk_encryption_set_key_in_hsm_store", DES, "disk_encryption_sets",
-     lambda n: des(n, active_key_url="https://kv-premium.vault.azure.net/keys/k1")),
+     lambda n: des(n, active_key_url="https://kv-cjis.vault.azure.net/keys/cmk")),
     ("disk_encryption_set_auto_rotation", DES, "disk_encryption_sets", lambda n: des(n)),
     ("vm_encryption_at_host", VM, "virtual_machines",
      lambda n: vm(n, encryption_at_host=True)),
@@ -237,8 +267,12 @@ def test_collection_error_gives_unknown(check_id: str, kind: str, collector: str
     lists: dict[str, list[Any]] = {"managed_disks": [], "snapshots": [],
                                    "disk_encryption_sets": [], "virtual_machines": []}
     lists[collector] = [make("pass-read"), make("unknown-unreadable")]
+    chain = _chain_with_des()
+    if collector == "disk_encryption_sets":  # the judged sets only
+        chain["disk_encryption_sets"] = []
+    chain["disk_encryption_sets"] += lists.pop("disk_encryption_sets")
     inv = inventory(
-        key_vaults=[vault("kv-premium", "premium")],
+        **chain,
         errors=[_err(arm_id(kind, "unknown-unreadable"), collector),
                 _err(f"/subscriptions/{OTHER_SUB}", collector)],
         **lists,

@@ -6,11 +6,12 @@ from typing import Any
 
 from scanner.findings import Status
 from scanner.inventory import CollectionError, CosmosAccount, SqlServer
-from tests.checks.helpers import SUB, arm_id, ids_with, inventory, verdicts
+from tests.checks.helpers import SUB, arm_id, ids_with, inventory, key_chain, verdicts
 
 SQL = "Microsoft.Sql/servers"
 COSMOS = "Microsoft.DocumentDB/databaseAccounts"
-KEY_URI = "https://kv-cjis.vault.azure.net/keys/tde-cmk/0123456789abcdef0123456789abcdef"
+KEY_URI = "https://kv-cjis.vault.azure.net/keys/cmk/0123456789abcdef0123456789abcdef"
+WEAK_URI = "https://kv-standard.vault.azure.net/keys/weak"
 
 
 def server(name: str, **props: Any) -> SqlServer:
@@ -28,16 +29,21 @@ def test_sql_server_tde_cmk() -> None:
         sql_servers=[
             server("pass-sql", tde_protector_kind="AzureKeyVault", tde_key_uri=KEY_URI),
             server("fail-sql", tde_protector_kind="ServiceManaged"),
+            # A customer-managed protector whose key is a software key in a Standard vault.
+            server("fail-sql-weak-chain", tde_protector_kind="AzureKeyVault",
+                   tde_key_uri=WEAK_URI),
             server("unknown-sql"),
             server("unknown-sql-error", tde_protector_kind="AzureKeyVault"),
         ],
+        **key_chain(),
         errors=[CollectionError(scope=arm_id(SQL, "unknown-sql-error"), collector="sql_servers",
                                 status=403, message="AuthorizationFailed",
                                 remedy="Reader on the server")],
     )
     check = "sql_server_tde_cmk"
     assert ids_with(Status.PASS, check, inv) == {arm_id(SQL, "pass-sql")}
-    assert ids_with(Status.FAIL, check, inv) == {arm_id(SQL, "fail-sql")}
+    assert ids_with(Status.FAIL, check, inv) == {arm_id(SQL, "fail-sql"),
+                                                 arm_id(SQL, "fail-sql-weak-chain")}
     assert ids_with(Status.UNKNOWN, check, inv) == {arm_id(SQL, "unknown-sql"),
                                                     arm_id(SQL, "unknown-sql-error")}
     found = verdicts(check, inv)
@@ -69,3 +75,29 @@ def test_client_side_encryption_attestation_is_manual() -> None:
     assert "client-side" in plain.reason
     assert plain.evidence["customer_managed_key"] is False
     assert found[arm_id(COSMOS, "manual-cosmos-cmk")].evidence["customer_managed_key"] is True
+
+
+def test_cosmos_account_cmk_encryption() -> None:
+    inv = inventory(
+        cosmos_accounts=[
+            cosmos("pass-cosmos", key_vault_key_uri="https://kv-cjis.vault.azure.net/keys/cmk"),
+            cosmos("fail-cosmos-mmk"),
+            cosmos("fail-cosmos-weak", key_vault_key_uri=WEAK_URI),
+            # The published body names only the vault: its tier and purge protection are
+            # judged, the key's type cannot be.
+            cosmos("unknown-cosmos-vault-only", key_vault_key_uri="https://kv-cjis.vault.azure.net"),
+            cosmos("unknown-cosmos-foreign",
+                   key_vault_key_uri="https://kv-partner.vault.azure.net/keys/shared"),
+        ],
+        **key_chain(),
+    )
+    check = "cosmos_account_cmk_encryption"
+    assert ids_with(Status.PASS, check, inv) == {arm_id(COSMOS, "pass-cosmos")}
+    assert ids_with(Status.FAIL, check, inv) == {arm_id(COSMOS, "fail-cosmos-mmk"),
+                                                 arm_id(COSMOS, "fail-cosmos-weak")}
+    assert ids_with(Status.UNKNOWN, check, inv) == {arm_id(COSMOS, "unknown-cosmos-vault-only"),
+                                                    arm_id(COSMOS, "unknown-cosmos-foreign")}
+    found = verdicts(check, inv)
+    assert "1f905d99-2ab7-462c-a6b0-f709acca6c8f" in found[arm_id(COSMOS, "fail-cosmos-mmk")].reason
+    assert "names the vault but not the key" in found[
+        arm_id(COSMOS, "unknown-cosmos-vault-only")].reason

@@ -8,7 +8,7 @@ import pytest
 
 from scanner.findings import Status
 from scanner.inventory import CollectionError, StorageAccount
-from tests.checks.helpers import SUB, arm_id, ids_with, inventory, statuses, verdicts
+from tests.checks.helpers import SUB, arm_id, ids_with, inventory, key_chain, statuses, verdicts
 
 SA = "Microsoft.Storage/storageAccounts"
 OTHER_SUB = "00000000-0000-0000-0000-00000000bbbb"
@@ -97,17 +97,28 @@ def test_cmk_encryption() -> None:
         account("pass-cmk"),
         account("fail-mmk", key_source="Microsoft.Storage", key_vault_uri=None, key_name=None,
                 key_version=None),
+        # CMK, but a software key in a Standard vault without purge protection: the store
+        # itself fails step 2 (issue 10 item 5), not only its vault and key.
+        account("fail-weak-chain", key_vault_uri="https://kv-standard.vault.azure.net",
+                key_name="weak"),
+        account("fail-software-key", key_name="soft"),
         account("unknown-nosource", key_source=None, key_vault_uri=None, key_name=None),
         account("unknown-noprops", key_vault_uri=None),
-    ])
+        account("unknown-foreign-vault", key_vault_uri="https://kv-partner.vault.azure.net"),
+    ], **key_chain())
     assert by_status("storage_account_cmk_encryption", inv) == {
         Status.PASS: {sa("pass-cmk")},
-        Status.FAIL: {sa("fail-mmk")},
-        Status.UNKNOWN: {sa("unknown-nosource"), sa("unknown-noprops")},
+        Status.FAIL: {sa("fail-mmk"), sa("fail-weak-chain"), sa("fail-software-key")},
+        Status.UNKNOWN: {sa("unknown-nosource"), sa("unknown-noprops"),
+                         sa("unknown-foreign-vault")},
     }
     v = verdicts("storage_account_cmk_encryption", inv)
     assert v[sa("fail-mmk")].reason == "keySource is Microsoft.Storage (Microsoft-managed keys)"
     assert v[sa("pass-cmk")].evidence["key_vault_uri"] == "https://kv-cjis.vault.azure.net"
+    weak = v[sa("fail-weak-chain")].reason
+    assert "kv-standard is standard" in weak and "no purge protection" in weak
+    assert "not HSM-backed" in v[sa("fail-software-key")].reason
+    assert "kv-partner.vault.azure.net/keys/cmk-storage" in v[sa("unknown-foreign-vault")].reason
 
 
 # --- storage_account_cmk_versionless_key ----------------------------------------------------
@@ -213,6 +224,7 @@ STORAGE_CHECKS = [
 @pytest.mark.parametrize("check_id", STORAGE_CHECKS)
 def test_collection_error_gives_unknown(check_id: str) -> None:
     inv = inventory(
+        **key_chain(),
         storage_accounts=[
             account("pass-read", sku_name="Standard_GRS", secondary_location="westus"),
             account("unknown-unreadable", sku_name="Standard_GRS", secondary_location="westus"),
@@ -239,4 +251,8 @@ def test_other_collectors_errors_do_not_affect_storage() -> None:
         errors=[CollectionError(scope=f"/subscriptions/{SUB}", collector="key_vaults",
                                 status=403, message="forbidden")],
     )
-    assert ids_with(Status.PASS, "storage_account_cmk_encryption", inv) == {sa("pass-read")}
+    assert ids_with(Status.PASS, "storage_account_https_only", inv) == {sa("pass-read")}
+    # ... but the CMK's key chain is in a vault the scan could not list: unknown, saying so.
+    verdict = verdicts("storage_account_cmk_encryption", inv)[sa("pass-read")]
+    assert verdict.status == Status.UNKNOWN
+    assert f"key_vaults in /subscriptions/{SUB} could not be read" in verdict.reason
