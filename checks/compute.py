@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from checks.keychain import judge_key_uri, judge_through_des
+from checks.services.common import CMK
 from scanner.context import CheckContext
 from scanner.findings import Remediation, Status, Verdict
 from scanner.inventory import DiskEncryptionSet, KeyVault, ManagedDisk, ManagedHsm
@@ -60,6 +61,7 @@ def _same(a: str | None, b: str) -> bool:
         ),
         docs=DISK_CMK_DOC,
     ),
+    tags=(CMK,),
     needs=("managed_disks", "snapshots"),
 )
 def disk_cmk_encryption(disk: ManagedDisk, ctx: CheckContext) -> Verdict:

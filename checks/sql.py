@@ -17,6 +17,7 @@ rule(
     title="Azure SQL servers protect TDE with a customer-managed key",
     kinds="sql_servers",
     severity="high",
+    tags=(CMK,),
     policy="0d134df8-db83-46fb-ad72-fe0c9428c8dd",
     rationale=(
         "Transparent data encryption with a service-managed protector leaves the key that "

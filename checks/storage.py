@@ -10,6 +10,7 @@ a pass.
 from __future__ import annotations
 
 from checks.keychain import judge_key_chain
+from checks.services.common import CMK
 from scanner.context import CheckContext
 from scanner.findings import Remediation, Status, Verdict
 from scanner.inventory import StorageAccount
@@ -138,6 +139,7 @@ def storage_account_geo_replica_us(account: StorageAccount, ctx: CheckContext) -
         ),
         docs=CMK_CONFIGURE_DOC,
     ),
+    tags=(CMK,),
     needs=("storage_accounts",),
 )
 def storage_account_cmk_encryption(account: StorageAccount, ctx: CheckContext) -> Verdict:

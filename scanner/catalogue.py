@@ -11,6 +11,7 @@ from rich.text import Text
 
 from scanner.errors import UsageError
 from scanner.framework import STEPS, Framework, load_framework
+from scanner.kinds import by_name
 from scanner.registry import Registry, load_registry
 
 
@@ -51,7 +52,30 @@ def catalogue_data(steps: list[str] | None = None) -> dict[str, Any]:
         })
     return {"framework": {"id": framework.id, "title": framework.title,
                           "source": framework.source},
-            "requirements": requirements}
+            "requirements": requirements,
+            "types_judged": types_judged(framework, registry, steps)}
+
+
+def types_judged(framework: Framework, registry: Registry,
+                 steps: list[str] | None = None) -> dict[str, Any]:
+    """Per section: the ARM types its checks judge (declared kinds), and how many.
+
+    `*` stands for every resource type (checks over the generic resource list, such as
+    residency and resource logs); pseudo-kinds (tenant, subscriptions, keys) are left out.
+    """
+    kinds = by_name()
+    out: dict[str, Any] = {}
+    for requirement in framework.requirements:
+        if steps and requirement.step not in steps:
+            continue
+        types = out.setdefault(requirement.step, set())
+        for check_id in requirement.checks:
+            check = registry.checks.get(check_id)
+            for kind in check.meta.kinds if check else ():
+                if kind in kinds:
+                    types.add(kinds[kind].type if kinds[kind].arm_type != "*" else "*")
+    return {step: {"count": len(types - {"*"}), "every_type": "*" in types,
+                   "types": sorted(types - {"*"})} for step, types in out.items()}
 
 
 def catalogue_json(steps: list[str] | None = None) -> str:

@@ -107,14 +107,17 @@ def load_framework(name: str = "cjis-6.0") -> Framework:
 
 def with_tagged_checks(framework: Framework) -> Framework:
     """`framework` with each requirement's `check_tags` resolved to the registered checks
-    carrying them, appended to its explicit checks."""
+    carrying them that no requirement names explicitly, appended to its explicit checks
+    (a tagged check already mapped by id is not judged twice)."""
     if not any(r.check_tags for r in framework.requirements):
         return framework
     from scanner.registry import load_registry
 
     registry = load_registry()
+    named = framework.check_ids()
     requirements = tuple(
         r.model_copy(update={"checks": tuple(dict.fromkeys(
-            (*r.checks, *registry.tagged(r.check_tags))))}) if r.check_tags else r
+            (*r.checks, *(c for c in registry.tagged(r.check_tags) if c not in named))))})
+        if r.check_tags else r
         for r in framework.requirements)
     return framework.model_copy(update={"requirements": requirements})

@@ -10,12 +10,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from scanner.coverage import CoverageRow
 from scanner.engine import Scoreboard
 from scanner.findings import Finding, Remediation, Severity, Status
 from scanner.framework import Framework
 from scanner.inventory import CollectionError
 
-REPORT_SCHEMA_VERSION = "1.0.0"
+REPORT_SCHEMA_VERSION = "1.1.0"
+"""1.1.0: `coverage` (every resource type present and what judged it)."""
 
 BATCH_SIZE = 500
 """Findings packed together: enough for zlib and pickle to find the repeats between
@@ -253,3 +255,5 @@ class ScanResult:
     findings: FindingStore
     scoreboard: Scoreboard
     errors: list[CollectionError]
+    coverage: list[CoverageRow] = field(default_factory=list)
+    """Every resource type present, its count and what judged it (scanner.coverage)."""

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from scanner import __version__
 from scanner.config import ScanConfig
+from scanner.coverage import CMK_TAG, CoverageTally, coverage_rows
 from scanner.engine import Scoreboard, judge, select
 from scanner.framework import Framework, load_framework
 from scanner.inventory import Inventory
@@ -38,9 +39,12 @@ def run_judgement(
     findings = FindingStore(framework)
     waivers = WaiverBook(config.waivers, inventory, started_at,
                          selected={*selection.checks, *(r.id for r in selection.requirements)})
+    tally = CoverageTally(cmk_checks=frozenset(
+        c for c, check in selection.checks.items() if CMK_TAG in check.meta.tags))
     for judged in judge(inventory, framework, selection, config):
         finding = waivers.apply(judged)
         scoreboard.add(finding)
+        tally.add(finding)
         findings.append(finding)
     if waiver_warnings is not None:
         waiver_warnings.extend(waivers.warnings())
@@ -66,4 +70,4 @@ def run_judgement(
             "skip_checks": config.skip_checks}.items() if v},
     )
     return ScanResult(meta=meta, framework=framework, findings=findings, scoreboard=scoreboard,
-                      errors=list(inventory.errors))
+                      errors=list(inventory.errors), coverage=coverage_rows(inventory, tally))

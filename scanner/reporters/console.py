@@ -20,6 +20,7 @@ from rich.text import Text
 
 from scanner.findings import Finding, Severity, Status
 from scanner.report import ScanResult
+from scanner.reporters import coverage_section
 from scanner.reporters.base import ConsoleReporter, ReportFormat, scored_steps
 
 MAX_FINDINGS_PER_STEP = 20
@@ -286,6 +287,9 @@ def render_console(result: ScanResult, console: Console) -> None:
         console.print(renderable)
     if result.errors:
         for renderable in _errors_table(result):
+            console.print(renderable)
+    if result.coverage:
+        for renderable in coverage_section.console_renderables(result.coverage):
             console.print(renderable)
     console.print()
     console.print(verdict(result))

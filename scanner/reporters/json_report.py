@@ -22,6 +22,7 @@ from scanner.reporters.base import (
     scored_steps,
 )
 from scanner.reporters.schema import (
+    CoverageEntry,
     FrameworkRef,
     ReportHeader,
     ScanInfo,
@@ -90,6 +91,7 @@ def build_header(result: ScanResult) -> ReportHeader:
             by_severity_failing=SeverityCounts(**failing),
         ),
         errors=list(result.errors),
+        coverage=[CoverageEntry(**row.to_json()) for row in result.coverage],
     )
 
 

@@ -17,7 +17,7 @@ import json
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -167,6 +167,23 @@ class Finding(BaseModel):
     waiver: dict[str, Any] | None = None
 
 
+class CoverageEntry(_Model):
+    """One resource type present in the tenant, and what judged it."""
+
+    resource_type: str
+    """Lower-cased ARM type."""
+    title: str | None
+    count: int
+    sections: list[str]
+    """Framework sections (steps) with a judged finding on resources of this type."""
+    cmk: Literal["judged", "not_assessed", "not_assessable", "no_data_at_rest"]
+    """Customer-managed keys at rest: `judged` (a CMK check judged it), `not_assessed` (it
+    can hold CJI at rest but no check judges it: nothing about its keys is claimed),
+    `not_assessable` (its CMK state is not readable through ARM: attest it),
+    `no_data_at_rest`."""
+    note: str | None
+
+
 class ReportHeader(_Model):
     """Everything in the report but the findings (written before them)."""
 
@@ -177,6 +194,9 @@ class ReportHeader(_Model):
     summary: Summary
     errors: list[CollectionError]
     """Every scope x collector that could not be read: findings there are `unknown`."""
+    coverage: list[CoverageEntry] = Field(default_factory=list)
+    """Every resource type present in the tenant, with its count and what judged it: a
+    type never disappears from the report for want of a check."""
 
 
 class ReportDocument(ReportHeader):

@@ -33,7 +33,7 @@ def render(result: ScanResult) -> str:
 def test_whole_document(sample: ScanResult) -> None:
     document = json.loads(render(sample))
     assert document == {
-        "schema_version": "1.0.0",
+        "schema_version": "1.1.0",
         "scan": {
             "tool": "cjis-scan",
             "tool_version": "0.1.0",
@@ -74,11 +74,12 @@ def test_whole_document(sample: ScanResult) -> None:
             "message": "The client does not have authorization",
             "remedy": "Reader on the subscription",
         }],
+        "coverage": [],
         "findings": [f.to_json_dict() for f in sample_findings()],
     }
     # Key order is part of what a person reading the file sees first.
     assert list(document) == ["schema_version", "scan", "scores", "summary", "errors",
-                              "findings"]
+                              "coverage", "findings"]
 
 
 def test_one_finding_per_line(sample: ScanResult) -> None:

@@ -162,7 +162,7 @@ def test_demo_reports_do_not_depend_on_the_batch_size() -> None:
     framework = load_framework()
     small = ScanResult(scan.meta, framework,
                        FindingStore(framework, scan.findings, batch_size=7),
-                       scan.scoreboard, scan.errors)
+                       scan.scoreboard, scan.errors, scan.coverage)
     for fmt in ReportFormat:
         if fmt is not ReportFormat.CONSOLE:
             assert written(small, fmt) == written(scan, fmt), fmt
