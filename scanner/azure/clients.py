@@ -156,14 +156,17 @@ class ClientFactory:
         self.budget = budget or ReadBudget()
         self.allowlist = allowlist or allowlist_for(cloud)
         self.deadline = Deadline(deadline_seconds)
-        self._retry = retry_policy(retry_backoff)
+        self._retry_backoff = retry_backoff
 
     def pipeline_kwargs(self) -> dict[str, Any]:
         """Keyword arguments every azure-core client of the scanner is built with."""
         return {
             # The guard again at the transport: every hop, whatever policy sent it.
             "transport": GuardedTransport(self.transport, self.allowlist),
-            "retry_policy": self._retry,
+            # One per pipeline: azure-core chains a policy to the next one of the pipeline
+            # it is built into, so one shared instance sent ARM's requests on through the
+            # last-built pipeline's policies (Microsoft Graph's token on ARM reads).
+            "retry_policy": retry_policy(self._retry_backoff),
             # A redirect is never followed: it could carry the request (and its token)
             # to another path or host. The 3xx is returned as an error instead.
             "redirect_policy": RedirectPolicy.no_redirects(),
