@@ -110,6 +110,8 @@ class FakeAzure:
     bad_tokens: list[str] = field(default_factory=list)
     connects: list[str] = field(default_factory=list)
     """CONNECT targets the proxy saw."""
+    proxy_hold: threading.Event | None = None
+    """When set, the proxy accepts a CONNECT and answers nothing until the event is set."""
     ca: Path | None = None
     proxy_url: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -232,6 +234,9 @@ def _proxy_handler(fake: FakeAzure, upstream: int) -> type[socketserver.BaseRequ
             host = target.rsplit(":", 1)[0].lower()
             with fake.lock:
                 fake.connects.append(target)
+            if fake.proxy_hold is not None:
+                fake.proxy_hold.wait(10)
+                return
             if method != "CONNECT" or host not in HOSTS:
                 client.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
                 return

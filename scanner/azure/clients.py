@@ -8,10 +8,13 @@ from typing import Any, TypeVar
 
 from azure.core.credentials import TokenCredential
 from azure.core.exceptions import (
+    ClientAuthenticationError,
     HttpResponseError,
     IncompleteReadError,
     ServiceRequestError,
+    ServiceRequestTimeoutError,
     ServiceResponseError,
+    ServiceResponseTimeoutError,
 )
 from azure.core.pipeline import PipelineRequest, PipelineResponse
 from azure.core.pipeline.policies import HTTPPolicy, RedirectPolicy, RetryPolicy, SansIOHTTPPolicy
@@ -84,23 +87,35 @@ def retry_policy(backoff: float = RETRY_BACKOFF_SECONDS) -> RetryPolicy:  # type
 
 
 class TransportFaultPolicy(HTTPPolicy):  # type: ignore[type-arg]
-    """Makes a dropped connection or an incomplete body a `TransportFailure` (retried).
+    """Makes every way a connection can fail one `TransportFailure` (retried, then a
+    network error of that read), with a message a user can act on.
 
-    azure-core reports a body cut short as IncompleteReadError, a DecodeError: it would
-    read as a response shape Azure sent ("report it as a bug") and, once decoded, as an
-    empty or partial list. A body shorter than its Content-Length is the same failure.
+    azure-core reports a body cut short as IncompleteReadError, a DecodeError: it read
+    as a response shape Azure sent ("report it as a bug"). A body shorter than its
+    Content-Length is the same failure; so are a drop, a reset and a timeout.
     """
 
     def send(self, request: PipelineRequest) -> PipelineResponse:  # type: ignore[type-arg]
         try:
             response = self.next.send(request)
+        except (TransportFailure, ClientAuthenticationError):
+            raise
         except IncompleteReadError as exc:
             raise TransportFailure(f"the connection dropped before the whole response "
-                                   f"arrived: {exc.message}", error=exc) from exc
+                                   f"arrived ({_cause(exc)})", error=exc) from exc
+        except ServiceRequestTimeoutError as exc:
+            raise TransportFailure(f"no connection within the {_timeout(request, 'timeout')} "
+                                   f"connect timeout ({_cause(exc)})", error=exc) from exc
+        except ServiceResponseTimeoutError as exc:
+            raise TransportFailure(f"no answer within the {_timeout(request, 'read_timeout')} "
+                                   f"read timeout ({_cause(exc)})", error=exc) from exc
+        except (ServiceRequestError, ServiceResponseError) as exc:
+            raise TransportFailure(f"the connection failed ({_cause(exc)})",
+                                   error=exc) from exc
         except HttpResponseError as exc:
             if exc.response is not None:
                 raise
-            raise TransportFailure(f"the response could not be read: {exc.message}",
+            raise TransportFailure(f"the response could not be read ({_cause(exc)})",
                                    error=exc) from exc
         http = response.http_response
         declared = http.headers.get("Content-Length")
@@ -111,6 +126,30 @@ class TransportFaultPolicy(HTTPPolicy):  # type: ignore[type-arg]
                 raise TransportFailure(f"the response was cut short: {received} of "
                                        f"{declared} bytes arrived")
         return response
+
+
+def _timeout(request: PipelineRequest, name: str) -> str:  # type: ignore[type-arg]
+    """The transport's timeout `name` in seconds, as text (`30 s`)."""
+    transport = getattr(request.context.transport, "inner", request.context.transport)
+    seconds = getattr(getattr(transport, "connection_config", None), name, None)
+    return f"{seconds:g} s" if isinstance(seconds, int | float) else "configured"
+
+
+def _cause(exc: BaseException) -> str:
+    """The innermost reason of a transport error (`RemoteDisconnected: Remote end closed
+    connection without response`), not requests' and urllib3's wrappers around it."""
+    root: BaseException = exc
+    seen = set()
+    while id(root) not in seen:
+        seen.add(id(root))
+        inner = getattr(root, "inner_exception", None) or root.__cause__ or root.__context__
+        nested = [a for a in getattr(root, "args", ()) if isinstance(a, BaseException)]
+        nxt = inner or (nested[0] if nested else None)
+        if nxt is None:
+            break
+        root = nxt
+    reason = " ".join(str(root).split())
+    return f"{type(root).__name__}: {reason}"[:200] if reason else type(root).__name__
 
 
 class Deadline:

@@ -66,7 +66,7 @@ class _Attempts:
         self.outcomes: list[tuple[str, str, bool]] = []
         """(credential, first line of its error, True when it was unavailable)."""
 
-    def summary(self) -> str:
+    def summary(self, error: BaseException) -> str:
         """The one line naming what was tried: the failure that stopped the chain, or
         (when none applied) each credential and why it was unavailable."""
         with self.lock:
@@ -77,7 +77,7 @@ class _Attempts:
             if self.outcomes:
                 return "no sign-in method applied: " + "; ".join(
                     f"{name} ({_short_reason(why)})" for name, why, _ in self.outcomes)
-            return "no credential was tried"
+            return _first_line(getattr(error, "message", None) or str(error))
 
 
 class _Traced:
@@ -185,10 +185,9 @@ class SharedTokenCredential:
                 f"(a proxy or firewall may be holding the connection)") from None
         if error is not None:
             if isinstance(error, ClientAuthenticationError):
-                raise ClientAuthenticationError(self._attempts.summary()) from None
+                raise ClientAuthenticationError(self._attempts.summary(error)) from None
             raise ClientAuthenticationError(
-                f"{self._attempts.summary()} ({type(error).__name__}: "
-                f"{_first_line(str(error))})") from None
+                f"{type(error).__name__}: {self._attempts.summary(error)}") from None
         assert token is not None
         return token
 
@@ -217,7 +216,8 @@ def live_credential(cloud: Cloud, deadline_seconds: float = SIGN_IN_DEADLINE_SEC
         retry_total=2,
     )
     attempts = _Attempts()
-    chain.credentials = tuple(_Traced(c, attempts) for c in chain.credentials)
+    if isinstance(getattr(chain, "credentials", None), tuple):  # trace each, to name it
+        chain.credentials = tuple(_Traced(c, attempts) for c in chain.credentials)
     credential = SharedTokenCredential(chain, deadline_seconds, attempts, cloud.authority_host)
     try:
         credential.get_token(cloud.arm_scope)
