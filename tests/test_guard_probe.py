@@ -172,6 +172,16 @@ def test_declared_reads_pass(method: str, url: str) -> None:
     assert spy.sent == [(method, url)]
 
 
+def test_a_next_link_on_the_default_port_is_followed() -> None:
+    first = {"value": [{"id": RG, "name": "rg-cjis", "location": "eastus"}],
+             "nextLink": f"https://management.azure.com:443{SUB}/resourcegroups?page=2"}
+    spy = SpyTransport({"resourcegroups?api-version": (200, {}, first)})
+    made = factory(spy)
+    reader = JsonReader(made, made.cloud.arm_endpoint, made.cloud.arm_scope)
+    assert len(list(reader.list(f"{SUB}/resourcegroups", "2025-04-01"))) == 1
+    assert len(spy.sent) == 2
+
+
 def test_usgov_allows_only_its_own_hosts() -> None:
     gov = get_cloud("usgov")
     assert is_allowed_read("GET", f"https://management.usgovcloudapi.net{SUB}/resourcegroups", gov)
@@ -211,6 +221,8 @@ def test_a_redirect_of_a_read_is_an_error_not_followed(location: str) -> None:
     (f"https://evil.example{SUB}/resourcegroups?page=2", UntrustedLink),
     (f"https://graph.microsoft.com{SUB}/resourcegroups?page=2", UntrustedLink),
     (f"http://management.azure.com{SUB}/resourcegroups?page=2", UntrustedLink),
+    (f"https://management.azure.com:8443{SUB}/resourcegroups?page=2", UntrustedLink),
+    (f"https://x@management.azure.com{SUB}/resourcegroups?page=2", UntrustedLink),
     (f"{ARM}{SA}/listKeys?page=2", ReadOnlyViolation),
     (f"{ARM}{SUB}/providers/Microsoft.Web/sites?page=2", ReadOnlyViolation),
 ])

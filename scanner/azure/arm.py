@@ -57,16 +57,23 @@ class JsonReader:
             BearerTokenCredentialPolicy(factory.credential, scope),
         ]
         self.base_url = base_url.rstrip("/")
-        self._host = urlsplit(self.base_url).netloc.lower()
+        self._host = (urlsplit(self.base_url).hostname or "").lower()
         self.next_link_key = next_link_key
         self._client: PipelineClient[Any, Any] = PipelineClient(
             self.base_url, policies=policies, transport=kwargs["transport"]
         )
 
+    def _own(self, url: str) -> bool:
+        """Is `url` on this reader's host (https, default port: ARM writes `:443` in some
+        nextLinks)?"""
+        parts = urlsplit(url)
+        return (parts.scheme == "https" and (parts.hostname or "").lower() == self._host
+                and parts.port in (None, 443) and not parts.username)
+
     def get(self, path_or_url: str, api_version: str | None = None) -> dict[str, Any]:
         """GET one JSON document; raises azure-core's HttpResponseError family on failure."""
         url = path_or_url if path_or_url.startswith("https://") else self.base_url + path_or_url
-        if urlsplit(url).netloc.lower() != self._host:  # a nextLink to another host
+        if not self._own(url):  # a nextLink to another host
             raise UntrustedLink(f"not followed: a link to {urlsplit(url).netloc or url!r}, "
                                 f"outside {self._host} (no token is sent off the cloud)")
         params = {"api-version": api_version} if api_version and "api-version=" not in url else None

@@ -181,7 +181,7 @@ class SharedTokenCredential:
                 trying = self._attempts.current or "DefaultAzureCredential"
             where = f" from {self._authority}" if self._authority else ""
             raise ClientAuthenticationError(
-                f"{trying} got no answer{where} within {self._deadline:.0f} s "
+                f"{trying} got no answer{where} within {self._deadline:g} s "
                 f"(a proxy or firewall may be holding the connection)") from None
         if error is not None:
             if isinstance(error, ClientAuthenticationError):
