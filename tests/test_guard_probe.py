@@ -236,3 +236,20 @@ def test_a_next_link_off_the_declared_reads_is_not_followed(next_link: str,
     with pytest.raises(error):
         list(reader.list(f"{SUB}/resourcegroups", "2025-04-01"))
     assert len(spy.sent) == 1  # the first page only: the token never went to the link
+
+
+@pytest.mark.parametrize("source", ["arm", "graph"])
+def test_every_read_of_the_demo_tenant_is_declared(source: str) -> None:
+    """The allow-list is built from the collectors' declarations: every read a full
+    collection makes passes it (a follow-up added without its template fails here)."""
+    from scanner.collectors.runner import collect
+    from scanner.replay import CassetteTransport, demo_cassette
+
+    transport = CassetteTransport.from_file(demo_cassette())
+    made = ClientFactory(COMMERCIAL, StandInCredential(), transport, ReadBudget(enabled=False))
+    inventory = collect(made, inventory_source=source)
+    assert [e for e in inventory.errors if e.code == "ReadOnlyGuard"] == []
+    assert len(transport.log.entries) >= 50
+    assert all(is_allowed_read(m, u, COMMERCIAL) for m, u in transport.log.entries)
+    kinds = {u.split("?")[0].rsplit("/", 1)[1].lower() for _, u in transport.log.entries}
+    assert {"keys", "current", "diagnosticsettings", "onboardingstates", "alertrules"} <= kinds
