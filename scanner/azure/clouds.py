@@ -44,12 +44,6 @@ class Cloud:
         """Host name of the Microsoft Graph endpoint."""
         return self.graph_endpoint.split("://", 1)[1]
 
-    @property
-    def api_hosts(self) -> frozenset[str]:
-        """The only hosts a bearer token of this cloud is sent to (ARM, with Resource
-        Graph under it, and Microsoft Graph); the sign-in authority has its own client."""
-        return frozenset({self.arm_host, self.graph_host})
-
 
 CLOUDS: dict[CloudName, Cloud] = {
     CloudName.commercial: Cloud(
