@@ -153,3 +153,31 @@ def test_a_sign_in_that_never_answers_gives_up_by_the_deadline(
     message = str(caught.value).splitlines()[0]
     assert "EnvironmentCredential got no answer from login.microsoftonline.com within 2 s" \
         in message
+
+
+def test_a_live_resource_graph_scan_equals_the_replay(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--source graph: the Resource Graph query POST through the SDK client's own pipeline
+    (redirects off, guard, timeouts) on the real transport, in this process."""
+    from typer.testing import CliRunner
+
+    from scanner.cli import app
+
+    fake = FakeAzure(load_interactions(demo_cassette()))
+    with serving(fake, tmp_path):
+        for key, value in scan_env(fake, tmp_path).items():
+            monkeypatch.setenv(key, value)
+        for key in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"):
+            monkeypatch.delenv(key, raising=False)
+        live = CliRunner().invoke(app, ["scan", "--source", "graph", "-f", "json", "-q",
+                                        "-o", str(tmp_path / "live")])
+    for key in fake.env():
+        monkeypatch.delenv(key)
+    replay = CliRunner().invoke(app, ["scan", "--source", "graph", "--replay",
+                                      str(demo_cassette()), "-f", "json", "-q",
+                                      "-o", str(tmp_path / "replay")])
+    assert live.exit_code == replay.exit_code == 1, live.output
+    assert findings(tmp_path / "live") == findings(tmp_path / "replay")
+    assert ("POST", ARM_HOST, "/providers/Microsoft.ResourceGraph/resources") in fake.requests
+    assert fake.bad_tokens == []
+    assert sum(fake.token_requests.values()) == 2

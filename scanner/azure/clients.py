@@ -234,9 +234,15 @@ def live_transport(concurrency: int, connect_timeout: float = CONNECT_TIMEOUT_SE
     """A requests transport whose connection pool is as large as the worker pool, with
     timeouts of seconds per attempt (proxies and CA bundle from the environment, as
     requests reads them: HTTPS_PROXY, NO_PROXY, REQUESTS_CA_BUNDLE)."""
+    import logging
+
     import requests
     from azure.core.pipeline.transport import RequestsTransport
     from requests.adapters import HTTPAdapter
+
+    # Its "Incomplete download." warning per attempt repeats the TransportFailure the
+    # read is recorded with.
+    logging.getLogger("azure.core.pipeline.transport._requests_basic").setLevel(logging.ERROR)
 
     session = requests.Session()
     adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(concurrency, 10))
