@@ -280,7 +280,8 @@ def serving(fake: FakeAzure, directory: Path) -> Iterator[FakeAzure]:
                                         do_handshake_on_connect=False)
     proxy = _Proxy(("127.0.0.1", 0), _proxy_handler(fake, server.server_address[1]))
     fake.proxy_url = f"http://127.0.0.1:{proxy.server_address[1]}"
-    threads = [threading.Thread(target=s.serve_forever, daemon=True) for s in (server, proxy)]
+    threads = [threading.Thread(target=s.serve_forever, kwargs={"poll_interval": 0.05},
+                                daemon=True) for s in (server, proxy)]
     for thread in threads:
         thread.start()
     try:
