@@ -59,7 +59,7 @@ def run(args: list[str], env: dict[str, str] | None = None, timeout: float = 120
 
 def findings(report_dir: Path) -> list[dict[str, Any]]:
     report = json.loads((report_dir / "cjis-scan-report.json").read_text())
-    return [{k: v for k, v in f.items()} for f in report["findings"]]
+    return list(report["findings"])
 
 
 def replayed_reads() -> list[tuple[str, str, str]]:
