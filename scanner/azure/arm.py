@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 from azure.core import PipelineClient
 from azure.core.exceptions import (
@@ -34,6 +35,14 @@ _ERROR_MAP: dict[int, type[HttpResponseError]] = {
 }
 
 
+class UntrustedLink(HttpResponseError):
+    """A nextLink or redirect that leads off this reader's host: never followed.
+
+    Raised without a response, so the collectors record it as a network failure of the
+    read (the list is an error, not cut short as if complete).
+    """
+
+
 class JsonReader:
     """GETs JSON from one API host and follows its paging links."""
 
@@ -48,17 +57,32 @@ class JsonReader:
             BearerTokenCredentialPolicy(factory.credential, scope),
         ]
         self.base_url = base_url.rstrip("/")
+        self._host = (urlsplit(self.base_url).hostname or "").lower()
         self.next_link_key = next_link_key
         self._client: PipelineClient[Any, Any] = PipelineClient(
             self.base_url, policies=policies, transport=kwargs["transport"]
         )
 
+    def _own(self, url: str) -> bool:
+        """Is `url` on this reader's host (https, default port: ARM writes `:443` in some
+        nextLinks)?"""
+        parts = urlsplit(url)
+        return (parts.scheme == "https" and (parts.hostname or "").lower() == self._host
+                and parts.port in (None, 443) and not parts.username)
+
     def get(self, path_or_url: str, api_version: str | None = None) -> dict[str, Any]:
         """GET one JSON document; raises azure-core's HttpResponseError family on failure."""
         url = path_or_url if path_or_url.startswith("https://") else self.base_url + path_or_url
+        if not self._own(url):  # a nextLink to another host
+            raise UntrustedLink(f"not followed: a link to {urlsplit(url).netloc or url!r}, "
+                                f"outside {self._host} (no token is sent off the cloud)")
         params = {"api-version": api_version} if api_version and "api-version=" not in url else None
         request = HttpRequest("GET", url, params=params, headers={"Accept": "application/json"})
         response = self._client.send_request(request)
+        if 300 <= response.status_code < 400:  # redirects are off: one is never followed
+            location = urlsplit(response.headers.get("Location", ""))
+            raise UntrustedLink(f"not followed: HTTP {response.status_code} redirect to "
+                                f"{location.netloc}{location.path or ' (no Location)'}")
         if response.status_code >= 400:
             map_error(response.status_code, response, _ERROR_MAP)
             raise HttpResponseError(response=response, error_format=ARMErrorFormat)

@@ -39,6 +39,11 @@ class Cloud:
         """Host name of the ARM endpoint."""
         return self.arm_endpoint.split("://", 1)[1]
 
+    @property
+    def graph_host(self) -> str:
+        """Host name of the Microsoft Graph endpoint."""
+        return self.graph_endpoint.split("://", 1)[1]
+
 
 CLOUDS: dict[CloudName, Cloud] = {
     CloudName.commercial: Cloud(

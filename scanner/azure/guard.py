@@ -1,38 +1,88 @@
-"""The read-only guard: a pipeline policy that lets only reads leave the process."""
+"""The read-only guard: only declared reads, to the cloud's own hosts, leave the process.
+
+It stands twice in every client: as the first policy of the pipeline (nothing is signed
+or retried that would be refused) and in front of the transport (`GuardedTransport`),
+so no later policy — a redirect, a retry, a nextLink — can carry a request past it:
+every hop is checked just before it would be sent, bearer token and all.
+"""
 
 from __future__ import annotations
 
+from functools import cache
+from typing import Any
 from urllib.parse import urlsplit
 
 from azure.core.pipeline import PipelineRequest
 from azure.core.pipeline.policies import SansIOHTTPPolicy
+from azure.core.pipeline.transport import HttpTransport
 
+from scanner.azure.allowlist import AllowList
+from scanner.azure.clouds import CLOUDS, Cloud
 from scanner.errors import ReadOnlyViolation
 
-# The one POST a scanner needs: a Resource Graph query is a read sent as a POST body.
-_ALLOWED_POST_PATHS = ("/providers/microsoft.resourcegraph/resources",)
-# Paths that return secrets even on GET-like verbs are refused whatever the method.
-_FORBIDDEN_SEGMENTS = ("/listkeys", "/listaccountsas", "/listservicesas", "/regeneratekey",
-                       "/listconnectionstrings", "/secrets/")
+
+@cache
+def allowlist_for(cloud: Cloud) -> AllowList:
+    """The allow-list of `cloud` (built once from the collectors' declared reads)."""
+    from scanner.azure.allowlist import cloud_allowlist
+
+    return cloud_allowlist(cloud.arm_host, cloud.graph_host)
 
 
-def is_allowed_read(method: str, url: str) -> bool:
-    """True when `method url` is a read the scanner is allowed to send."""
-    path = urlsplit(url).path.lower()
-    if any(segment in path for segment in _FORBIDDEN_SEGMENTS):
-        return False
-    method = method.upper()
-    if method == "GET":
-        return True
-    return method == "POST" and path.rstrip("/").endswith(_ALLOWED_POST_PATHS)
+def is_allowed_read(method: str, url: str, cloud: Cloud | None = None) -> bool:
+    """True when `method url` is a declared read (of `cloud`, or of any known cloud)."""
+    clouds = [cloud] if cloud else list(CLOUDS.values())
+    return any(allowlist_for(c).refusal(method, url) is None for c in clouds)
+
+
+def check_request(allowlist: AllowList, method: str, url: str) -> None:
+    """Raise `ReadOnlyViolation` unless `method url` is a declared read."""
+    reason = allowlist.refusal(method, url)
+    if reason is not None:
+        parts = urlsplit(url)
+        raise ReadOnlyViolation(
+            f"refused {method.upper()} {parts.netloc}{parts.path}: {reason} "
+            f"(cjis-scan only reads: its declared reads, to the cloud's ARM and Graph hosts)")
 
 
 class ReadOnlyGuardPolicy(SansIOHTTPPolicy):  # type: ignore[type-arg]
-    """Raises `ReadOnlyViolation` before any request that is not an allowed read is sent."""
+    """Raises `ReadOnlyViolation` before any request that is not a declared read is sent."""
+
+    def __init__(self, allowlist: AllowList) -> None:
+        self.allowlist = allowlist
 
     def on_request(self, request: PipelineRequest) -> None:  # type: ignore[type-arg]
         http = request.http_request
-        if not is_allowed_read(http.method, http.url):
-            raise ReadOnlyViolation(
-                f"refused {http.method} {urlsplit(http.url).path}: cjis-scan only reads"
-            )
+        check_request(self.allowlist, http.method, http.url)
+
+
+class GuardedTransport(HttpTransport):  # type: ignore[type-arg]
+    """Lends one transport (connection pool, replay cassette) to many clients, and checks
+    every request against the allow-list as it is handed over: the last word before a
+    socket (or a cassette).
+
+    Clients close their transport when they are closed; the shared one outlives them.
+    """
+
+    def __init__(self, inner: HttpTransport, allowlist: AllowList) -> None:  # type: ignore[type-arg]
+        self.inner = inner
+        self.allowlist = allowlist
+
+    def send(self, request: Any, **kwargs: Any) -> Any:
+        check_request(self.allowlist, request.method, request.url)
+        return self.inner.send(request, **kwargs)
+
+    def open(self) -> None:
+        self.inner.open()
+
+    def close(self) -> None:  # the owner closes `inner`
+        pass
+
+    def __enter__(self) -> GuardedTransport:
+        return self
+
+    def __exit__(self, *args: Any) -> None:
+        pass
+
+    def sleep(self, duration: float) -> None:
+        self.inner.sleep(duration)

@@ -233,3 +233,23 @@ def policy_set_task(assignment: PolicyAssignment, subscription_id: str) -> Task:
     return _task("policy_set_definitions", set_id, run,
                  "Reader at the initiative's scope (Microsoft.Authorization/"
                  "policySetDefinitions/read)")
+
+
+# --- declared reads (hook for the read-only guard) ---------------------------------------
+# The paths the follow-ups above GET, as templates for the guard's allow-list
+# (scanner/azure/allowlist.py): a read not declared here is refused before it leaves the
+# process. `{resource_id}` is any ARM resource id, other placeholders one segment.
+_GROUP = "/subscriptions/{subscription}/resourceGroups/{group}/providers"
+_WORKSPACE = f"{_GROUP}/Microsoft.OperationalInsights/workspaces/{{workspace}}"
+READ_TEMPLATES = (
+    f"{_GROUP}/Microsoft.KeyVault/vaults/{{vault}}/keys",
+    f"{_GROUP}/Microsoft.KeyVault/vaults/{{vault}}/keys/{{key}}",
+    f"{_GROUP}/Microsoft.Sql/servers/{{server}}/encryptionProtector/current",
+    "{resource_id}/providers/Microsoft.Insights/diagnosticSettings",
+    f"{_WORKSPACE}/providers/Microsoft.SecurityInsights/onboardingStates",
+    f"{_WORKSPACE}/providers/Microsoft.SecurityInsights/alertRules",
+    "/providers/Microsoft.Authorization/policySetDefinitions/{name}",
+    "/subscriptions/{subscription}/providers/Microsoft.Authorization/policySetDefinitions/{name}",
+    "/providers/Microsoft.Management/managementGroups/{group}/providers/"
+    "Microsoft.Authorization/policySetDefinitions/{name}",
+)

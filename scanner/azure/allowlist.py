@@ -1,0 +1,165 @@
+"""The read-only guard's allow-list: the reads the scanner declares, and nothing else.
+
+A request is judged on its canonical form (`canonical_path`): percent-decoded until it
+no longer changes, case folded, repeated and trailing slashes collapsed. Azure routes
+`list%4Beys`, `//listKeys/` and `LISTKEYS` to the same operation, so the guard must see
+them as one. The canonical path must then match a declared read template of the host it
+is sent to (ARM or Microsoft Graph of the scan's cloud), and no segment may name an
+operation that returns secrets or credentials (listKeys, SAS, `secrets`, AKS
+`accessProfiles`, `listCredential*` ...) even where a template's placeholder would let it.
+
+Templates are paths with `{placeholder}` segments: `{resource_id}` stands for a whole
+ARM resource id (`/subscriptions/s/resourceGroups/g/providers/ns/type/name[/type/name]...`),
+any other placeholder for one segment. `AllowList.from_templates` takes any iterable of
+them, so the declarations it is built from can move without touching the guard.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+_SEGMENT = r"[^/]+"
+_RESOURCE_ID = (r"/subscriptions/[^/]+/resourcegroups/[^/]+/providers/[^/]+"
+                r"(?:/[^/]+/[^/]+)+")
+_MAX_DECODE_ROUNDS = 4
+
+# Operations that hand out keys, SAS, secrets or credentials, whatever the verb: refused
+# in any segment, so no template (or resource named to look like one) can let them by.
+_SECRET_SEGMENT = re.compile(
+    r"^(list\w*(keys?|sas|secrets?|credentials?|connectionstrings?|tokens?|passwords?)"
+    r"|regenerate\w*|(get|generate)\w*sas\w*|\w*secrets?|accessprofiles?|\w*credentials?)$"
+)
+
+RESOURCE_GRAPH_QUERY = "/providers/Microsoft.ResourceGraph/resources"
+"""The one POST: a Resource Graph query is a read sent as a body, at the provider root."""
+
+
+def canonical_path(url: str) -> str | None:
+    """The path Azure will route `url` to, or None if it cannot be made canonical.
+
+    Percent-decoded until stable (so `%254B` is `K` too), lower-cased, repeated slashes
+    collapsed, trailing slash dropped. `.`/`..` segments, backslashes and control
+    characters are refused (None): Azure or a proxy may resolve them differently.
+    """
+    path = urlsplit(url).path
+    for _ in range(_MAX_DECODE_ROUNDS):
+        decoded = unquote(path)
+        if decoded == path:
+            break
+        path = decoded
+    else:
+        return None
+    if "\\" in path or any(ord(c) < 0x20 or ord(c) == 0x7F for c in path) or "?" in path:
+        return None
+    path = re.sub(r"/{2,}", "/", path.lower()).rstrip("/") or "/"
+    if any(segment in (".", "..") for segment in path.split("/")):
+        return None
+    return path
+
+
+def refused_segment(path: str) -> str | None:
+    """The segment of a canonical path that names a secret-returning operation, if any."""
+    return next((s for s in path.split("/") if _SECRET_SEGMENT.match(s)), None)
+
+
+def template_pattern(template: str) -> str:
+    """The regular expression of one path template (over canonical paths)."""
+    parts: list[str] = []
+    position = 0
+    template = re.sub(r"/{2,}", "/", template.lower()).rstrip("/")
+    for match in _PLACEHOLDER.finditer(template):
+        parts.append(re.escape(template[position:match.start()]))
+        if match.group(1) == "resource_id":
+            parts.append(_RESOURCE_ID)
+        else:
+            parts.append(_SEGMENT)
+        position = match.end()
+    parts.append(re.escape(template[position:]))
+    return "".join(parts)
+
+
+@dataclass(frozen=True)
+class AllowList:
+    """Declared reads per host: GET templates, and the POST templates (Resource Graph)."""
+
+    get: dict[str, re.Pattern[str]]
+    post: dict[str, re.Pattern[str]]
+
+    @classmethod
+    def from_templates(cls, hosts: dict[str, Iterable[str]],
+                       post: dict[str, Iterable[str]] | None = None) -> AllowList:
+        """Compile `{host: templates}` for GET (and for POST) into one pattern per host."""
+        def compile_all(by_host: dict[str, Iterable[str]]) -> dict[str, re.Pattern[str]]:
+            compiled = {}
+            for host, templates in by_host.items():
+                alternatives = sorted({template_pattern(t) for t in templates})
+                compiled[host.lower()] = re.compile(
+                    "^(?:" + "|".join(alternatives or ["(?!)"]) + ")$")
+            return compiled
+
+        return cls(get=compile_all(hosts), post=compile_all(post or {}))
+
+    @property
+    def hosts(self) -> frozenset[str]:
+        """The hosts a request (and a bearer token) may go to."""
+        return frozenset(self.get) | frozenset(self.post)
+
+    def refusal(self, method: str, url: str) -> str | None:
+        """Why `method url` may not be sent, or None when it is a declared read."""
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        if parts.scheme.lower() != "https":
+            return f"not HTTPS ({parts.scheme or 'no scheme'})"
+        if host not in self.hosts or (parts.port not in (None, 443)):
+            return f"host {parts.netloc or '(none)'} is not an Azure endpoint of this cloud"
+        if parts.username or parts.password:
+            return "credentials in the URL"
+        path = canonical_path(url)
+        if path is None:
+            return "a path that cannot be made canonical (encoding, dot segments)"
+        segment = refused_segment(path)
+        if segment is not None:
+            return f"{segment!r} returns keys, secrets or credentials"
+        table = {"GET": self.get, "POST": self.post}.get(method.upper())
+        if table is None:
+            return f"{method.upper()} is not a read"
+        pattern = table.get(host)
+        if pattern is None or not pattern.match(path):
+            return f"{method.upper()} {path} is not a read cjis-scan declares"
+        return None
+
+
+def declared_templates() -> tuple[list[str], list[str]]:
+    """(ARM GET templates, Microsoft Graph GET templates) of every read the scanner makes.
+
+    Derived from the collectors' declarations: the subscription-scope lists
+    (`collectors.specs.SPECS`), the follow-up reads (`collectors.followups.READ_TEMPLATES`)
+    and the Graph paths (`collectors.entra`). Imported here, late, because the
+    declarations live with the collectors and the guard takes them as data.
+    """
+    from scanner.collectors import entra, followups
+    from scanner.collectors.specs import SPECS
+
+    # The runner's own reads: the subscription list, each subscription, its regions.
+    arm = ["/subscriptions", "/subscriptions/{subscription}",
+           "/subscriptions/{subscription}/locations"]
+    # The one line to re-point at the kind declarations: the per-subscription list paths.
+    arm += [f"/subscriptions/{{subscription}}{path}" for path in (s.path for s in SPECS)]
+    arm += followups.READ_TEMPLATES
+    graph = [path.split("?", 1)[0]
+             for path in (*entra.PATHS.values(), *entra.APP_PROTECTION_PATHS)]
+    return arm, graph
+
+
+def cloud_allowlist(arm_host: str, graph_host: str, graph_root: str = "/v1.0",
+                    templates: tuple[Iterable[str], Iterable[str]] | None = None) -> AllowList:
+    """The allow-list of one cloud: ARM and Resource Graph on `arm_host`, Graph on its own."""
+    arm, graph = templates or declared_templates()
+    return AllowList.from_templates(
+        {arm_host: arm, graph_host: [graph_root + path for path in graph]},
+        post={arm_host: [RESOURCE_GRAPH_QUERY]},
+    )
