@@ -137,18 +137,20 @@ def declared_templates() -> tuple[list[str], list[str]]:
     """(ARM GET templates, Microsoft Graph GET templates) of every read the scanner makes.
 
     Derived from the collectors' declarations: the subscription-scope lists
-    (`collectors.specs.SPECS`), the follow-up reads (`collectors.followups.READ_TEMPLATES`)
+    (`scanner.kinds`, with their detail reads), the follow-up reads (`collectors.followups.READ_TEMPLATES`)
     and the Graph paths (`collectors.entra`). Imported here, late, because the
     declarations live with the collectors and the guard takes them as data.
     """
     from scanner.collectors import entra, followups
-    from scanner.collectors.specs import SPECS
+    from scanner.kinds import all_kinds
 
     # The runner's own reads: the subscription list, each subscription, its regions.
     arm = ["/subscriptions", "/subscriptions/{subscription}",
            "/subscriptions/{subscription}/locations"]
-    # The one line to re-point at the kind declarations: the per-subscription list paths.
-    arm += [f"/subscriptions/{{subscription}}{path}" for path in (s.path for s in SPECS)]
+    # Every declared kind's list (scanner.kinds), and each service kind's detail reads.
+    arm += [f"/subscriptions/{{subscription}}{kind.path}" for kind in all_kinds()]
+    arm += [f"{followups.GROUP_SCOPE}/{kind.arm_type}/{{name}}{detail.path}"
+            for kind in all_kinds() for detail in kind.details]
     arm += followups.READ_TEMPLATES
     graph = [path.split("?", 1)[0]
              for path in (*entra.PATHS.values(), *entra.APP_PROTECTION_PATHS)]

@@ -239,7 +239,8 @@ def policy_set_task(assignment: PolicyAssignment, subscription_id: str) -> Task:
 # The paths the follow-ups above GET, as templates for the guard's allow-list
 # (scanner/azure/allowlist.py): a read not declared here is refused before it leaves the
 # process. `{resource_id}` is any ARM resource id, other placeholders one segment.
-_GROUP = "/subscriptions/{subscription}/resourceGroups/{group}/providers"
+GROUP_SCOPE = "/subscriptions/{subscription}/resourceGroups/{group}/providers"
+_GROUP = GROUP_SCOPE
 _WORKSPACE = f"{_GROUP}/Microsoft.OperationalInsights/workspaces/{{workspace}}"
 READ_TEMPLATES = (
     f"{_GROUP}/Microsoft.KeyVault/vaults/{{vault}}/keys",
