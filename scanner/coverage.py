@@ -91,7 +91,8 @@ def coverage_rows(inventory: Inventory, tally: CoverageTally) -> list[CoverageRo
         if resource_type in tally.cmk_judged:
             state = JUDGED
         elif resource_type in NOT_ASSESSABLE:
-            state, note = NOT_ASSESSABLE_STATE, f"not assessable through ARM: attest ({NOT_ASSESSABLE[resource_type]})"
+            state = NOT_ASSESSABLE_STATE
+            note = f"not assessable through ARM: attest ({NOT_ASSESSABLE[resource_type]})"
         elif (kind is not None and kind.holds_data) or (kind is None
                                                         and resource_type in DATA_TYPES):
             state = NOT_ASSESSED

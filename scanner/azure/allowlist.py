@@ -136,9 +136,9 @@ class AllowList:
 def declared_templates() -> tuple[list[str], list[str]]:
     """(ARM GET templates, Microsoft Graph GET templates) of every read the scanner makes.
 
-    Derived from the collectors' declarations: the subscription-scope lists
-    (`scanner.kinds`, with their detail reads), the follow-up reads (`collectors.followups.READ_TEMPLATES`)
-    and the Graph paths (`collectors.entra`). Imported here, late, because the
+    Derived from the declarations: the subscription-scope lists (`scanner.kinds`, with
+    their detail reads), the follow-up reads (`collectors.followups.READ_TEMPLATES`) and
+    the Graph paths (`collectors.entra`). Imported here, late, because the
     declarations live with the collectors and the guard takes them as data.
     """
     from scanner.collectors import entra, followups
