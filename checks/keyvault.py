@@ -220,14 +220,23 @@ def cmk_key_hsm_backed(key: CmkKey, ctx: CheckContext) -> Verdict:
                    evidence=evidence)
 
 
+ROTATION_POLICY_BUILTIN = "d8cf8476-a2ec-4916-896e-992351803c44"
+"""Built-in "Keys should have a rotation policy ensuring that their rotation is scheduled
+within the specified number of days after creation": a key complies only when its rotation
+policy has a lifetime action of type Rotate; an expiry date does not rotate anything."""
+
+
 @check(
     id="cmk_key_rotation_policy",
-    title="Keys used as customer-managed keys have a rotation policy or an expiry",
+    title="Keys used as customer-managed keys have a rotation policy that rotates them",
     kinds="cmk_keys",
     severity="high",
     rationale=(
-        "CJIS key management (SC-12) expects keys to have a defined cryptoperiod; a rotation "
-        "policy (or at least an expiry) bounds how long one key version protects CJI."
+        "CJIS key management (SC-12) expects keys to have a defined cryptoperiod. Only a "
+        "rotation policy whose lifetime actions include Rotate creates new key versions; "
+        "an expiry date alone stops the key (and the store using it) instead of rotating it. "
+        "Judged as Microsoft's built-in policy 'Keys should have a rotation policy ensuring "
+        f"that their rotation is scheduled' ({ROTATION_POLICY_BUILTIN}) judges it."
     ),
     remediation=Remediation(
         summary=(
@@ -241,7 +250,7 @@ def cmk_key_hsm_backed(key: CmkKey, ctx: CheckContext) -> Verdict:
     needs=("vault_keys",),
 )
 def cmk_key_rotation_policy(key: CmkKey, ctx: CheckContext) -> Verdict:
-    """Pass when the key has a rotation policy with a Rotate trigger, or an expiry date."""
+    """Pass only when the key's rotation policy schedules a Rotate action (d8cf8476-...)."""
     evidence = _key_evidence(key)
     if key.key is None:
         if key.store_kind == "managed_hsm":
@@ -258,13 +267,20 @@ def cmk_key_rotation_policy(key: CmkKey, ctx: CheckContext) -> Verdict:
         return Verdict(status=Status.PASS,
                        reason=f"rotation policy rotates the key after {policy.rotate_after}",
                        evidence=evidence)
+    expiry = []
     if key.key.expires is not None:
-        return Verdict(status=Status.PASS,
-                       reason=f"the key expires on {key.key.expires.date().isoformat()}",
+        expiry.append(f"the key expires on {key.key.expires.date().isoformat()}")
+    if policy is not None and policy.expiry_time:
+        expiry.append(f"its rotation policy sets an expiry of {policy.expiry_time}")
+    if expiry:
+        return Verdict(status=Status.FAIL,
+                       reason=f"key {key.name} has no rotation policy with a Rotate action: "
+                              f"{' and '.join(expiry)}, but an expiry date alone is not "
+                              f"rotation (built-in {ROTATION_POLICY_BUILTIN})",
                        evidence=evidence)
     return Verdict(status=Status.FAIL,
-                   reason=f"key {key.name} has no rotation policy with a Rotate action and no "
-                          "expiry",
+                   reason=f"key {key.name} has no rotation policy with a Rotate action "
+                          f"(built-in {ROTATION_POLICY_BUILTIN})",
                    evidence=evidence)
 
 

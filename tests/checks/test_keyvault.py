@@ -19,6 +19,8 @@ from scanner.inventory import (
     StorageAccount,
     VaultKey,
 )
+from fixtures.examples import example
+from scanner.collectors import normalize
 from tests.checks.helpers import SUB, TENANT, arm_id, ids_with, inventory, statuses, verdicts
 
 KV = "Microsoft.KeyVault/vaults"
@@ -183,8 +185,8 @@ def test_key_store_purge_protection() -> None:
 
 def cmk_key_inventory(**extra: Any) -> Any:
     names = ["pass-rsa-hsm", "pass-ec-hsm", "pass-oct-hsm", "fail-rsa", "fail-ec",
-             "unknown-nokty", "unknown-notread", "pass-policy", "pass-expiry", "fail-norotation",
-             "fail-policy-without-rotate"]
+             "unknown-nokty", "unknown-notread", "pass-policy", "fail-expiry-only",
+             "fail-norotation", "fail-policy-without-rotate"]
     return inventory(
         key_vaults=[vault("kv-cjis")],
         managed_hsms=[hsm("hsm-cjis")],
@@ -197,7 +199,7 @@ def cmk_key_inventory(**extra: Any) -> Any:
             vkey("kv-cjis", "unknown-nokty", kty=None),
             vkey("kv-cjis", "pass-policy", kty="RSA-HSM",
                  rotation_policy=RotationPolicy(rotate_after="P18M", expiry_time="P2Y")),
-            vkey("kv-cjis", "pass-expiry", kty="RSA-HSM",
+            vkey("kv-cjis", "fail-expiry-only", kty="RSA-HSM",
                  expires=datetime(2027, 1, 31, tzinfo=UTC)),
             vkey("kv-cjis", "fail-norotation", kty="RSA-HSM"),
             vkey("kv-cjis", "fail-policy-without-rotate", kty="RSA-HSM",
@@ -212,7 +214,8 @@ def cmk_key_inventory(**extra: Any) -> Any:
 
 def test_cmk_key_hsm_backed() -> None:
     inv = cmk_key_inventory()
-    rotation_keys = {"pass-policy", "pass-expiry", "fail-norotation", "fail-policy-without-rotate"}
+    rotation_keys = {"pass-policy", "fail-expiry-only", "fail-norotation",
+                     "fail-policy-without-rotate"}
     assert by_status("cmk_key_hsm_backed", inv) == {
         Status.PASS: {key_id("kv-cjis", n) for n in ("pass-rsa-hsm", "pass-ec-hsm",
                                                     "pass-oct-hsm", *rotation_keys)}
@@ -232,12 +235,11 @@ def test_cmk_key_hsm_backed() -> None:
 def test_cmk_key_rotation_policy() -> None:
     inv = cmk_key_inventory()
     found = by_status("cmk_key_rotation_policy", inv)
-    assert found[Status.PASS] == {key_id("kv-cjis", "pass-policy"),
-                                  key_id("kv-cjis", "pass-expiry")}
-    # Every key without a rotate trigger or an expiry fails, whatever its name says for
-    # the HSM check.
+    assert found[Status.PASS] == {key_id("kv-cjis", "pass-policy")}
+    # Every key without a Rotate action fails (an expiry alone is not rotation, built-in
+    # d8cf8476), whatever its name says for the HSM check.
     assert found[Status.FAIL] == {key_id("kv-cjis", n) for n in (
-        "fail-norotation", "fail-policy-without-rotate", "pass-rsa-hsm", "pass-ec-hsm",
+        "fail-expiry-only", "fail-norotation", "fail-policy-without-rotate", "pass-rsa-hsm", "pass-ec-hsm",
         "pass-oct-hsm", "fail-rsa", "fail-ec", "unknown-nokty")}
     assert found[Status.UNKNOWN] == {key_id("kv-cjis", "unknown-notread"),
                                      key_id("hsm-cjis", "hsm-key"),
@@ -245,8 +247,43 @@ def test_cmk_key_rotation_policy() -> None:
     assert set(found) == {Status.PASS, Status.FAIL, Status.UNKNOWN}
     v = verdicts("cmk_key_rotation_policy", inv)
     assert "P18M" in v[key_id("kv-cjis", "pass-policy")].reason
-    assert "2027-01-31" in v[key_id("kv-cjis", "pass-expiry")].reason
+    expiry_only = v[key_id("kv-cjis", "fail-expiry-only")].reason
+    assert "2027-01-31" in expiry_only and "an expiry date alone is not rotation" in expiry_only
+    assert "P2Y" in v[key_id("kv-cjis", "fail-policy-without-rotate")].reason
     assert "data plane" in v[key_id("hsm-cjis", "hsm-key")].reason
+
+
+def _published_rotation_policy(keep: str | None) -> dict[str, Any]:
+    """The GetKeyRotationPolicy example (Rotate after P90D, Notify 30 days before expiry,
+    expiryTime P2Y), optionally keeping only the lifetime action of type `keep`."""
+    policy = example("keyvault/dataplane_key_rotation_policy_get.json")
+    if keep is not None:
+        policy["lifetimeActions"] = [a for a in policy["lifetimeActions"]
+                                     if a["action"]["type"] == keep]
+    return policy
+
+
+@pytest.mark.parametrize(("keep", "expected"), [
+    (None, Status.PASS),        # Rotate after P90D
+    ("Notify", Status.FAIL),    # only a notification 30 days before the P2Y expiry
+])
+def test_cmk_key_rotation_policy_from_published_body(keep: str | None, expected: Status) -> None:
+    # The ARM Keys_Get example, with the published rotation policy under
+    # properties.rotationPolicy (where the management plane returns it).
+    body = example("keyvault/key_get.json")
+    body["properties"]["kty"] = "RSA-HSM"
+    body["properties"]["rotationPolicy"] = _published_rotation_policy(keep)
+    store = vault("kv-cjis")
+    key = normalize.vault_key(body, store.id).model_copy(
+        update={"id": key_id("kv-cjis", "sample-key-name")})
+    inv = inventory(key_vaults=[store], vault_keys=[key],
+                    storage_accounts=[cmk_account("sa-1", "kv-cjis", "sample-key-name")])
+    v = verdicts("cmk_key_rotation_policy", inv)[key_id("kv-cjis", "sample-key-name")]
+    assert v.status is expected
+    if expected is Status.FAIL:
+        assert "P2Y" in v.reason and "not rotation" in v.reason
+    else:
+        assert "P90D" in v.reason
 
 
 @pytest.mark.parametrize("check_id", ["cmk_key_hsm_backed", "cmk_key_rotation_policy"])

@@ -149,7 +149,7 @@ def test_cmk_architecture_is_manual_with_the_table() -> None:
     sql = rows[arm_id(SQL, "sql-cmk")]
     assert (sql["key_store_kind"], sql["kty"], sql["fips_level"]) == (
         "standard vault", "RSA", "140-2 Level 1 (software-protected key)")
-    assert sql["rotation"] == "expiry 2027-01-31"
+    assert sql["rotation"] == "none (expiry 2027-01-31 only: not rotation)"
     assert sql["follows_latest_key_version"] is False
     assert sql["purge_protection"] is None
     elsewhere = rows[arm_id(COSMOS, "cosmos-elsewhere")]
