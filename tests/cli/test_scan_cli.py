@@ -211,8 +211,9 @@ def test_console_script_runs_as_a_process() -> None:
     assert proc.returncode == 0 and "cjis-scan" in proc.stdout
 
 
+@pytest.mark.parametrize("cloud", ["usgov", "usgov-dod"])  # usgov-dod: issue 10 item 17
 def test_a_credential_that_cannot_sign_in_exits_4_naming_the_ways_to_sign_in(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch, cloud: str) -> None:
     import azure.identity
     from azure.core.exceptions import ClientAuthenticationError
 
@@ -227,9 +228,9 @@ def test_a_credential_that_cannot_sign_in_exits_4_naming_the_ways_to_sign_in(
                 "AzureCliCredential: The refresh token has expired (AADSTS700082)")
 
     monkeypatch.setattr(azure.identity, "DefaultAzureCredential", Expired)
-    result = cli("scan", "--quiet", "--cloud", "usgov")
+    result = cli("scan", "--quiet", "--cloud", cloud)
     assert result.exit_code == 4, result.output
-    assert "could not sign in to Azure (usgov)" in result.output
+    assert f"could not sign in to Azure ({cloud})" in result.output
     assert "AZURE_CLIENT_SECRET" in result.output and "az login" in result.output
     assert "Traceback" not in result.output
     assert seen["authority"] == "login.microsoftonline.us"  # the US Government authority
