@@ -9,6 +9,7 @@ when any of those could not be read a store that seems unused is `unknown`, not
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from scanner.context import CheckContext, CmkKey
@@ -29,6 +30,8 @@ MANAGED_HSM_DOC = "https://learn.microsoft.com/azure/key-vault/managed-hsm/overv
 SOFT_DELETE_DOC = "https://learn.microsoft.com/azure/key-vault/general/soft-delete-overview"
 ROTATION_DOC = "https://learn.microsoft.com/azure/key-vault/keys/how-to-configure-key-rotation"
 NETWORK_DOC = "https://learn.microsoft.com/azure/key-vault/general/network-security"
+PUBLIC_THRESHOLD = 2 ** 24
+"""IPv4 addresses (a /8) beyond which a vault's IP rules admit the internet, not a network."""
 
 
 def _same(a: str | None, b: str) -> bool:
@@ -353,6 +356,22 @@ def tenant_hsm_key_store_exists(tenant: Any, ctx: CheckContext) -> Verdict:
 # --- Transit and exposure -------------------------------------------------------------------
 
 
+def _admitted_addresses(rules: list[str]) -> tuple[int, list[str]]:
+    """(IPv4 addresses the IP rules admit, overlaps merged; rules that are not addresses)."""
+    networks, unreadable = [], []
+    for rule in rules:
+        try:
+            network = ipaddress.ip_network(rule.strip(), strict=False)
+        except ValueError:
+            unreadable.append(rule)
+            continue
+        if isinstance(network, ipaddress.IPv4Network):
+            networks.append(network)
+        else:
+            unreadable.append(rule)  # Key Vault IP rules are IPv4 only
+    return sum(n.num_addresses for n in ipaddress.collapse_addresses(networks)), unreadable
+
+
 @check(
     id="key_vault_public_network_restricted",
     title="Key vaults are not open to the public internet",
@@ -361,7 +380,9 @@ def tenant_hsm_key_store_exists(tenant: Any, ctx: CheckContext) -> Verdict:
     rationale=(
         "A vault reachable from any network exposes the keys protecting CJI to credential "
         "theft from anywhere; private endpoints or a Deny-by-default firewall limit who can "
-        "reach it (AC-3, SC-7)."
+        "reach it (AC-3, SC-7). IP rules admitting more than a /8 (2**24 addresses) count as "
+        "the internet. Microsoft Learn, 'Configure Azure Key Vault networking settings' "
+        "(network-security)."
     ),
     remediation=Remediation(
         summary=(
@@ -377,15 +398,43 @@ def tenant_hsm_key_store_exists(tenant: Any, ctx: CheckContext) -> Verdict:
     needs=("key_vaults",),
 )
 def key_vault_public_network_restricted(vault: KeyVault, ctx: CheckContext) -> Verdict:
-    """Pass when public network access is Disabled or the firewall's default action is Deny."""
-    evidence = {"public_network_access": vault.public_network_access,
-                "network_default_action": vault.network_default_action}
+    """Pass when public network access is Disabled, or the firewall denies by default and its
+    IP rules admit no more than PUBLIC_THRESHOLD addresses (a /8).
+
+    Threshold: IP rules together admitting more than 2**24 IPv4 addresses (a /8, the largest
+    block ever allocated to one organisation) do not describe an agency's own networks but
+    the internet: `defaultAction: Deny` with 0.0.0.0/1 + 128.0.0.0/1 (or the recorded
+    0.0.0.0/2 ... 128.0.0.0/1, all of IPv4 but 127/8) is a public vault. Overlapping rules
+    are merged before counting.
+    """
+    evidence: dict[str, Any] = {"public_network_access": vault.public_network_access,
+                                "network_default_action": vault.network_default_action,
+                                "ip_rules": vault.ip_rules}
     if _same(vault.public_network_access, "Disabled"):
         return Verdict(status=Status.PASS, reason="publicNetworkAccess is Disabled",
                        evidence=evidence)
     if _same(vault.network_default_action, "Deny"):
+        admitted, unreadable = _admitted_addresses(vault.ip_rules)
+        evidence.update(admitted_ipv4_addresses=admitted, threshold=PUBLIC_THRESHOLD)
+        if admitted > PUBLIC_THRESHOLD:
+            return Verdict(
+                status=Status.FAIL,
+                reason=f"networkAcls.defaultAction is Deny, but its {len(vault.ip_rules)} IP "
+                       f"rule(s) admit {admitted:,} IPv4 addresses "
+                       f"({admitted / 2 ** 32:.1%} of IPv4), more than a /8 "
+                       f"({PUBLIC_THRESHOLD:,}): the vault is reachable from most of the "
+                       "internet",
+                evidence=evidence)
+        if unreadable:
+            return Verdict(status=Status.UNKNOWN,
+                           reason=f"networkAcls.defaultAction is Deny, but the IP rules "
+                                  f"{', '.join(unreadable)} are not IPv4 addresses or ranges, "
+                                  "so what they admit cannot be told",
+                           evidence=evidence)
         return Verdict(status=Status.PASS,
-                       reason="networkAcls.defaultAction is Deny (selected networks only)",
+                       reason=f"networkAcls.defaultAction is Deny (selected networks only: "
+                              f"{len(vault.ip_rules)} IP rule(s) admitting {admitted:,} "
+                              f"addresses, at most a /8)",
                        evidence=evidence)
     if vault.public_network_access is None and vault.network_default_action is None:
         return Verdict(

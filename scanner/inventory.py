@@ -273,6 +273,8 @@ class KeyVault(ArmResource):
     rbac_authorization: bool | None = None
     public_network_access: str | None = None
     network_default_action: str | None = None
+    ip_rules: list[str] = Field(default_factory=list)
+    """`networkAcls.ipRules[].value`: the IPv4 addresses / CIDR ranges the firewall admits."""
     access_policies: list[AccessPolicy] = Field(default_factory=list)
 
 

@@ -216,6 +216,8 @@ def key_vault(body: Mapping[str, Any], subscription_id: str) -> KeyVault:
         rbac_authorization=_bool(_get(p, "enableRbacAuthorization")),
         public_network_access=_get(p, "publicNetworkAccess"),
         network_default_action=_get(p, "networkAcls", "defaultAction"),
+        ip_rules=[str(_get(rule, "value")) for rule in _get(p, "networkAcls", "ipRules") or []
+                  if _get(rule, "value")],
         access_policies=[
             AccessPolicy(object_id=str(_get(a, "objectId")),
                          key_permissions=[str(k).lower() for k in

@@ -395,3 +395,47 @@ def test_managed_hsm_collection_error_gives_unknown() -> None:
     )
     assert ids_with(Status.PASS, "key_store_hsm_tier", inv) == {mhsm("hsm-pass")}
     assert ids_with(Status.UNKNOWN, "key_store_hsm_tier", inv) == {mhsm("hsm-unknown")}
+
+
+# Recorded: Cloud Custodian cassette KeyVaultTest.test_update_access_policy.json
+# (shared/recordings/cloud-custodian), vault cckeyvault1zd2yzvhwvtnsu: Deny by default, IP
+# rules admitting all of IPv4 but 127.0.0.0/8.
+RECORDED_NETWORK_ACLS = {"bypass": "AzureServices", "defaultAction": "Deny", "ipRules": [
+    {"value": "0.0.0.0/2"}, {"value": "64.0.0.0/3"}, {"value": "96.0.0.0/4"},
+    {"value": "112.0.0.0/5"}, {"value": "120.0.0.0/6"}, {"value": "124.0.0.0/7"},
+    {"value": "126.0.0.0/8"}, {"value": "128.0.0.0/1"}], "virtualNetworkRules": []}
+
+
+def _vault_with_acls(name: str, acls: dict[str, Any]) -> KeyVault:
+    body = example("keyvault/vaults_list_by_subscription.json")["value"][0]
+    body["id"] = arm_id(KV, name)
+    body["name"] = name
+    body["properties"].pop("publicNetworkAccess", None)
+    body["properties"]["networkAcls"] = acls
+    return normalize.key_vault(body, SUB)
+
+
+def test_key_vault_ip_rules_admitting_the_internet_are_public() -> None:
+    halves = {"defaultAction": "Deny", "ipRules": [{"value": "0.0.0.0/1"},
+                                                   {"value": "128.0.0.0/1"}]}
+    office = {"defaultAction": "Deny", "ipRules": [{"value": "203.0.113.0/24"},
+                                                   {"value": "198.51.100.7"}]}
+    a_slash_8 = {"defaultAction": "Deny", "ipRules": [{"value": "20.0.0.0/8"}]}
+    garbled = {"defaultAction": "Deny", "ipRules": [{"value": "not-an-address"}]}
+    inv = inventory(key_vaults=[
+        _vault_with_acls("fail-recorded", RECORDED_NETWORK_ACLS),
+        _vault_with_acls("fail-halves", halves),
+        _vault_with_acls("pass-office", office),
+        _vault_with_acls("pass-slash-8", a_slash_8),
+        _vault_with_acls("unknown-garbled", garbled),
+    ])
+    assert by_status("key_vault_public_network_restricted", inv) == {
+        Status.FAIL: {kv("fail-recorded"), kv("fail-halves")},
+        Status.PASS: {kv("pass-office"), kv("pass-slash-8")},
+        Status.UNKNOWN: {kv("unknown-garbled")},
+    }
+    v = verdicts("key_vault_public_network_restricted", inv)
+    assert "100.0% of IPv4" in v[kv("fail-halves")].reason
+    assert v[kv("fail-recorded")].evidence["admitted_ipv4_addresses"] == 2 ** 32 - 2 ** 24
+    assert v[kv("pass-office")].evidence["ip_rules"] == ["203.0.113.0/24", "198.51.100.7"]
+    assert "not-an-address" in v[kv("unknown-garbled")].reason
