@@ -27,6 +27,7 @@ from scanner.inventory import (
     RoleAssignment,
     VaultKey,
     normalize_id,
+    subscription_of,
 )
 
 MANAGEMENT_GROUP_PREFIX = "/providers/microsoft.management/managementgroups/"
@@ -277,20 +278,36 @@ class CheckContext:
 
     @cached_property
     def _role_assignments_by_scope(self) -> dict[str, list[RoleAssignment]]:
-        index: dict[str, list[RoleAssignment]] = defaultdict(list)
+        # One entry per id: an inherited assignment is listed by every subscription under
+        # its management group (inventories saved before collection merged them, too).
+        merged: dict[str, RoleAssignment] = {}
         for assignment in self.inventory.role_assignments:
+            known = merged.get(assignment.id)
+            if known is not None:
+                subs = sorted(set(known.applies_to) | set(assignment.applies_to))
+                assignment = known.model_copy(update={"applies_to": subs})
+            merged[assignment.id] = assignment
+        index: dict[str, list[RoleAssignment]] = defaultdict(list)
+        for assignment in merged.values():
             index[assignment.scope].append(assignment)
         return index
 
     def role_assignments_over(self, resource_id: str) -> list[RoleAssignment]:
         """Role assignments at `resource_id`, at each scope above it in its subscription,
-        at the root and at every management group (which groups are above the resource
-        is the caller's call: the inventory may not know the hierarchy)."""
+        and at the root and management groups when they apply to its subscription: an
+        inherited assignment listed by subscription A applies to A's resources only (one
+        without `applies_to`, from an older inventory, is the caller's call)."""
         index = self._role_assignments_by_scope
+        subscription = (subscription_of(resource_id) or "").lower()
         scopes = ["", "/", resource_id]
         scopes += [resource_id[:i] for i, char in enumerate(resource_id) if char == "/" and i]
         scopes += [scope for scope in index if scope.startswith(MANAGEMENT_GROUP_PREFIX)]
-        return [a for scope in dict.fromkeys(scopes) for a in index.get(scope, ())]
+        found = []
+        for scope in dict.fromkeys(scopes):
+            inherited = scope in ("", "/") or scope.startswith(MANAGEMENT_GROUP_PREFIX)
+            found += [a for a in index.get(scope, ())
+                      if not (inherited and a.applies_to and subscription not in a.applies_to)]
+        return found
 
     # --- logging ---------------------------------------------------------------------------
 

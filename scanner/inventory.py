@@ -506,6 +506,10 @@ class RoleAssignment(Model):
     principal_type: str | None = None
     role_definition_id: str
     role_name: str | None = None
+    applies_to: list[str] = Field(default_factory=list)
+    """Subscriptions whose role-assignment list returned it: an assignment at a management
+    group (or the root) applies to those subscriptions' resources only. Empty in
+    inventories saved before it was recorded."""
 
     @field_validator("id", "scope", "role_definition_id", mode="before")
     @classmethod

@@ -40,6 +40,10 @@ def after_list(kind: str, items: list[Any], subscription_id: str,
     """Store a kind's items and return the reads that must follow them."""
     if kind == "sql_servers":
         return [tde_protector_task(server) for server in items]  # stored with their TDE
+    if kind == "role_assignments":
+        # Which subscription listed it: an inherited (management-group) assignment
+        # applies to that subscription's resources only (merged per id after collection).
+        items = [a.model_copy(update={"applies_to": [subscription_id.lower()]}) for a in items]
     collection.add(kind, items)
     if kind == "resources":
         targets = sorted({t for r in items if (t := diagnostic_target(r.id, r.type))})

@@ -377,7 +377,7 @@ def policy_assignment(body: Mapping[str, Any], subscription_id: str) -> PolicyAs
     )
 
 
-ListedT = TypeVar("ListedT", PolicyAssignment, PolicyExemption)
+ListedT = TypeVar("ListedT", PolicyAssignment, PolicyExemption, RoleAssignment)
 
 
 def merge_listed(items: Iterable[ListedT]) -> list[ListedT]:
@@ -444,8 +444,9 @@ def policy_exemption(body: Mapping[str, Any], subscription_id: str) -> PolicyExe
     )
 
 
-def role_assignment(body: Mapping[str, Any]) -> RoleAssignment:
-    """RoleAssignments_ListForSubscription item."""
+def role_assignment(body: Mapping[str, Any], subscription_id: str | None = None) -> RoleAssignment:
+    """RoleAssignments_ListForSubscription item (the subscription's own, inherited from
+    management groups and the root, and below); `subscription_id` is the listing one."""
     p = _props(body)
     return RoleAssignment(
         id=body.get("id") or "",
@@ -453,4 +454,5 @@ def role_assignment(body: Mapping[str, Any]) -> RoleAssignment:
         principal_id=str(_get(p, "principalId")),
         principal_type=_get(p, "principalType"),
         role_definition_id=_get(p, "roleDefinitionId") or "",
+        applies_to=[subscription_id.lower()] if subscription_id else [],
     )

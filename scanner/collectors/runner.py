@@ -252,7 +252,7 @@ def collect(
         tasks.extend(entra_tasks(tenant_id))
     run_tasks(collection, tasks, concurrency, progress)
 
-    for listed in ("policy_assignments", "policy_exemptions"):
+    for listed in ("policy_assignments", "policy_exemptions", "role_assignments"):
         if listed in collection.lists:
             collection.lists[listed] = normalize.merge_listed(collection.lists[listed])
     lists = {kind: sorted(items, key=_sort_key) for kind, items in collection.lists.items()}
