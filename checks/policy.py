@@ -20,6 +20,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from checks.policy_rules import (
+    Application,
+    applications,
+    denies,
+    exemption_problems,
+    exemptions_over,
+    judge_effect,
+    judge_selectors,
+    not_disabled,
+    param,
+)
 from scanner.context import MANAGEMENT_GROUP_PREFIX, CheckContext, excluded_by_not_scopes
 from scanner.findings import Status, Verdict
 from scanner.inventory import PolicyAssignment, Subscription, normalize_id, normalize_location
@@ -59,16 +70,10 @@ _DIAGNOSTIC_NAME = re.compile(r"diagnostic[\s-]*setting", re.IGNORECASE)
 
 # --- shared machinery ----------------------------------------------------------------------
 
-Applications = list[dict[str, Any]] | None
-"""Parameter sets with which an assignment applies a definition; [] none; None unknown."""
-ParamJudge = Callable[[dict[str, Any]], tuple[list[str], list[str]]]
-"""(problems, undetermined) of one application's parameters."""
-
-
-def _param(params: dict[str, Any], name: str) -> Any:
-    """A parameter value by name, case-insensitively (ARM parameter names are)."""
-    lowered = name.lower()
-    return next((v for k, v in params.items() if k.lower() == lowered), None)
+Applies = Callable[[PolicyAssignment], list[Application] | None]
+"""Where an assignment applies the policy; [] nowhere; None unknown (initiative not read)."""
+ParamJudge = Callable[[Application], tuple[list[str], list[str]]]
+"""(problems, undetermined) of one application: its parameters and effect."""
 
 
 def management_group_scopes(sub: Subscription) -> set[str]:
@@ -106,9 +111,10 @@ class _Candidate:
     """An assignment that applies (or may apply) the definition, and why it counts or not."""
 
     assignment: PolicyAssignment
-    applied: list[dict[str, Any]]
+    applied: list[Application]
     problems: list[str] = field(default_factory=list)
     undetermined: list[str] = field(default_factory=list)
+    exemptions: list[str] = field(default_factory=list)
 
     @property
     def counts(self) -> bool:
@@ -128,7 +134,12 @@ class _Candidate:
             "policy_definition_id": a.policy_definition_id,
             "enforcement_mode": a.enforcement_mode,
             "not_scopes": a.not_scopes,
-            "applied_parameters": self.applied,
+            "applied_parameters": [app.parameters for app in self.applied],
+            "applications": [app.evidence() for app in self.applied],
+            "overrides": [o.model_dump(exclude_none=True) for o in a.overrides],
+            "resource_selectors": [r.model_dump(exclude_none=True)
+                                   for r in a.resource_selectors],
+            "exemptions": self.exemptions,
             "counts": self.counts,
             "why_not": self.problems + self.undetermined,
         }
@@ -145,7 +156,8 @@ def _scope_holes(assignment: PolicyAssignment, sub: Subscription,
     return holes, unplaced
 
 
-def _judge_assignment(assignment: PolicyAssignment, applied: Applications, sub: Subscription,
+def _judge_assignment(ctx: CheckContext, assignment: PolicyAssignment,
+                      applied: list[Application] | None, sub: Subscription,
                       ancestors: set[str], judge: ParamJudge) -> _Candidate:
     candidate = _Candidate(assignment, applied or [])
     if applied is None:
@@ -162,7 +174,18 @@ def _judge_assignment(assignment: PolicyAssignment, applied: Applications, sub: 
             f"notScopes {', '.join(unplaced)} may contain the subscription (its "
             f"management-group ancestry was not collected)")
     if applied:
-        outcomes = [judge(params) for params in applied]
+        outcomes = []
+        for app in applied:
+            problems, undetermined = judge(app)
+            exempted = exemptions_over(ctx, assignment, app, sub, ancestors)
+            candidate.exemptions += [e.id for e in exempted if e.id not in candidate.exemptions]
+            outcomes.append((problems + exemption_problems(exempted), undetermined))
+        unread = ctx.errors("policy_exemptions", sub.id)
+        if unread and not candidate.exemptions:
+            # An exemption we could not read may suspend the assignment here.
+            candidate.undetermined.append(
+                f"the policy exemptions of subscription {sub.subscription_id} could not be "
+                f"read ({unread[0].message}), so whether one suspends it is unknown")
         if not any(not p and not u for p, u in outcomes):  # no application is clean
             if any(not p for p, _ in outcomes):
                 candidate.undetermined.extend(u for p, us in outcomes if not p for u in us)
@@ -171,30 +194,31 @@ def _judge_assignment(assignment: PolicyAssignment, applied: Applications, sub: 
     return candidate
 
 
-def _candidates(ctx: CheckContext, sub: Subscription,
-                applies: Callable[[PolicyAssignment], Applications],
-                judge: ParamJudge) -> list[_Candidate]:
-    """Every governing assignment that applies (or may apply) the policy, judged."""
+def _applies(ctx: CheckContext, guid: str) -> Applies:
+    return lambda assignment: applications(ctx, assignment, guid)
+
+
+def _effect_not_disabled(assignment: PolicyAssignment) -> ParamJudge:
+    """A guardrail that audits or enforces: any effect but Disabled, on every resource."""
+    def judge(app: Application) -> tuple[list[str], list[str]]:
+        problems, undetermined = judge_effect(app, assignment, not_disabled)
+        return problems + judge_selectors(assignment), undetermined
+    return judge
+
+
+def _candidates(ctx: CheckContext, sub: Subscription, applies: Applies,
+                judge_for: Callable[[PolicyAssignment], ParamJudge]) -> list[_Candidate]:
+    """Every governing assignment that applies (or may apply) the policy, judged by the
+    judge made for it (which knows its overrides and resource selectors)."""
     ancestors = management_group_scopes(sub)
     found = []
     for assignment in _governing(ctx, sub):
         applied = applies(assignment)
         if applied == []:
             continue
-        found.append(_judge_assignment(assignment, applied, sub, ancestors, judge))
+        found.append(_judge_assignment(ctx, assignment, applied, sub, ancestors,
+                                       judge_for(assignment)))
     return found
-
-
-def _applies(ctx: CheckContext, guid: str) -> Callable[[PolicyAssignment], Applications]:
-    return lambda assignment: ctx.definition_parameters(assignment, guid)
-
-
-def _effect_not_disabled(params: dict[str, Any]) -> tuple[list[str], list[str]]:
-    """A policy whose `effect` parameter is Disabled guards nothing."""
-    effect = _param(params, "effect")
-    if isinstance(effect, str) and effect.lower() == "disabled":
-        return [f"its effect parameter is {effect}"], []
-    return [], []
 
 
 def _state(candidates: list[_Candidate]) -> Status:
@@ -239,31 +263,48 @@ def _single_policy_verdict(candidates: list[_Candidate], sub: Subscription, poli
 # --- step 1: Allowed locations -------------------------------------------------------------
 
 
-def _us_locations_only(ctx: CheckContext) -> ParamJudge:
-    def judge(params: dict[str, Any]) -> tuple[list[str], list[str]]:
-        value = _param(params, "listOfAllowedLocations")
-        if value is None:
-            return ["parameter listOfAllowedLocations is missing"], []
-        if not isinstance(value, list):
-            return [f"listOfAllowedLocations is not a list ({value!r})"], []
-        locations = [normalize_location(str(v)) or "" for v in value]
-        verdicts = {loc: ctx.is_us_region(loc) for loc in locations}
-        non_us = [loc for loc, us in verdicts.items() if us is False]
-        if non_us:
-            return [f"listOfAllowedLocations allows non-US or non-production locations "
-                    f"{', '.join(non_us)}"], []
-        unread = [loc for loc, us in verdicts.items() if us is None]
-        if unread:
-            return [], [f"the regions list was not read, so {', '.join(unread)} cannot be "
-                        f"judged"]
-        return [], []
-    return judge
+def _us_locations_only(ctx: CheckContext) -> Callable[[PolicyAssignment], ParamJudge]:
+    """Only US regions allowed, and Deny in force for every resource of the subscription."""
+    def judge_for(assignment: PolicyAssignment) -> ParamJudge:
+        def judge(app: Application) -> tuple[list[str], list[str]]:
+            problems, undetermined = _us_only(ctx, param(app.parameters,
+                                                         "listOfAllowedLocations"))
+            value = param(app.parameters, "listOfAllowedLocations")
+            allowed = {normalize_location(str(v)) or "" for v in value} \
+                if isinstance(value, list) else set()
+            effect_problems, effect_undetermined = judge_effect(app, assignment, denies,
+                                                                allowed)
+            problems += effect_problems + judge_selectors(assignment, allowed)
+            return problems, undetermined + effect_undetermined
+        return judge
+    return judge_for
+
+
+def _us_only(ctx: CheckContext, value: Any) -> tuple[list[str], list[str]]:
+    """listOfAllowedLocations holds only US regions. `global` is not a region: the built-in
+    never evaluates resources in `global` (its rule excludes them), so the entry allows
+    nothing outside the US."""
+    if value is None:
+        return ["parameter listOfAllowedLocations is missing"], []
+    if not isinstance(value, list):
+        return [f"listOfAllowedLocations is not a list ({value!r})"], []
+    locations = [normalize_location(str(v)) or "" for v in value]
+    verdicts = {loc: ctx.is_us_region(loc) for loc in locations if loc != "global"}
+    non_us = [loc for loc, us in verdicts.items() if us is False]
+    if non_us:
+        return [f"listOfAllowedLocations allows non-US or non-production locations "
+                f"{', '.join(non_us)}"], []
+    unread = [loc for loc, us in verdicts.items() if us is None]
+    if unread:
+        return [], [f"{', '.join(unread)} is in neither the regions lists read nor the "
+                    f"built-in region table, so whether it is a US region is unknown"]
+    return [], []
 
 
 def _allowed_locations_verdict(sub: Subscription, ctx: CheckContext, guid: str,
                                policy: str) -> Verdict:
     candidates = _candidates(ctx, sub, _applies(ctx, guid), _us_locations_only(ctx))
-    errors = ctx.errors_anywhere("policy_set_definitions")
+    errors = ctx.errors_anywhere("policy_set_definitions", "policy_definitions")
     extra = {"policy_set_definition_errors": [e.scope for e in errors]} if errors else None
     return _single_policy_verdict(candidates, sub, policy, guid, extra)
 
@@ -297,8 +338,11 @@ _ASSIGN_DOCS = "https://learn.microsoft.com/azure/governance/policy/assign-polic
 def subscription_allowed_locations_policy(sub: Subscription, ctx: CheckContext) -> Verdict:
     """Built-in Allowed locations (e56962a6-…) enforced with only US production regions.
 
-    `global` is not a region: the built-in already exempts global resources, and a
-    `global` entry in the list is judged like any other non-US entry (fail).
+    Its effect (parameter `effect` since 1.1.0, default Deny) must be Deny for every
+    resource: an Audit or Disabled effect, an override or a resource selector that leaves
+    some resources at a weaker effect, or an exemption, means it does not keep the
+    subscription in the US. `global` in the list allows nothing: the built-in skips
+    resources in `global`.
     """
     return _allowed_locations_verdict(sub, ctx, ALLOWED_LOCATIONS, "'Allowed locations'")
 
@@ -395,9 +439,9 @@ def subscription_cmk_guardrail_policies(sub: Subscription, ctx: CheckContext) ->
 # --- step 5: diagnostic-settings guardrail ---------------------------------------------------
 
 
-def _diagnostic_policy_applies(ctx: CheckContext) -> Callable[[PolicyAssignment], Applications]:
-    def applies(assignment: PolicyAssignment) -> Applications:
-        applied = ctx.definition_parameters(assignment, AUDIT_DIAGNOSTIC_SETTING)
+def _diagnostic_policy_applies(ctx: CheckContext) -> Applies:
+    def applies(assignment: PolicyAssignment) -> list[Application] | None:
+        applied = applications(ctx, assignment, AUDIT_DIAGNOSTIC_SETTING)
         if applied:
             return applied
         guid = assignment.policy_definition_id.rsplit("/", 1)[-1]
@@ -406,9 +450,31 @@ def _diagnostic_policy_applies(ctx: CheckContext) -> Callable[[PolicyAssignment]
         if policy_set is not None:
             names.append(policy_set.display_name or "")
         if guid in DIAGNOSTIC_INITIATIVES or any(_DIAGNOSTIC_NAME.search(n) for n in names):
-            return [dict(assignment.parameters)]
+            # Recognised as a whole (a deploy initiative, or a custom policy by name).
+            app = Application(assignment.policy_definition_id, None,
+                              dict(assignment.parameters))
+            definition = ctx.policy_definition(assignment.policy_definition_id)
+            effect = definition.resolve_effect(app.parameters) if definition else \
+                param(app.parameters, "effect")
+            app.effect = effect.lower() if isinstance(effect, str) else None
+            app.effect_source = ("its definition" if definition else "parameter effect"
+                                 if app.effect else "unknown: its definition was not read "
+                                                    "and no effect parameter is set")
+            return [app]
         return applied
     return applies
+
+
+def _diagnostic_judge(assignment: PolicyAssignment) -> ParamJudge:
+    def judge(app: Application) -> tuple[list[str], list[str]]:
+        if app.definition_id == assignment.policy_definition_id and assignment.is_set:
+            # A whole initiative: its policies' effects are its own (DeployIfNotExists in
+            # the built-in ones); only an effect parameter set to Disabled switches it off.
+            problems = [f"its effect parameter is {app.effect}"] \
+                if app.effect == "disabled" else []
+            return problems + judge_selectors(assignment), []
+        return _effect_not_disabled(assignment)(app)
+    return judge
 
 
 @check(
@@ -444,7 +510,7 @@ def subscription_diagnostic_settings_policy(sub: Subscription, ctx: CheckContext
     assignment or initiative whose display name mentions diagnostic settings (custom
     deploy-if-not-exists policies, matched by name and shown as such in the evidence).
     """
-    candidates = _candidates(ctx, sub, _diagnostic_policy_applies(ctx), _effect_not_disabled)
+    candidates = _candidates(ctx, sub, _diagnostic_policy_applies(ctx), _diagnostic_judge)
     return _single_policy_verdict(
         candidates, sub, "a policy that audits or deploys diagnostic settings",
         AUDIT_DIAGNOSTIC_SETTING,

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from scanner.entra_models import EntraInventory
 from scanner.errors import InputFileError
+from scanner.inventory_policy import PolicyDefinition, PolicyOverride, ResourceSelector
 
 INVENTORY_SCHEMA_VERSION = "1.0"
 
@@ -148,6 +149,8 @@ class Region(Model):
     """`US`, `Europe`, ... (`metadata.geographyGroup`): tells US regions from others."""
     region_type: str | None = None
     region_category: str | None = None
+    paired_region: list[str] = Field(default_factory=list)
+    """`metadata.pairedRegion[].name`: where GRS / GZRS keep the secondary copy."""
 
     @property
     def is_us_production(self) -> bool:
@@ -425,6 +428,11 @@ class PolicyAssignment(Model):
     applies_to: list[str] = Field(default_factory=list)
     """Subscriptions whose assignment list returned it. A management-group assignment
     appears only in the lists of the subscriptions under that group."""
+    overrides: list[PolicyOverride] = Field(default_factory=list)
+    """`overrides`: effects (kind policyEffect) changed for some policies or resources."""
+    resource_selectors: list[ResourceSelector] = Field(default_factory=list)
+    """`resourceSelectors`: the resources (by location, type) the assignment evaluates;
+    empty: all of them."""
 
     @field_validator("id", "scope", "policy_definition_id", mode="before")
     @classmethod
@@ -563,6 +571,8 @@ class Inventory(Model):
     alert_rules: list[AlertRule] = Field(default_factory=list)
     policy_assignments: list[PolicyAssignment] = Field(default_factory=list)
     policy_set_definitions: list[PolicySetDefinition] = Field(default_factory=list)
+    policy_definitions: list[PolicyDefinition] = Field(default_factory=list)
+    """Definitions read for their effect (its parameter default, or a literal effect)."""
     policy_exemptions: list[PolicyExemption] = Field(default_factory=list)
     role_assignments: list[RoleAssignment] = Field(default_factory=list)
     entra: EntraInventory = Field(default_factory=EntraInventory)

@@ -27,6 +27,7 @@ from scanner.inventory import (
     Workspace,
     normalize_id,
 )
+from scanner.inventory_policy import EFFECT_READ_DEFINITIONS
 
 if TYPE_CHECKING:
     from scanner.collectors.runner import Collection, Task
@@ -53,8 +54,13 @@ def after_list(kind: str, items: list[Any], subscription_id: str,
     if kind == "workspaces":
         return [sentinel_task(workspace) for workspace in items]
     if kind == "policy_assignments":
-        return [policy_set_task(a, subscription_id) for a in items
-                if a.is_set and collection.claim(a.policy_definition_id)]
+        # Each initiative once, and each guardrail definition assigned without an effect
+        # (its default effect is in the definition) once.
+        return [policy_set_task(a, subscription_id) if a.is_set
+                else policy_definition_task(a.policy_definition_id)
+                for a in items if (a.is_set or _effect_from_definition(a.policy_definition_id,
+                                                                        a.parameters))
+                and collection.claim(a.policy_definition_id)]
     if kind == "diagnostic_settings":
         collection.read_diagnostics_of(f"/subscriptions/{subscription_id}")
     return []
@@ -162,16 +168,51 @@ _SET_ID = re.compile(r"^(/providers/microsoft\.management/managementgroups/[^/]+
 
 
 def policy_set_task(assignment: PolicyAssignment, subscription_id: str) -> Task:
-    """Read the initiative an assignment references (built-in, subscription or group)."""
+    """Read the initiative an assignment references (built-in, subscription or group),
+    then the definitions inside it whose effect the initiative leaves to their default."""
     set_id = normalize_id(assignment.policy_definition_id) or ""
 
-    def run(collection: Collection) -> None:
+    def run(collection: Collection) -> list[Task]:
         # The three Get operations (built-in, subscription, management group) are each a
         # GET of the initiative's own id.
-        if _SET_ID.match(set_id):
-            raw = collection.arm().get(set_id, POLICY_API)
-            collection.add("policy_set_definitions", [normalize.policy_set_definition(raw)])
+        if not _SET_ID.match(set_id):
+            return []
+        raw = collection.arm().get(set_id, POLICY_API)
+        initiative = normalize.policy_set_definition(raw)
+        collection.add("policy_set_definitions", [initiative])
+        return [policy_definition_task(ref.policy_definition_id)
+                for ref in initiative.policy_definitions
+                if _effect_from_definition(ref.policy_definition_id, ref.parameters)
+                and collection.claim(ref.policy_definition_id)]
 
     return _task("policy_set_definitions", set_id, run,
                  "Reader at the initiative's scope (Microsoft.Authorization/"
                  "policySetDefinitions/read)")
+
+
+def _effect_from_definition(definition_id: str, parameters: dict[str, Any]) -> bool:
+    """A guardrail definition applied without an `effect` parameter: its effect is the
+    definition's (the default of its effect parameter, or a literal)."""
+    return (definition_id.rsplit("/", 1)[-1].lower() in EFFECT_READ_DEFINITIONS
+            and not any(name.lower() == "effect" for name in parameters))
+
+
+_DEFINITION_ID = re.compile(r"^(/providers/microsoft\.management/managementgroups/[^/]+|"
+                            r"/subscriptions/[^/]+)?/providers/microsoft\.authorization/"
+                            r"policydefinitions/[^/]+$")
+
+
+def policy_definition_task(definition_id: str) -> Task:
+    """Read one policy definition for its effect: the default of its effect parameter, or
+    its literal effect (PolicyDefinitions_GetBuiltIn: a GET of the definition's own id).
+    Read once per scan (the caller claims the id)."""
+    wanted = normalize_id(definition_id) or ""
+
+    def run(collection: Collection) -> None:
+        if _DEFINITION_ID.match(wanted):
+            raw = collection.arm().get(wanted, POLICY_API)
+            collection.add("policy_definitions", [normalize.policy_definition(raw)])
+
+    return _task("policy_definitions", wanted, run,
+                 "Reader at the definition's scope (Microsoft.Authorization/"
+                 "policyDefinitions/read)")

@@ -42,6 +42,12 @@ from scanner.inventory import (
     resource_group_of,
     subscription_of,
 )
+from scanner.inventory_policy import (
+    PolicyDefinition,
+    PolicyOverride,
+    PolicySelector,
+    ResourceSelector,
+)
 
 JsonDict = dict[str, Any]
 
@@ -103,6 +109,9 @@ def region(body: Mapping[str, Any]) -> Region:
         geography_group=_get(body, "metadata", "geographyGroup"),
         region_type=_get(body, "metadata", "regionType"),
         region_category=_get(body, "metadata", "regionCategory"),
+        paired_region=[str(_get(pair, "name")).lower()
+                       for pair in _get(body, "metadata", "pairedRegion") or []
+                       if isinstance(pair, Mapping) and _get(pair, "name")],
     )
 
 
@@ -374,7 +383,43 @@ def policy_assignment(body: Mapping[str, Any], subscription_id: str) -> PolicyAs
         not_scopes=_get(p, "notScopes") or [],
         parameters=_parameter_values(_get(p, "parameters")),
         applies_to=[subscription_id.lower()],
+        overrides=[PolicyOverride(kind=str(_get(o, "kind") or ""), value=_get(o, "value"),
+                                  selectors=_selectors(_get(o, "selectors")))
+                   for o in _get(p, "overrides") or []],
+        resource_selectors=[ResourceSelector(name=_get(r, "name"),
+                                             selectors=_selectors(_get(r, "selectors")))
+                            for r in _get(p, "resourceSelectors") or []],
     )
+
+
+def _selectors(raw: Any) -> list[PolicySelector]:
+    """Policy selectors `{kind, in | notIn}` (assignment overrides and resource selectors)."""
+    def values(selector: Any, key: str) -> list[str] | None:
+        found = _get(selector, key)
+        return None if found is None else [str(v) for v in found]
+
+    return [PolicySelector(kind=str(_get(s, "kind") or ""), values_in=values(s, "in"),
+                           values_not_in=values(s, "notIn"))
+            for s in raw or [] if isinstance(s, Mapping)]
+
+
+def policy_definition(body: Mapping[str, Any]) -> PolicyDefinition:
+    """PolicyDefinitions_Get / _GetBuiltIn body: its effect and the parameter defaults."""
+    p = _props(body)
+    parameters = _get(p, "parameters") or {}
+    defaults = {name: _get(spec, "defaultValue") for name, spec in parameters.items()
+                if isinstance(spec, Mapping) and "defaultValue" in spec}
+    definition = PolicyDefinition(
+        id=body.get("id") or "",
+        display_name=_get(p, "displayName"),
+        version=_get(p, "version") or _get(p, "metadata", "version"),
+        effect=_get(p, "policyRule", "then", "effect"),
+        parameter_defaults=defaults,
+    )
+    name = definition.effect_parameter
+    spec = next((v for k, v in parameters.items() if name and k.lower() == name.lower()), None)
+    allowed = _get(spec, "allowedValues") if isinstance(spec, Mapping) else None
+    return definition.model_copy(update={"allowed_effects": [str(v) for v in allowed or []]})
 
 
 ListedT = TypeVar("ListedT", PolicyAssignment, PolicyExemption, RoleAssignment)

@@ -169,7 +169,7 @@ def list_task(spec: ListSpec, subscription_id: str) -> Task:
 
 
 def regions_task(subscription_id: str) -> Task:
-    """The cloud's regions (with geography metadata), read once per scan."""
+    """One subscription's regions (with geography metadata and paired regions)."""
     def run(collection: Collection) -> None:
         collection.add("regions", (
             normalize.region(r) for r in collection.arm().list(
@@ -237,8 +237,9 @@ def collect(
     wanted = set(kinds) if kinds is not None else None
     tasks: list[Task] = []
     from_graph = set(GRAPH_KINDS) if inventory_source != "arm" else set()
-    for index, sub in enumerate(in_scope):
-        if index == 0 and (wanted is None or "regions" in wanted):
+    for sub in in_scope:
+        # Every subscription's regions (issue 10 item 4): one may see regions another does not.
+        if wanted is None or "regions" in wanted:
             tasks.append(regions_task(sub.subscription_id))
         tasks.extend(list_task(spec, sub.subscription_id) for spec in SPECS
                      if (wanted is None or spec.kind in wanted) and spec.kind not in from_graph)

@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from fixtures.examples import example
+from scanner.collectors import normalize
 from scanner.findings import Status
 from scanner.inventory import (
     CollectionError,
@@ -19,8 +21,6 @@ from scanner.inventory import (
     StorageAccount,
     VaultKey,
 )
-from fixtures.examples import example
-from scanner.collectors import normalize
 from tests.checks.helpers import SUB, TENANT, arm_id, ids_with, inventory, statuses, verdicts
 
 KV = "Microsoft.KeyVault/vaults"
@@ -239,8 +239,8 @@ def test_cmk_key_rotation_policy() -> None:
     # Every key without a Rotate action fails (an expiry alone is not rotation, built-in
     # d8cf8476), whatever its name says for the HSM check.
     assert found[Status.FAIL] == {key_id("kv-cjis", n) for n in (
-        "fail-expiry-only", "fail-norotation", "fail-policy-without-rotate", "pass-rsa-hsm", "pass-ec-hsm",
-        "pass-oct-hsm", "fail-rsa", "fail-ec", "unknown-nokty")}
+        "fail-expiry-only", "fail-norotation", "fail-policy-without-rotate", "pass-rsa-hsm",
+        "pass-ec-hsm", "pass-oct-hsm", "fail-rsa", "fail-ec", "unknown-nokty")}
     assert found[Status.UNKNOWN] == {key_id("kv-cjis", "unknown-notread"),
                                      key_id("hsm-cjis", "hsm-key"),
                                      key_uri("kv-other-tenant", "unknown-nostore")}
