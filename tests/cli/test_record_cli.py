@@ -36,8 +36,9 @@ def test_record_scrubs_tokens_and_ids_and_replays(live_is_the_demo: None,
     assert SUB_A not in text  # subscription ids replaced by stand-ins
     assert cassette.stat().st_mode & 0o777 == 0o600
     interactions = load_interactions(cassette)
-    # every read of the collection, once (78 + issue 10: SUB_B regions, 6 definitions)
-    assert len(interactions) == 85
+    # every read of the collection, once (78 + issue 10: SUB_B regions, 6 definitions,
+    # the Intune managed device overview)
+    assert len(interactions) == 86
     assert not any(k.lower() == "authorization" for i in interactions for k in i.request_headers)
 
     report = tmp_path / "out"
