@@ -141,6 +141,27 @@ class MethodTarget(GraphModel):
     """`group` or `user`."""
 
 
+class X509CertificateRule(GraphModel):
+    """A CBA authentication binding rule: certificates of an issuer or policy OID get a mode."""
+
+    x509_certificate_rule_type: str | None = None
+    """`issuerSubject`, `policyOID`, `issuerSubjectAndPolicyOID`."""
+    identifier: str | None = None
+    issuer_subject_identifier: str | None = None
+    policy_oid_identifier: str | None = None
+    x509_certificate_authentication_mode: str | None = None
+    """`x509CertificateSingleFactor` or `x509CertificateMultiFactor`."""
+
+
+class X509CertificateAuthenticationModeConfiguration(GraphModel):
+    """Whether certificate-based authentication counts as single- or multi-factor (Graph
+    v1.0 x509CertificateAuthenticationModeConfiguration). Documented default mode:
+    `x509CertificateSingleFactor`."""
+
+    x509_certificate_authentication_default_mode: str | None = None
+    rules: list[X509CertificateRule] = Field(default_factory=list)
+
+
 class AuthenticationMethodConfiguration(GraphModel):
     """One method of the authentication methods policy (`Fido2`, `Sms`, `X509Certificate` ...)."""
 
@@ -153,6 +174,8 @@ class AuthenticationMethodConfiguration(GraphModel):
     state: Literal["enabled", "disabled"]
     include_targets: list[MethodTarget] = Field(default_factory=list)
     exclude_targets: list[MethodTarget] = Field(default_factory=list)
+    authentication_mode_configuration: X509CertificateAuthenticationModeConfiguration | None = None
+    """X509Certificate only: single- or multi-factor (None: Graph did not return it)."""
 
     @property
     def enabled(self) -> bool:
