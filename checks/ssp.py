@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from checks.policy import management_group_scopes
+from checks.policy_candidates import management_group_scopes
 from scanner.context import MANAGEMENT_GROUP_PREFIX, CheckContext, CmkKey, Tenant, parse_key_uri
 from scanner.findings import Status, Verdict
 from scanner.inventory import KeyVault, ManagedHsm, VaultKey
