@@ -48,7 +48,7 @@ REGIONS: dict[str, KnownRegion] = {
     # that name the geography rather than a region. Stage ones are not production.
     **_logical("US", "unitedstates", "unitedstateseuap", "centralusstage", "eastusstage",
                "eastus2stage", "northcentralusstage", "southcentralusstage", "westusstage",
-               "westus2stage", "eastusstg", "southcentralusstg"),
+               "westus2stage"),
     # --- Azure Government (and its DoD regions) ---
     **_physical("US", {
         "usgovvirginia": "usgovtexas", "usgovtexas": "usgovarizona",
