@@ -136,7 +136,10 @@ def _store(collection: Collection, part: EntraInventory) -> None:
 
 
 def _auth_methods(collection: Collection) -> None:
-    raw = graph_reader(collection.factory).get(PATHS[AUTH_METHODS])
+    try:
+        raw = graph_reader(collection.factory).get(PATHS[AUTH_METHODS])
+    except HttpResponseError as exc:
+        raise _readable(exc) from None
     _store(collection, EntraInventory(
         collected=[AUTH_METHODS],
         authentication_methods_policy=AuthenticationMethodsPolicy.from_graph(raw)))
@@ -146,7 +149,10 @@ def _list_reader(collector: str, field: str,
                  model: Callable[[dict[str, Any]], Any]) -> Callable[[Collection], None]:
     def run(collection: Collection) -> None:
         reader = graph_reader(collection.factory)
-        items = [model(raw) for raw in reader.list(PATHS[collector])]
+        try:
+            items = [model(raw) for raw in reader.list(PATHS[collector])]
+        except HttpResponseError as exc:
+            raise _readable(exc) from None
         _store(collection, EntraInventory.model_validate({"collected": [collector],
                                                          field: items}))
 
