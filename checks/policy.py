@@ -3,14 +3,17 @@
 An assignment counts for a subscription when it is at the subscription or an ancestor
 management group (`ctx.assignments_governing`), its `enforcementMode` is `Default`
 (Azure omits the field when it is), it applies the built-in definition directly or inside
-an initiative (`ctx.definition_parameters` resolves the initiative's parameters), its
-parameters do not switch the policy off, and its notScopes leave no hole in the
-subscription: a notScope equal to the subscription, one of its ancestors, or anything
+an initiative (`ctx.definition_references` resolves the initiative's parameters), the
+effect in force (its `effect` parameter, else the definition's default, read once per
+scan; then the assignment's overrides) is the one the guardrail needs for every resource,
+and nothing leaves a hole in the subscription: a notScope, a resource selector, a partial
+override or an exemption equal to the subscription, one of its ancestors, or anything
 inside it (a resource group, a resource) disqualifies the assignment, because a guardrail
-with a hole does not keep the whole subscription inside the requirement.
+with a hole does not keep the whole subscription inside the requirement
+(checks/policy_candidates.py, checks/policy_rules.py).
 
-When nothing counts but an assignment of an initiative that could not be read might
-apply the definition, the verdict is `unknown`, not `fail`.
+When nothing counts but an assignment might (an initiative, a definition or the
+exemptions could not be read), the verdict is `unknown`, not `fail`.
 """
 
 from __future__ import annotations
