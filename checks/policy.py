@@ -285,9 +285,15 @@ def _diagnostic_judge(assignment: PolicyAssignment) -> ParamJudge:
     def judge(app: Application) -> tuple[list[str], list[str]]:
         if app.definition_id == assignment.policy_definition_id and assignment.is_set:
             # A whole initiative: its policies' effects are its own (DeployIfNotExists in
-            # the built-in ones); only an effect parameter set to Disabled switches it off.
+            # the built-in ones); an effect parameter or an override set to Disabled
+            # switches it (or the policies the override names) off.
             problems = [f"its effect parameter is {app.effect}"] \
                 if app.effect == "disabled" else []
+            problems += [f"an override sets Disabled for "
+                         f"{' and '.join(s.describe() for s in o.selectors) or 'all of it'}"
+                         for o in assignment.overrides
+                         if o.kind.lower() == "policyeffect"
+                         and (o.value or "").lower() == "disabled"]
             return problems + judge_selectors(assignment), []
         return effect_not_disabled(assignment)(app)
     return judge

@@ -294,3 +294,19 @@ def test_published_definitions_are_the_guardrail_built_ins() -> None:
              for d in published_definitions()}
     assert found["e56962a6-4747-49cd-b67b-bf8b01975c4c"] == ("[parameters('effect')]", "Deny")
     assert found["7f89b1eb-583c-429a-8828-af049802c1d9"][0] == "AuditIfNotExists"
+
+
+def test_a_disabled_override_switches_off_a_diagnostics_initiative() -> None:
+    alllogs = "/providers/Microsoft.Authorization/policySetDefinitions/" \
+              "0884adba-2312-4468-abeb-5422caed1038"
+    body = example("policy_assignment_create_with_overrides.json", "201")
+    body["properties"]["policyDefinitionId"] = alllogs
+    check = "subscription_diagnostic_settings_policy"
+    reasons = {}
+    for value, expected in (("Disabled", Status.FAIL), ("AuditIfNotExists", Status.PASS)):
+        body["properties"]["overrides"][0]["value"] = value
+        inv = inventory(policy_assignments=[normalize.policy_assignment(body, SUB)])
+        status, reasons[value] = status_and_reason(inv, check)
+        assert status is expected, reasons[value]
+    assert "an override sets Disabled for policyDefinitionReferenceId in [Limit_Skus, " \
+           "Limit_Locations]" in reasons["Disabled"]
