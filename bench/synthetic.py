@@ -123,6 +123,7 @@ ALLOWED_LOCATIONS = "/providers/Microsoft.Authorization/policyDefinitions/" \
                     "e56962a6-4747-49cd-b67b-bf8b01975c4c"
 MG_SCOPE = f"/providers/Microsoft.Management/managementGroups/{MG}"
 BASELINE_SET = f"{MG_SCOPE}/providers/Microsoft.Authorization/policySetDefinitions/cjis-baseline"
+_BUILTIN_DEFINITIONS = "/providers/microsoft.authorization/policydefinitions/"
 ACTIVITY_CATEGORIES = ("Administrative", "Security", "ServiceHealth", "Alert", "Recommendation",
                        "Policy", "Autoscale", "ResourceHealth")
 
@@ -391,8 +392,9 @@ class SyntheticTenant:
 
         out: Counter[str] = Counter()
         out["subscriptions"] = pages_of(len(self.plans))
-        out["regions"] = 1
+        out["regions"] = len(self.plans)  # issue 10 item 4: every subscription's regions
         out["policy_set_definitions"] = 1
+        out["policy_definitions"] = len(self.definitions_read())  # issue 10 item 1
         for plan in self.plans:
             for kind in LIST_PATHS:
                 if (source == "arm" or kind not in GRAPH_KINDS) and self.listed(plan, kind):
@@ -441,6 +443,8 @@ class SyntheticTenant:
                 if ws[3][2] is not None:
                     yield ("rules", i, n)
         yield ("policyset",)
+        for guid in self.definitions_read():  # issue 10 item 1: guardrail definitions
+            yield ("policydef", guid)
         for chunk in range(len(self.chunks)):
             for page in range(self.graph_pages(chunk)):
                 yield ("graph", chunk, page)
@@ -470,6 +474,9 @@ class SyntheticTenant:
             return ("subs", page)
         if path == BASELINE_SET.lower():
             return ("policyset",)
+        if path.startswith(_BUILTIN_DEFINITIONS) and path[len(_BUILTIN_DEFINITIONS):] in \
+                self.definitions_read():  # issue 10 item 1
+            return ("policydef", path[len(_BUILTIN_DEFINITIONS):])
         if len(segments) < 2 or segments[0] != "subscriptions":
             return None
         plan = self.by_id.get(segments[1])
@@ -1026,6 +1033,24 @@ class SyntheticTenant:
                                for ref, guid, params in refs],
                            "policyDefinitionGroups": DELETE}}), "2025-01-01"
 
+    # --- issue 10 item 1: the guardrail definitions read for their default effect -----------
+    def definitions_read(self) -> list[str]:
+        """Built-ins the collector reads: those assigned (directly or in the baseline
+        initiative) without an `effect` parameter (scanner.collectors.followups)."""
+        from scanner.inventory_policy import EFFECT_READ_DEFINITIONS
+
+        _, baseline, _ = self._policyset()
+        refs = [(r["policyDefinitionId"], r["parameters"])
+                for r in baseline["properties"]["policyDefinitions"]]
+        guids = [ALLOWED_LOCATIONS.rsplit("/", 1)[-1]] + [
+            ref.rsplit("/", 1)[-1] for ref, params in refs if "effect" not in params]
+        return sorted({g.lower() for g in guids if g.lower() in EFFECT_READ_DEFINITIONS})
+
+    def _policydef(self, guid: str) -> tuple[str, Any, str]:
+        from fixtures.examples import builtin_policy_definition
+
+        return f"{_BUILTIN_DEFINITIONS}{guid}", builtin_policy_definition(guid), "2025-01-01"
+
     def _graph(self, chunk: int, page: int) -> Interaction | None:
         from scanner.collectors.resource_graph import query_request
 
@@ -1106,6 +1131,8 @@ def classify(method: str, url: str) -> str:
         return "subscriptions"
     if "/policysetdefinitions/" in path:
         return "policy_set_definitions"
+    if "/policydefinitions/" in path:  # issue 10 item 1
+        return "policy_definitions"
     match = _SUB_PATH.match(path)
     if not match:
         return "other"

@@ -247,7 +247,11 @@ def _methods_evidence(method: AuthenticationMethodConfiguration | None) -> dict[
     rationale=(
         "CJIS 6.0 (IA-2(1), IA-2(2), IA-2(8)) requires phishing-resistant multifactor "
         "authentication; users can only register FIDO2 security keys / passkeys or use "
-        "certificate-based authentication when the authentication methods policy enables them."
+        "certificate-based authentication when the authentication methods policy enables them. "
+        "Certificate-based authentication counts only in multi-factor mode "
+        "(x509CertificateMultiFactor): the built-in Phishing-resistant MFA strength allows "
+        "x509CertificateMultiFactor, not single-factor CBA (Microsoft Graph v1.0 "
+        "x509CertificateAuthenticationModeConfiguration; Learn, 'Authentication strengths')."
     ),
     remediation=Remediation(
         summary=(
@@ -266,7 +270,14 @@ def _methods_evidence(method: AuthenticationMethodConfiguration | None) -> dict[
     needs=(AUTH_METHODS,),
 )
 def entra_phishing_resistant_methods_enabled(tenant: Any, ctx: CheckContext) -> Verdict:
-    """Pass when FIDO2 or X.509 certificate authentication is enabled for some users."""
+    """Pass when FIDO2, or certificate-based authentication in multi-factor mode, is enabled.
+
+    CBA is phishing-resistant only as multi-factor authentication: its default mode
+    `x509CertificateMultiFactor` (Graph v1.0 x509CertificateAuthenticationModeConfiguration;
+    documented default x509CertificateSingleFactor, so an absent mode is single-factor).
+    Single-factor CBA with multi-factor binding rules is multi-factor only for the
+    certificates those rules match, which the scanner cannot map to users: `unknown`.
+    """
     entra = ctx.inventory.entra
     policy, gap = _methods_policy(entra)
     if gap:
@@ -274,17 +285,60 @@ def entra_phishing_resistant_methods_enabled(tenant: Any, ctx: CheckContext) -> 
     assert policy is not None
     methods = {name: policy.method(name) for name in PHISHING_RESISTANT_METHODS}
     evidence = {name: _methods_evidence(m) for name, m in methods.items()}
-    enabled = [name for name, m in methods.items() if m is not None and m.enabled]
+    fido2, x509 = methods["Fido2"], methods["X509Certificate"]
+    cba = _cba_mode(x509)
+    evidence["X509Certificate"].update(cba)
+    enabled = []
+    if fido2 is not None and fido2.enabled:
+        enabled.append(f"Fido2 for {evidence['Fido2']['include_targets']}")
+    if x509 is not None and x509.enabled and cba["multi_factor"] is True:
+        enabled.append(f"X509Certificate (multi-factor) for "
+                       f"{evidence['X509Certificate']['include_targets']}")
     if enabled:
-        targets = {name: evidence[name]["include_targets"] for name in enabled}
         return Verdict(status=Status.PASS,
-                       reason=f"phishing-resistant method(s) enabled: "
-                              f"{', '.join(f'{n} for {t}' for n, t in targets.items())}",
+                       reason=f"phishing-resistant method(s) enabled: {', '.join(enabled)}",
+                       evidence=evidence)
+    if x509 is not None and x509.enabled:
+        if cba["multi_factor"] is None:
+            return Verdict(
+                status=Status.UNKNOWN,
+                reason="certificate-based authentication is single-factor by default; only "
+                       f"certificates matching its multi-factor binding rules "
+                       f"({', '.join(cba['multi_factor_rules'])}) are multi-factor, and "
+                       "whether the users in scope hold such certificates cannot be read; "
+                       "FIDO2 is not enabled",
+                evidence=evidence)
+        return Verdict(status=Status.FAIL,
+                       reason=f"certificate-based authentication is enabled but single-factor "
+                              f"({cba['default_mode']}): not phishing-resistant MFA; FIDO2 "
+                              f"(passkeys) is not enabled",
                        evidence=evidence)
     return Verdict(status=Status.FAIL,
                    reason="neither FIDO2 (passkeys) nor certificate-based authentication is "
                           "enabled in the authentication methods policy",
                    evidence=evidence)
+
+
+CBA_MODES_DOC = ("https://learn.microsoft.com/graph/api/resources/"
+                 "x509certificateauthenticationmodeconfiguration")
+SINGLE_FACTOR = "x509CertificateSingleFactor"
+MULTI_FACTOR = "x509CertificateMultiFactor"
+
+
+def _cba_mode(x509: AuthenticationMethodConfiguration | None) -> dict[str, Any]:
+    """Default mode, multi-factor rules, and whether CBA is multi-factor (None: only by rule)."""
+    config = x509.authentication_mode_configuration if x509 is not None else None
+    default = (config.x509_certificate_authentication_default_mode if config else None) \
+        or SINGLE_FACTOR  # the documented default
+    rules = config.rules if config else []
+    multi = [r.identifier or r.issuer_subject_identifier or r.policy_oid_identifier or "?"
+             for r in rules if r.x509_certificate_authentication_mode == MULTI_FACTOR]
+    single = [r.identifier or r.issuer_subject_identifier or r.policy_oid_identifier or "?"
+              for r in rules if r.x509_certificate_authentication_mode == SINGLE_FACTOR]
+    is_multi: bool | None = default == MULTI_FACTOR or (None if multi else False)
+    return {"default_mode": default, "mode_reported": config is not None,
+            "multi_factor_rules": multi, "single_factor_rules": single,
+            "multi_factor": is_multi}
 
 
 @check(

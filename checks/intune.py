@@ -6,6 +6,10 @@ What counts, and why:
 - Compliance policies combine: a device must meet every policy assigned to it, so per
   platform one assigned policy requiring encryption (or the passcode length) meets the
   requirement; the weaker ones are listed.
+- Judged per platform that has enrolled devices (the managed device overview's counts per
+  operating system): a platform with devices and no assigned policy requiring it fails; a
+  platform whose policy type Graph v1.0 does not return (Android Enterprise fully managed,
+  dedicated and corporate-owned work profile; AOSP) is `unknown` naming the gap.
 - App protection policies do not combine that way: each one governs its own users and
   apps, so every assigned iOS and Android policy must block copy/paste and transfer to
   unmanaged apps, and each platform needs at least one.
@@ -17,15 +21,18 @@ What counts, and why:
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
-from scanner.collectors.entra import APP_PROTECTION, COMPLIANCE_POLICIES
+from scanner.collectors.entra import APP_PROTECTION, COMPLIANCE_POLICIES, DEVICE_OVERVIEW
 from scanner.context import CheckContext
 from scanner.entra_models import (
     APP_PROTECTION_PLATFORMS,
     DeviceCompliancePolicy,
+    DeviceOperatingSystemSummary,
     EntraInventory,
     ManagedAppProtection,
+    ManagedDeviceOverview,
 )
 from scanner.findings import Remediation, Status, Verdict
 from scanner.registry import check
@@ -100,66 +107,150 @@ def _label(policy: DeviceCompliancePolicy | ManagedAppProtection) -> str:
     return f"{policy.display_name or '(no name)'} ({policy.id})"
 
 
-def _assigned_by_platform(
-    policies: list[DeviceCompliancePolicy],
-) -> tuple[dict[str, list[DeviceCompliancePolicy]], list[str], list[str]]:
-    by_platform: dict[str, list[DeviceCompliancePolicy]] = defaultdict(list)
-    unassigned: list[str] = []
-    not_known: list[str] = []
-    for policy in policies:
-        if policy.is_assigned is None:
-            not_known.append(_label(policy))
-        elif policy.is_assigned:
-            by_platform[policy.platform].append(policy)
+@dataclass(frozen=True)
+class DevicePlatform:
+    """A platform of enrolled devices and the compliance policy types that govern it."""
+
+    name: str
+    counts: tuple[str, ...]
+    """deviceOperatingSystemSummary fields whose sum is its device count."""
+    policy_types: tuple[str, ...]
+    readable: bool = True
+    """False where Graph v1.0 does not return its compliance policy type."""
+    gap: str = ""
+
+
+_ANDROID_TYPES = ("android_device_admin_count", "android_work_profile_count",
+                  "android_fully_managed_count", "android_dedicated_count",
+                  "android_corporate_work_profile_count")
+DEVICE_PLATFORMS = (
+    DevicePlatform("Windows 10/11", ("windows_count",),
+                   ("#microsoft.graph.windows10CompliancePolicy",
+                    "#microsoft.graph.windows81CompliancePolicy")),
+    DevicePlatform("Windows 10 Mobile", ("windows_mobile_count",),
+                   ("#microsoft.graph.windows10MobileCompliancePolicy",
+                    "#microsoft.graph.windowsPhone81CompliancePolicy")),
+    DevicePlatform("iOS/iPadOS", ("ios_count",), (IOS,)),
+    DevicePlatform("macOS", ("mac_os_count",), ("#microsoft.graph.macOSCompliancePolicy",)),
+    DevicePlatform("Android device administrator", ("android_device_admin_count",),
+                   ("#microsoft.graph.androidCompliancePolicy",)),
+    DevicePlatform("Android Enterprise work profile", ("android_work_profile_count",),
+                   ("#microsoft.graph.androidWorkProfileCompliancePolicy",)),
+    DevicePlatform("Android Enterprise fully managed, dedicated and corporate-owned work "
+                   "profile", _ANDROID_TYPES[2:],
+                   ("#microsoft.graph.androidDeviceOwnerCompliancePolicy",), readable=False,
+                   gap="their compliance policies (androidDeviceOwnerCompliancePolicy) are not "
+                       "in Microsoft Graph v1.0"),
+    DevicePlatform("Android, enrolment type not reported (e.g. AOSP)", ("android_count",),
+                   ("#microsoft.graph.aospDeviceOwnerCompliancePolicy",), readable=False,
+                   gap="Graph does not say how they are enrolled, and AOSP compliance policies "
+                       "(aospDeviceOwnerCompliancePolicy) are not in Microsoft Graph v1.0"),
+    DevicePlatform("unknown operating system", ("unknown_count",), (), readable=False,
+                   gap="Intune reports their operating system as unknown"),
+)
+"""Platforms of Graph v1.0 deviceOperatingSystemSummary and the policy types judging them."""
+
+
+def device_counts(overview: ManagedDeviceOverview) -> dict[str, int]:
+    """Enrolled devices per platform (DEVICE_PLATFORMS names), platforms with none left out.
+
+    Android: its enrolment-type counts where Graph gives them; the rest of `androidCount`
+    (all of it when no breakdown is given) is "enrolment type not reported".
+    """
+    summary = overview.device_operating_system_summary or DeviceOperatingSystemSummary()
+    counts: dict[str, int] = {}
+    for platform in DEVICE_PLATFORMS:
+        if platform.counts == ("android_count",):
+            known = sum(getattr(summary, f) or 0 for f in _ANDROID_TYPES)
+            count = max((summary.android_count or 0) - known, 0)
         else:
-            unassigned.append(_label(policy))
-    return dict(sorted(by_platform.items())), unassigned, not_known
+            count = sum(getattr(summary, f) or 0 for f in platform.counts)
+        if count:
+            counts[platform.name] = count
+    return counts
 
 
 def _judge_platforms(ctx: CheckContext, what: str, judge: Any,
                      describe: Any) -> Verdict:
-    """Per platform: pass when one assigned policy meets `judge` (True/False/None)."""
+    """Per platform with enrolled devices: pass when an assigned policy meets `judge`."""
     entra = ctx.inventory.entra
-    gap = intune_gap(entra, COMPLIANCE_POLICIES, "device compliance policies")
+    gap = intune_gap(entra, COMPLIANCE_POLICIES, "device compliance policies") or \
+        intune_gap(entra, DEVICE_OVERVIEW, "managed device overview (devices per platform)")
     if gap:
         return gap
-    by_platform, unassigned, not_known = _assigned_by_platform(entra.device_compliance_policies)
-    evidence: dict[str, Any] = {"unassigned_policies_ignored": unassigned}
+    overview = entra.managed_device_overview
+    if overview is None:
+        return Verdict(status=Status.UNKNOWN,
+                       reason="the managed device overview was not read: which platforms "
+                              "have enrolled devices is unknown",
+                       evidence={"collected": list(entra.collected)})
+    by_type: dict[str, list[DeviceCompliancePolicy]] = defaultdict(list)
+    unassigned, not_known = [], []
+    for policy in entra.device_compliance_policies:
+        if policy.is_assigned is None:
+            not_known.append(_label(policy))
+        elif policy.is_assigned:
+            by_type[policy.odata_type].append(policy)
+        else:
+            unassigned.append(_label(policy))
+    counts = device_counts(overview)
+    evidence: dict[str, Any] = {"enrolled_devices": counts,
+                                "unassigned_policies_ignored": unassigned}
     if not_known:
         evidence["assignments_not_read"] = not_known
         return Verdict(status=Status.UNKNOWN,
                        reason=f"the assignments of {len(not_known)} compliance policies were not "
                               f"read",
                        evidence=evidence)
-    if not by_platform:
-        return Verdict(status=Status.FAIL,
-                       reason=f"no device compliance policy is assigned: no device is required "
-                              f"to {what}",
+    covered = {t for p in DEVICE_PLATFORMS for t in p.policy_types}
+    evidence["policies_of_other_types"] = sorted(_label(p) for t, ps in by_type.items()
+                                                 if t not in covered for p in ps)
+    if not counts:
+        return Verdict(status=Status.NOT_APPLICABLE if by_type else Status.FAIL,
+                       reason="no device is enrolled in Intune" + (
+                           "" if by_type else " and no compliance policy is assigned"),
                        evidence=evidence)
-    failing: list[str] = []
-    unknown: list[str] = []
+    failing, unknown = [], []
     platforms: dict[str, Any] = {}
-    for platform, policies in by_platform.items():
+    for platform in DEVICE_PLATFORMS:
+        devices = counts.get(platform.name)
+        if not devices:
+            continue
+        policies = [p for t in platform.policy_types for p in by_type.get(t, [])]
         results = [judge(p) for p in policies]
-        platforms[platform] = [{"policy": _label(p), **describe(p), "meets": r}
-                               for p, r in zip(policies, results, strict=True)]
+        platforms[platform.name] = {
+            "devices": devices,
+            "policies": [{"policy": _label(p), **describe(p), "meets": r}
+                         for p, r in zip(policies, results, strict=True)]}
         if any(r is True for r in results):
             continue
-        (unknown if any(r is None for r in results) else failing).append(platform)
+        if not platform.readable:
+            unknown.append(f"{platform.name} ({devices} device(s): {platform.gap})")
+        elif any(r is None for r in results):
+            unknown.append(f"{platform.name} (a policy type the scanner does not know)")
+        elif policies:
+            failing.append(f"{platform.name} ({devices} device(s); no assigned policy "
+                           f"requires it)")
+        else:
+            failing.append(f"{platform.name} ({devices} device(s); no assigned compliance "
+                           f"policy)")
     evidence["platforms"] = platforms
+    if failing and evidence["policies_of_other_types"]:
+        # An assigned policy of a type the scanner does not know may govern them.
+        unknown += [f"{f}, unless a policy of a type the scanner does not know covers it"
+                    for f in failing]
+        failing = []
     if failing:
         return Verdict(status=Status.FAIL,
-                       reason=f"no assigned compliance policy requires devices to {what} on: "
-                              f"{', '.join(failing)}",
+                       reason=f"devices are not required to {what} on: {'; '.join(failing)}",
                        evidence=evidence)
     if unknown:
         return Verdict(status=Status.UNKNOWN,
-                       reason=f"the scanner does not know the compliance policy type(s) of: "
-                              f"{', '.join(unknown)}",
+                       reason=f"cannot tell whether devices must {what} on: {'; '.join(unknown)}",
                        evidence=evidence)
     return Verdict(status=Status.PASS,
-                   reason=f"every platform with an assigned compliance policy requires devices to "
-                          f"{what}: {', '.join(by_platform)}",
+                   reason=f"every platform with enrolled devices requires them to {what}: "
+                          f"{', '.join(f'{n} ({c})' for n, c in counts.items())}",
                    evidence=evidence)
 
 
@@ -189,10 +280,10 @@ def _judge_platforms(ctx: CheckContext, what: str, judge: Any,
         ),
         docs=COMPLIANCE_DOC,
     ),
-    needs=(COMPLIANCE_POLICIES,),
+    needs=(COMPLIANCE_POLICIES, DEVICE_OVERVIEW),
 )
 def intune_compliance_requires_encryption(tenant: Any, ctx: CheckContext) -> Verdict:
-    """Pass when, per platform with an assigned policy, one requires device encryption."""
+    """Pass when, per platform with enrolled devices, an assigned policy requires encryption."""
     return _judge_platforms(
         ctx, "encrypt storage", requires_encryption,
         lambda p: {"storage_require_encryption": p.storage_require_encryption,
@@ -224,10 +315,11 @@ def intune_compliance_requires_encryption(tenant: Any, ctx: CheckContext) -> Ver
         ),
         docs=COMPLIANCE_DOC,
     ),
-    needs=(COMPLIANCE_POLICIES,),
+    needs=(COMPLIANCE_POLICIES, DEVICE_OVERVIEW),
 )
 def intune_compliance_passcode_length(tenant: Any, ctx: CheckContext) -> Verdict:
-    """Pass when, per platform with an assigned policy, one requires a long enough passcode."""
+    """Pass when, per platform with enrolled devices, an assigned policy requires a long
+    enough passcode."""
     minimum = ctx.config.min_passcode_length
 
     def meets(policy: DeviceCompliancePolicy) -> bool | None:

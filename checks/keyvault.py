@@ -9,6 +9,7 @@ when any of those could not be read a store that seems unused is `unknown`, not
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from scanner.context import CheckContext, CmkKey
@@ -28,6 +29,8 @@ MANAGED_HSM_DOC = "https://learn.microsoft.com/azure/key-vault/managed-hsm/overv
 SOFT_DELETE_DOC = "https://learn.microsoft.com/azure/key-vault/general/soft-delete-overview"
 ROTATION_DOC = "https://learn.microsoft.com/azure/key-vault/keys/how-to-configure-key-rotation"
 NETWORK_DOC = "https://learn.microsoft.com/azure/key-vault/general/network-security"
+PUBLIC_THRESHOLD = 2 ** 24
+"""IPv4 addresses (a /8) beyond which a vault's IP rules admit the internet, not a network."""
 
 
 def _same(a: str | None, b: str) -> bool:
@@ -219,14 +222,23 @@ def cmk_key_hsm_backed(key: CmkKey, ctx: CheckContext) -> Verdict:
                    evidence=evidence)
 
 
+ROTATION_POLICY_BUILTIN = "d8cf8476-a2ec-4916-896e-992351803c44"
+"""Built-in "Keys should have a rotation policy ensuring that their rotation is scheduled
+within the specified number of days after creation": a key complies only when its rotation
+policy has a lifetime action of type Rotate; an expiry date does not rotate anything."""
+
+
 @check(
     id="cmk_key_rotation_policy",
-    title="Keys used as customer-managed keys have a rotation policy or an expiry",
+    title="Keys used as customer-managed keys have a rotation policy that rotates them",
     kinds="cmk_keys",
     severity="high",
     rationale=(
-        "CJIS key management (SC-12) expects keys to have a defined cryptoperiod; a rotation "
-        "policy (or at least an expiry) bounds how long one key version protects CJI."
+        "CJIS key management (SC-12) expects keys to have a defined cryptoperiod. Only a "
+        "rotation policy whose lifetime actions include Rotate creates new key versions; "
+        "an expiry date alone stops the key (and the store using it) instead of rotating it. "
+        "Judged as Microsoft's built-in policy 'Keys should have a rotation policy ensuring "
+        f"that their rotation is scheduled' ({ROTATION_POLICY_BUILTIN}) judges it."
     ),
     remediation=Remediation(
         summary=(
@@ -240,7 +252,7 @@ def cmk_key_hsm_backed(key: CmkKey, ctx: CheckContext) -> Verdict:
     needs=("vault_keys",),
 )
 def cmk_key_rotation_policy(key: CmkKey, ctx: CheckContext) -> Verdict:
-    """Pass when the key has a rotation policy with a Rotate trigger, or an expiry date."""
+    """Pass only when the key's rotation policy schedules a Rotate action (d8cf8476-...)."""
     evidence = _key_evidence(key)
     if key.key is None:
         if key.store_kind == "managed_hsm":
@@ -257,13 +269,20 @@ def cmk_key_rotation_policy(key: CmkKey, ctx: CheckContext) -> Verdict:
         return Verdict(status=Status.PASS,
                        reason=f"rotation policy rotates the key after {policy.rotate_after}",
                        evidence=evidence)
+    expiry = []
     if key.key.expires is not None:
-        return Verdict(status=Status.PASS,
-                       reason=f"the key expires on {key.key.expires.date().isoformat()}",
+        expiry.append(f"the key expires on {key.key.expires.date().isoformat()}")
+    if policy is not None and policy.expiry_time:
+        expiry.append(f"its rotation policy sets an expiry of {policy.expiry_time}")
+    if expiry:
+        return Verdict(status=Status.FAIL,
+                       reason=f"key {key.name} has no rotation policy with a Rotate action: "
+                              f"{' and '.join(expiry)}, but an expiry date alone is not "
+                              f"rotation (built-in {ROTATION_POLICY_BUILTIN})",
                        evidence=evidence)
     return Verdict(status=Status.FAIL,
-                   reason=f"key {key.name} has no rotation policy with a Rotate action and no "
-                          "expiry",
+                   reason=f"key {key.name} has no rotation policy with a Rotate action "
+                          f"(built-in {ROTATION_POLICY_BUILTIN})",
                    evidence=evidence)
 
 
@@ -336,6 +355,22 @@ def tenant_hsm_key_store_exists(tenant: Any, ctx: CheckContext) -> Verdict:
 # --- Transit and exposure -------------------------------------------------------------------
 
 
+def _admitted_addresses(rules: list[str]) -> tuple[int, list[str]]:
+    """(IPv4 addresses the IP rules admit, overlaps merged; rules that are not addresses)."""
+    networks, unreadable = [], []
+    for rule in rules:
+        try:
+            network = ipaddress.ip_network(rule.strip(), strict=False)
+        except ValueError:
+            unreadable.append(rule)
+            continue
+        if isinstance(network, ipaddress.IPv4Network):
+            networks.append(network)
+        else:
+            unreadable.append(rule)  # Key Vault IP rules are IPv4 only
+    return sum(n.num_addresses for n in ipaddress.collapse_addresses(networks)), unreadable
+
+
 @check(
     id="key_vault_public_network_restricted",
     title="Key vaults are not open to the public internet",
@@ -344,7 +379,9 @@ def tenant_hsm_key_store_exists(tenant: Any, ctx: CheckContext) -> Verdict:
     rationale=(
         "A vault reachable from any network exposes the keys protecting CJI to credential "
         "theft from anywhere; private endpoints or a Deny-by-default firewall limit who can "
-        "reach it (AC-3, SC-7)."
+        "reach it (AC-3, SC-7). IP rules admitting more than a /8 (2**24 addresses) count as "
+        "the internet. Microsoft Learn, 'Configure Azure Key Vault networking settings' "
+        "(network-security)."
     ),
     remediation=Remediation(
         summary=(
@@ -360,15 +397,43 @@ def tenant_hsm_key_store_exists(tenant: Any, ctx: CheckContext) -> Verdict:
     needs=("key_vaults",),
 )
 def key_vault_public_network_restricted(vault: KeyVault, ctx: CheckContext) -> Verdict:
-    """Pass when public network access is Disabled or the firewall's default action is Deny."""
-    evidence = {"public_network_access": vault.public_network_access,
-                "network_default_action": vault.network_default_action}
+    """Pass when public network access is Disabled, or the firewall denies by default and its
+    IP rules admit no more than PUBLIC_THRESHOLD addresses (a /8).
+
+    Threshold: IP rules together admitting more than 2**24 IPv4 addresses (a /8, the largest
+    block ever allocated to one organisation) do not describe an agency's own networks but
+    the internet: `defaultAction: Deny` with 0.0.0.0/1 + 128.0.0.0/1 (or the recorded
+    0.0.0.0/2 ... 128.0.0.0/1, all of IPv4 but 127/8) is a public vault. Overlapping rules
+    are merged before counting.
+    """
+    evidence: dict[str, Any] = {"public_network_access": vault.public_network_access,
+                                "network_default_action": vault.network_default_action,
+                                "ip_rules": vault.ip_rules}
     if _same(vault.public_network_access, "Disabled"):
         return Verdict(status=Status.PASS, reason="publicNetworkAccess is Disabled",
                        evidence=evidence)
     if _same(vault.network_default_action, "Deny"):
+        admitted, unreadable = _admitted_addresses(vault.ip_rules)
+        evidence.update(admitted_ipv4_addresses=admitted, threshold=PUBLIC_THRESHOLD)
+        if admitted > PUBLIC_THRESHOLD:
+            return Verdict(
+                status=Status.FAIL,
+                reason=f"networkAcls.defaultAction is Deny, but its {len(vault.ip_rules)} IP "
+                       f"rule(s) admit {admitted:,} IPv4 addresses "
+                       f"({admitted / 2 ** 32:.1%} of IPv4), more than a /8 "
+                       f"({PUBLIC_THRESHOLD:,}): the vault is reachable from most of the "
+                       "internet",
+                evidence=evidence)
+        if unreadable:
+            return Verdict(status=Status.UNKNOWN,
+                           reason=f"networkAcls.defaultAction is Deny, but the IP rules "
+                                  f"{', '.join(unreadable)} are not IPv4 addresses or ranges, "
+                                  "so what they admit cannot be told",
+                           evidence=evidence)
         return Verdict(status=Status.PASS,
-                       reason="networkAcls.defaultAction is Deny (selected networks only)",
+                       reason=f"networkAcls.defaultAction is Deny (selected networks only: "
+                              f"{len(vault.ip_rules)} IP rule(s) admitting {admitted:,} "
+                              f"addresses, at most a /8)",
                        evidence=evidence)
     if vault.public_network_access is None and vault.network_default_action is None:
         return Verdict(

@@ -3,26 +3,45 @@
 An assignment counts for a subscription when it is at the subscription or an ancestor
 management group (`ctx.assignments_governing`), its `enforcementMode` is `Default`
 (Azure omits the field when it is), it applies the built-in definition directly or inside
-an initiative (`ctx.definition_parameters` resolves the initiative's parameters), its
-parameters do not switch the policy off, and its notScopes leave no hole in the
-subscription: a notScope equal to the subscription, one of its ancestors, or anything
+an initiative (`ctx.definition_references` resolves the initiative's parameters), the
+effect in force (its `effect` parameter, else the definition's default, read once per
+scan; then the assignment's overrides) is the one the guardrail needs for every resource,
+and nothing leaves a hole in the subscription: a notScope, a resource selector, a partial
+override or an exemption equal to the subscription, one of its ancestors, or anything
 inside it (a resource group, a resource) disqualifies the assignment, because a guardrail
-with a hole does not keep the whole subscription inside the requirement.
+with a hole does not keep the whole subscription inside the requirement
+(checks/policy_candidates.py, checks/policy_rules.py).
 
-When nothing counts but an assignment of an initiative that could not be read might
-apply the definition, the verdict is `unknown`, not `fail`.
+When nothing counts but an assignment might (an initiative, a definition or the
+exemptions could not be read), the verdict is `unknown`, not `fail`.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
-from scanner.context import MANAGEMENT_GROUP_PREFIX, CheckContext, excluded_by_not_scopes
+from checks.policy_candidates import (
+    Applies,
+    ParamJudge,
+    applies_for,
+    effect_not_disabled,
+    governing_candidates,
+    single_policy_verdict,
+    state,
+)
+from checks.policy_rules import (
+    Application,
+    applications,
+    denies,
+    judge_effect,
+    judge_selectors,
+    param,
+)
+from scanner.context import CheckContext
 from scanner.findings import Status, Verdict
-from scanner.inventory import PolicyAssignment, Subscription, normalize_id, normalize_location
+from scanner.inventory import PolicyAssignment, Subscription, normalize_location
 from scanner.registry import check
 
 ALLOWED_LOCATIONS = "e56962a6-4747-49cd-b67b-bf8b01975c4c"
@@ -57,215 +76,53 @@ DIAGNOSTIC_INITIATIVES: dict[str, str] = {
 _DIAGNOSTIC_NAME = re.compile(r"diagnostic[\s-]*setting", re.IGNORECASE)
 
 
-# --- shared machinery ----------------------------------------------------------------------
-
-Applications = list[dict[str, Any]] | None
-"""Parameter sets with which an assignment applies a definition; [] none; None unknown."""
-ParamJudge = Callable[[dict[str, Any]], tuple[list[str], list[str]]]
-"""(problems, undetermined) of one application's parameters."""
-
-
-def _param(params: dict[str, Any], name: str) -> Any:
-    """A parameter value by name, case-insensitively (ARM parameter names are)."""
-    lowered = name.lower()
-    return next((v for k, v in params.items() if k.lower() == lowered), None)
-
-
-def management_group_scopes(sub: Subscription) -> set[str]:
-    """The subscription's management-group ancestors as ARM ids (empty when not collected).
-
-    Entries may be names (`mg-cjis`) or ids (`/providers/Microsoft.Management/...`).
-    """
-    scopes = set()
-    for ancestor in sub.management_group_ancestors:
-        if ancestor.startswith("/"):
-            scopes.add(normalize_id(ancestor) or "")
-        else:
-            scopes.add(MANAGEMENT_GROUP_PREFIX + ancestor.lower())
-    return scopes
-
-
-def _governing(ctx: CheckContext, sub: Subscription) -> list[PolicyAssignment]:
-    """Assignments at or above the subscription, each once.
-
-    `assignments_governing` takes every management-group assignment in the inventory; when
-    the subscription's ancestors are known, those of other branches are left out.
-    """
-    ancestors = management_group_scopes(sub)
-    found: dict[str, PolicyAssignment] = {}
-    for assignment in ctx.assignments_governing(sub.subscription_id):
-        if ancestors and assignment.scope.startswith(MANAGEMENT_GROUP_PREFIX) \
-                and assignment.scope not in ancestors:
-            continue
-        found.setdefault(assignment.id, assignment)
-    return sorted(found.values(), key=lambda a: a.id)
-
-
-@dataclass
-class _Candidate:
-    """An assignment that applies (or may apply) the definition, and why it counts or not."""
-
-    assignment: PolicyAssignment
-    applied: list[dict[str, Any]]
-    problems: list[str] = field(default_factory=list)
-    undetermined: list[str] = field(default_factory=list)
-
-    @property
-    def counts(self) -> bool:
-        return not self.problems and not self.undetermined
-
-    @property
-    def label(self) -> str:
-        name = self.assignment.display_name or self.assignment.name
-        return f"{name!r} ({self.assignment.id})"
-
-    def evidence(self) -> dict[str, Any]:
-        a = self.assignment
-        return {
-            "assignment": a.id,
-            "display_name": a.display_name,
-            "scope": a.scope,
-            "policy_definition_id": a.policy_definition_id,
-            "enforcement_mode": a.enforcement_mode,
-            "not_scopes": a.not_scopes,
-            "applied_parameters": self.applied,
-            "counts": self.counts,
-            "why_not": self.problems + self.undetermined,
-        }
-
-
-def _scope_holes(assignment: PolicyAssignment, sub: Subscription,
-                 ancestors: set[str]) -> tuple[list[str], list[str]]:
-    """(notScopes that exclude the subscription or part of it, notScopes we cannot place)."""
-    sub_scope = sub.id.lower()
-    holes = excluded_by_not_scopes(assignment, [sub_scope, *ancestors])
-    holes += [n for n in assignment.not_scopes if n.startswith(sub_scope + "/")]
-    unplaced = [] if ancestors else [n for n in assignment.not_scopes
-                                      if n.startswith(MANAGEMENT_GROUP_PREFIX) and n not in holes]
-    return holes, unplaced
-
-
-def _judge_assignment(assignment: PolicyAssignment, applied: Applications, sub: Subscription,
-                      ancestors: set[str], judge: ParamJudge) -> _Candidate:
-    candidate = _Candidate(assignment, applied or [])
-    if applied is None:
-        candidate.undetermined.append(
-            f"its initiative {assignment.policy_definition_id} could not be read, so whether "
-            f"it applies the policy is unknown")
-    if assignment.enforcement_mode.lower() != "default":
-        candidate.problems.append(f"enforcementMode is {assignment.enforcement_mode}")
-    holes, unplaced = _scope_holes(assignment, sub, ancestors)
-    if holes:
-        candidate.problems.append(f"notScopes exclude {', '.join(holes)}")
-    if unplaced:
-        candidate.undetermined.append(
-            f"notScopes {', '.join(unplaced)} may contain the subscription (its "
-            f"management-group ancestry was not collected)")
-    if applied:
-        outcomes = [judge(params) for params in applied]
-        if not any(not p and not u for p, u in outcomes):  # no application is clean
-            if any(not p for p, _ in outcomes):
-                candidate.undetermined.extend(u for p, us in outcomes if not p for u in us)
-            else:
-                candidate.problems.extend(dict.fromkeys(x for p, _ in outcomes for x in p))
-    return candidate
-
-
-def _candidates(ctx: CheckContext, sub: Subscription,
-                applies: Callable[[PolicyAssignment], Applications],
-                judge: ParamJudge) -> list[_Candidate]:
-    """Every governing assignment that applies (or may apply) the policy, judged."""
-    ancestors = management_group_scopes(sub)
-    found = []
-    for assignment in _governing(ctx, sub):
-        applied = applies(assignment)
-        if applied == []:
-            continue
-        found.append(_judge_assignment(assignment, applied, sub, ancestors, judge))
-    return found
-
-
-def _applies(ctx: CheckContext, guid: str) -> Callable[[PolicyAssignment], Applications]:
-    return lambda assignment: ctx.definition_parameters(assignment, guid)
-
-
-def _effect_not_disabled(params: dict[str, Any]) -> tuple[list[str], list[str]]:
-    """A policy whose `effect` parameter is Disabled guards nothing."""
-    effect = _param(params, "effect")
-    if isinstance(effect, str) and effect.lower() == "disabled":
-        return [f"its effect parameter is {effect}"], []
-    return [], []
-
-
-def _state(candidates: list[_Candidate]) -> Status:
-    """pass if one counts; unknown if one might; fail otherwise."""
-    if any(c.counts for c in candidates):
-        return Status.PASS
-    if any(c.undetermined and not c.problems for c in candidates):
-        return Status.UNKNOWN
-    return Status.FAIL
-
-
-def _why_none_counts(candidates: list[_Candidate]) -> str:
-    return "; ".join(f"{c.label}: {', '.join(c.problems + c.undetermined)}" for c in candidates)
-
-
-def _single_policy_verdict(candidates: list[_Candidate], sub: Subscription, policy: str,
-                           guid: str, extra_evidence: dict[str, Any] | None = None) -> Verdict:
-    evidence: dict[str, Any] = {
-        "policy_definition": guid,
-        "candidates": [c.evidence() for c in candidates],
-        **(extra_evidence or {}),
-    }
-    status = _state(candidates)
-    if status is Status.PASS:
-        names = ", ".join(c.label for c in candidates if c.counts)
-        return Verdict(status=status, reason=f"{policy} is enforced on subscription "
-                                             f"{sub.subscription_id} by {names}",
-                       evidence=evidence)
-    if not candidates:
-        return Verdict(status=status,
-                       reason=f"no assignment at or above subscription {sub.subscription_id} "
-                              f"applies {policy} ({guid})",
-                       evidence=evidence)
-    verb, outcome = ("may apply", "none is known to count") if status is Status.UNKNOWN \
-        else ("apply", "none counts")
-    return Verdict(status=status,
-                   reason=f"{len(candidates)} assignment(s) {verb} {policy} to subscription "
-                          f"{sub.subscription_id} but {outcome}: {_why_none_counts(candidates)}",
-                   evidence=evidence)
-
-
 # --- step 1: Allowed locations -------------------------------------------------------------
 
 
-def _us_locations_only(ctx: CheckContext) -> ParamJudge:
-    def judge(params: dict[str, Any]) -> tuple[list[str], list[str]]:
-        value = _param(params, "listOfAllowedLocations")
-        if value is None:
-            return ["parameter listOfAllowedLocations is missing"], []
-        if not isinstance(value, list):
-            return [f"listOfAllowedLocations is not a list ({value!r})"], []
-        locations = [normalize_location(str(v)) or "" for v in value]
-        verdicts = {loc: ctx.is_us_region(loc) for loc in locations}
-        non_us = [loc for loc, us in verdicts.items() if us is False]
-        if non_us:
-            return [f"listOfAllowedLocations allows non-US or non-production locations "
-                    f"{', '.join(non_us)}"], []
-        unread = [loc for loc, us in verdicts.items() if us is None]
-        if unread:
-            return [], [f"the regions list was not read, so {', '.join(unread)} cannot be "
-                        f"judged"]
-        return [], []
-    return judge
+def _us_locations_only(ctx: CheckContext) -> Callable[[PolicyAssignment], ParamJudge]:
+    """Only US regions allowed, and Deny in force for every resource of the subscription."""
+    def judge_for(assignment: PolicyAssignment) -> ParamJudge:
+        def judge(app: Application) -> tuple[list[str], list[str]]:
+            problems, undetermined = _us_only(ctx, param(app.parameters,
+                                                         "listOfAllowedLocations"))
+            value = param(app.parameters, "listOfAllowedLocations")
+            allowed = {normalize_location(str(v)) or "" for v in value} \
+                if isinstance(value, list) else set()
+            effect_problems, effect_undetermined = judge_effect(app, assignment, denies,
+                                                                allowed)
+            problems += effect_problems + judge_selectors(assignment, allowed)
+            return problems, undetermined + effect_undetermined
+        return judge
+    return judge_for
+
+
+def _us_only(ctx: CheckContext, value: Any) -> tuple[list[str], list[str]]:
+    """listOfAllowedLocations holds only US regions. `global` is not a region: the built-in
+    never evaluates resources in `global` (its rule excludes them), so the entry allows
+    nothing outside the US."""
+    if value is None:
+        return ["parameter listOfAllowedLocations is missing"], []
+    if not isinstance(value, list):
+        return [f"listOfAllowedLocations is not a list ({value!r})"], []
+    locations = [normalize_location(str(v)) or "" for v in value]
+    verdicts = {loc: ctx.is_us_region(loc) for loc in locations if loc != "global"}
+    non_us = [loc for loc, us in verdicts.items() if us is False]
+    if non_us:
+        return [f"listOfAllowedLocations allows non-US or non-production locations "
+                f"{', '.join(non_us)}"], []
+    unread = [loc for loc, us in verdicts.items() if us is None]
+    if unread:
+        return [], [f"{', '.join(unread)} is in neither the regions lists read nor the "
+                    f"built-in region table, so whether it is a US region is unknown"]
+    return [], []
 
 
 def _allowed_locations_verdict(sub: Subscription, ctx: CheckContext, guid: str,
                                policy: str) -> Verdict:
-    candidates = _candidates(ctx, sub, _applies(ctx, guid), _us_locations_only(ctx))
-    errors = ctx.errors_anywhere("policy_set_definitions")
+    candidates = governing_candidates(ctx, sub, applies_for(ctx, guid), _us_locations_only(ctx))
+    errors = ctx.errors_anywhere("policy_set_definitions", "policy_definitions")
     extra = {"policy_set_definition_errors": [e.scope for e in errors]} if errors else None
-    return _single_policy_verdict(candidates, sub, policy, guid, extra)
+    return single_policy_verdict(candidates, sub, policy, guid, extra)
 
 
 _ASSIGN_DOCS = "https://learn.microsoft.com/azure/governance/policy/assign-policy-azurecli"
@@ -297,8 +154,11 @@ _ASSIGN_DOCS = "https://learn.microsoft.com/azure/governance/policy/assign-polic
 def subscription_allowed_locations_policy(sub: Subscription, ctx: CheckContext) -> Verdict:
     """Built-in Allowed locations (e56962a6-…) enforced with only US production regions.
 
-    `global` is not a region: the built-in already exempts global resources, and a
-    `global` entry in the list is judged like any other non-US entry (fail).
+    Its effect (parameter `effect` since 1.1.0, default Deny) must be Deny for every
+    resource: an Audit or Disabled effect, an override or a resource selector that leaves
+    some resources at a weaker effect, or an exemption, means it does not keep the
+    subscription in the US. `global` in the list allows nothing: the built-in skips
+    resources in `global`.
     """
     return _allowed_locations_verdict(sub, ctx, ALLOWED_LOCATIONS, "'Allowed locations'")
 
@@ -363,8 +223,8 @@ def subscription_cmk_guardrail_policies(sub: Subscription, ctx: CheckContext) ->
     policies = []
     states = {}
     for guid, name in CMK_GUARDRAILS.items():
-        candidates = _candidates(ctx, sub, _applies(ctx, guid), _effect_not_disabled)
-        states[guid] = _state(candidates)
+        candidates = governing_candidates(ctx, sub, applies_for(ctx, guid), effect_not_disabled)
+        states[guid] = state(candidates)
         policies.append({
             "policy_definition": guid,
             "display_name": name,
@@ -395,9 +255,9 @@ def subscription_cmk_guardrail_policies(sub: Subscription, ctx: CheckContext) ->
 # --- step 5: diagnostic-settings guardrail ---------------------------------------------------
 
 
-def _diagnostic_policy_applies(ctx: CheckContext) -> Callable[[PolicyAssignment], Applications]:
-    def applies(assignment: PolicyAssignment) -> Applications:
-        applied = ctx.definition_parameters(assignment, AUDIT_DIAGNOSTIC_SETTING)
+def _diagnostic_policy_applies(ctx: CheckContext) -> Applies:
+    def applies(assignment: PolicyAssignment) -> list[Application] | None:
+        applied = applications(ctx, assignment, AUDIT_DIAGNOSTIC_SETTING)
         if applied:
             return applied
         guid = assignment.policy_definition_id.rsplit("/", 1)[-1]
@@ -406,9 +266,37 @@ def _diagnostic_policy_applies(ctx: CheckContext) -> Callable[[PolicyAssignment]
         if policy_set is not None:
             names.append(policy_set.display_name or "")
         if guid in DIAGNOSTIC_INITIATIVES or any(_DIAGNOSTIC_NAME.search(n) for n in names):
-            return [dict(assignment.parameters)]
+            # Recognised as a whole (a deploy initiative, or a custom policy by name).
+            app = Application(assignment.policy_definition_id, None,
+                              dict(assignment.parameters))
+            definition = ctx.policy_definition(assignment.policy_definition_id)
+            effect = definition.resolve_effect(app.parameters) if definition else \
+                param(app.parameters, "effect")
+            app.effect = effect.lower() if isinstance(effect, str) else None
+            app.effect_source = ("its definition" if definition else "parameter effect"
+                                 if app.effect else "unknown: its definition was not read "
+                                                    "and no effect parameter is set")
+            return [app]
         return applied
     return applies
+
+
+def _diagnostic_judge(assignment: PolicyAssignment) -> ParamJudge:
+    def judge(app: Application) -> tuple[list[str], list[str]]:
+        if app.definition_id == assignment.policy_definition_id and assignment.is_set:
+            # A whole initiative: its policies' effects are its own (DeployIfNotExists in
+            # the built-in ones); an effect parameter or an override set to Disabled
+            # switches it (or the policies the override names) off.
+            problems = [f"its effect parameter is {app.effect}"] \
+                if app.effect == "disabled" else []
+            problems += [f"an override sets Disabled for "
+                         f"{' and '.join(s.describe() for s in o.selectors) or 'all of it'}"
+                         for o in assignment.overrides
+                         if o.kind.lower() == "policyeffect"
+                         and (o.value or "").lower() == "disabled"]
+            return problems + judge_selectors(assignment), []
+        return effect_not_disabled(assignment)(app)
+    return judge
 
 
 @check(
@@ -444,8 +332,8 @@ def subscription_diagnostic_settings_policy(sub: Subscription, ctx: CheckContext
     assignment or initiative whose display name mentions diagnostic settings (custom
     deploy-if-not-exists policies, matched by name and shown as such in the evidence).
     """
-    candidates = _candidates(ctx, sub, _diagnostic_policy_applies(ctx), _effect_not_disabled)
-    return _single_policy_verdict(
+    candidates = governing_candidates(ctx, sub, _diagnostic_policy_applies(ctx), _diagnostic_judge)
+    return single_policy_verdict(
         candidates, sub, "a policy that audits or deploys diagnostic settings",
         AUDIT_DIAGNOSTIC_SETTING,
         {"recognised_initiatives": DIAGNOSTIC_INITIATIVES},

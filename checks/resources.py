@@ -1,7 +1,9 @@
 """Step 1, data residency: every resource and resource group sits in a US production region.
 
-A region is judged by the cloud's own locations list (`metadata.geographyGroup` tells US
-from non-US for any region name, new ones included); staging, EUAP and canary regions
+A region is judged by the subscriptions' own locations lists (`metadata.geographyGroup`
+tells US from non-US for any region name, new ones included), else by the built-in table
+of Azure Commercial and Government regions (scanner.regions); a region in neither is
+`unknown`. Logical US locations (`unitedstates`) are US; staging, EUAP and canary regions
 (`eastus2euap`, `centraluseuap`, `eastus2(stage)`) are not production and fail.
 """
 
@@ -24,11 +26,15 @@ def _region_verdict(location: str, ctx: CheckContext, what: str) -> Verdict:
         "location": location,
         "geography_group": region.geography_group if region else None,
     }
+    evidence["known_from"] = ctx.region_source(location)
     us = ctx.is_us_region(location)
     if us is None:
+        errors = ctx.errors_anywhere("regions")
+        unread = f" (locations lists not read: {', '.join(e.scope for e in errors)})" \
+            if errors else ""
         return Verdict(status=Status.UNKNOWN,
-                       reason=f"the regions list of the cloud was not read, so whether "
-                              f"{location!r} is a US region cannot be told",
+                       reason=f"{location!r} is in {ctx.region_source(location)}{unread}, so "
+                              f"whether it is a US region cannot be told",
                        evidence=evidence)
     if us:
         return Verdict(status=Status.PASS,
@@ -63,7 +69,7 @@ def _region_verdict(location: str, ctx: CheckContext, what: str) -> Verdict:
                "--target-region <us-region> --location <us-region>",
         "docs": _MOVE_DOCS,
     },
-    needs=("resources", "regions"),
+    needs=("resources",),  # regions: judged with the built-in table when a list is missing
 )
 def resource_location_us(resource: GenericResource, ctx: CheckContext) -> Verdict:
     """A resource's `location` must be a US production region of the scanned cloud.
@@ -99,7 +105,7 @@ def resource_location_us(resource: GenericResource, ctx: CheckContext) -> Verdic
         "docs": "https://learn.microsoft.com/azure/azure-resource-manager/management/"
                 "move-resource-group-and-subscription",
     },
-    needs=("resource_groups", "regions"),
+    needs=("resource_groups",),
 )
 def resource_group_location_us(group: ResourceGroup, ctx: CheckContext) -> Verdict:
     """A resource group's `location` must be a US production region."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from checks.policy import management_group_scopes
+from checks.policy_candidates import management_group_scopes
 from scanner.context import MANAGEMENT_GROUP_PREFIX, CheckContext, CmkKey, Tenant, parse_key_uri
 from scanner.findings import Status, Verdict
 from scanner.inventory import KeyVault, ManagedHsm, VaultKey
@@ -61,10 +61,11 @@ def _rotation(store: KeyVault | ManagedHsm | None, key: VaultKey | None) -> str:
         return "unknown (key metadata not read)"
     if key.rotation_policy and key.rotation_policy.rotate_after:
         return f"policy (rotate {key.rotation_policy.rotate_after})"
+    # An expiry alone is not rotation (built-in d8cf8476): say "none" and show the expiry.
     if key.expires is not None:
-        return f"expiry {key.expires.date().isoformat()}"
+        return f"none (expiry {key.expires.date().isoformat()} only: not rotation)"
     if key.rotation_policy and key.rotation_policy.expiry_time:
-        return f"policy (no rotate action; expiry {key.rotation_policy.expiry_time})"
+        return f"none (policy without a Rotate action; expiry {key.rotation_policy.expiry_time})"
     return "none"
 
 

@@ -86,28 +86,37 @@ def storage_account_geo_replica_us(account: StorageAccount, ctx: CheckContext) -
         return Verdict(status=Status.NOT_APPLICABLE,
                        reason=f"SKU {account.sku_name} keeps no copy in a secondary region",
                        evidence=evidence)
-    if account.secondary_location is None:
+    # issue 10 item 4: Azure omits secondaryLocation (GZRS, RA-GZRS, or before the first
+    # geo-replication): the secondary is the primary's paired region (Microsoft Learn,
+    # "Azure Storage redundancy": GRS/GZRS copy to the primary's paired region).
+    secondary = account.secondary_location
+    primary = account.primary_location or account.location
+    if secondary is None:
+        secondary = ctx.paired_region(primary)
+        evidence["secondary_from_paired_region"] = secondary
+    if secondary is None:
         return Verdict(
             status=Status.UNKNOWN,
             reason=f"SKU {account.sku_name} replicates to a secondary region, but Azure did "
-                   "not report secondaryLocation",
+                   f"not report secondaryLocation and no paired region of {primary} is known",
             evidence=evidence,
         )
-    is_us = ctx.is_us_region(account.secondary_location)
+    derived = "" if account.secondary_location else f" (the paired region of {primary})"
+    is_us = ctx.is_us_region(secondary)
     if is_us is None:
         return Verdict(
             status=Status.UNKNOWN,
-            reason=f"secondary region {account.secondary_location} cannot be judged: the "
-                   "cloud's regions list was not read",
+            reason=f"secondary region {secondary}{derived} cannot be judged: it is in "
+                   f"{ctx.region_source(secondary)}",
             evidence=evidence,
         )
     if is_us:
         return Verdict(status=Status.PASS,
-                       reason=f"secondary region {account.secondary_location} is a US region",
+                       reason=f"secondary region {secondary}{derived} is a US region",
                        evidence=evidence)
     return Verdict(
         status=Status.FAIL,
-        reason=f"SKU {account.sku_name} replicates to {account.secondary_location}, which is "
+        reason=f"SKU {account.sku_name} replicates to {secondary}{derived}, which is "
                "not a US production region",
         evidence=evidence,
     )

@@ -39,7 +39,11 @@ class ScanConfig(BaseModel):
         """The profile in force: the one set, or the cloud's default."""
         if self.profile:
             return self.profile
-        return "government" if self.cloud == "usgov" else "commercial"
+        # The cloud's own default (Azure Government and its DoD cloud: government).
+        from scanner.azure.clouds import CLOUDS, CloudName
+
+        known = {c.value: CLOUDS[c].default_profile for c in CloudName}
+        return known.get(self.cloud, "commercial")
 
 
 def _line_of(text: str, key: str) -> int | None:

@@ -22,14 +22,18 @@ from scanner.inventory import (
     KeyVault,
     ManagedHsm,
     PolicyAssignment,
+    PolicyExemption,
     PolicySetDefinition,
     Region,
     RoleAssignment,
     ServiceResource,
     VaultKey,
     normalize_id,
+    subscription_of,
 )
+from scanner.inventory_policy import PolicyDefinition
 from scanner.kinds import KeyRef, all_kinds, service_kinds
+from scanner.regions import REGIONS
 
 MANAGEMENT_GROUP_PREFIX = "/providers/microsoft.management/managementgroups/"
 
@@ -163,17 +167,46 @@ class CheckContext:
 
     @cached_property
     def regions(self) -> dict[str, Region]:
-        """Regions of the cloud by name."""
-        return {r.name.lower(): r for r in self.inventory.regions}
+        """Regions by name: those the subscriptions' locations lists returned, then the
+        built-in table (scanner.regions) for the ones no list returned."""
+        found = {name: Region(name=name, geography_group=known.geography_group,
+                              region_type=known.region_type,
+                              region_category="built-in table",
+                              paired_region=[known.paired] if known.paired else [])
+                 for name, known in REGIONS.items()}
+        for region in self.inventory.regions:
+            name = region.name.lower()
+            builtin = found.get(name)
+            if region.geography_group is None and builtin is not None:
+                # Logical locations (`unitedstates`) come without a geography group.
+                region = region.model_copy(update={"geography_group": builtin.geography_group})
+            if not region.paired_region and builtin is not None:
+                region = region.model_copy(update={"paired_region": builtin.paired_region})
+            found[name] = region
+        return found
+
+    def region_source(self, location: str) -> str:
+        """Where the scanner knows `location` from (for evidence)."""
+        region = self.regions.get(location.lower())
+        if region is None:
+            return "neither the locations lists read nor the built-in region table"
+        return "the built-in region table" if region.region_category == "built-in table" \
+            else "the subscriptions' locations list"
 
     def is_us_region(self, location: str | None) -> bool | None:
-        """True/False for a US production region; None when the regions list was not read."""
+        """True/False for a US production region; None when neither a locations list nor
+        the built-in table knows the region (or it has no geography group)."""
         if location is None:
             return None
-        if not self.regions:
-            return None
         region = self.regions.get(location.lower())
-        return bool(region and region.is_us_production)
+        if region is None or region.geography_group is None:
+            return None
+        return region.is_us_production
+
+    def paired_region(self, location: str | None) -> str | None:
+        """The region paired with `location` (GRS / GZRS secondary), if known."""
+        region = self.regions.get((location or "").lower())
+        return region.paired_region[0] if region is not None and region.paired_region else None
 
     @cached_property
     def _collectors_with_errors(self) -> frozenset[str]:
@@ -320,20 +353,36 @@ class CheckContext:
 
     @cached_property
     def _role_assignments_by_scope(self) -> dict[str, list[RoleAssignment]]:
-        index: dict[str, list[RoleAssignment]] = defaultdict(list)
+        # One entry per id: an inherited assignment is listed by every subscription under
+        # its management group (inventories saved before collection merged them, too).
+        merged: dict[str, RoleAssignment] = {}
         for assignment in self.inventory.role_assignments:
+            known = merged.get(assignment.id)
+            if known is not None:
+                subs = sorted(set(known.applies_to) | set(assignment.applies_to))
+                assignment = known.model_copy(update={"applies_to": subs})
+            merged[assignment.id] = assignment
+        index: dict[str, list[RoleAssignment]] = defaultdict(list)
+        for assignment in merged.values():
             index[assignment.scope].append(assignment)
         return index
 
     def role_assignments_over(self, resource_id: str) -> list[RoleAssignment]:
         """Role assignments at `resource_id`, at each scope above it in its subscription,
-        at the root and at every management group (which groups are above the resource
-        is the caller's call: the inventory may not know the hierarchy)."""
+        and at the root and management groups when they apply to its subscription: an
+        inherited assignment listed by subscription A applies to A's resources only (one
+        without `applies_to`, from an older inventory, is the caller's call)."""
         index = self._role_assignments_by_scope
+        subscription = (subscription_of(resource_id) or "").lower()
         scopes = ["", "/", resource_id]
         scopes += [resource_id[:i] for i, char in enumerate(resource_id) if char == "/" and i]
         scopes += [scope for scope in index if scope.startswith(MANAGEMENT_GROUP_PREFIX)]
-        return [a for scope in dict.fromkeys(scopes) for a in index.get(scope, ())]
+        found = []
+        for scope in dict.fromkeys(scopes):
+            inherited = scope in ("", "/") or scope.startswith(MANAGEMENT_GROUP_PREFIX)
+            found += [a for a in index.get(scope, ())
+                      if not (inherited and a.applies_to and subscription not in a.applies_to)]
+        return found
 
     # --- logging ---------------------------------------------------------------------------
 
@@ -378,6 +427,46 @@ class CheckContext:
                 found.append(assignment)
         return found
 
+    @cached_property
+    def _policy_definitions(self) -> dict[str, PolicyDefinition]:
+        return {d.id: d for d in self.inventory.policy_definitions}
+
+    def policy_definition(self, definition_id: str) -> PolicyDefinition | None:
+        """A policy definition read for its effect, by id."""
+        return self._policy_definitions.get(normalize_id(definition_id) or "")
+
+    @cached_property
+    def _exemptions_by_assignment(self) -> dict[str, list[PolicyExemption]]:
+        index: dict[str, list[PolicyExemption]] = defaultdict(list)
+        for exemption in self.inventory.policy_exemptions:
+            index[exemption.policy_assignment_id].append(exemption)
+        return index
+
+    def exemptions_of(self, assignment_id: str) -> list[PolicyExemption]:
+        """Policy exemptions of one assignment."""
+        return list(self._exemptions_by_assignment.get(assignment_id.lower(), ()))
+
+    def definition_references(
+        self, assignment: PolicyAssignment, definition_guid: str
+    ) -> list[tuple[str, str | None, dict[str, Any]]] | None:
+        """(definition id, policyDefinitionReferenceId, parameters) of each place
+        `assignment` applies `definition_guid`: see `definition_parameters`."""
+        guid = definition_guid.lower()
+        if not assignment.is_set:
+            if assignment.policy_definition_id.rsplit("/", 1)[-1] == guid:
+                return [(assignment.policy_definition_id, None, dict(assignment.parameters))]
+            return []
+        policy_set = self.policy_sets.get(assignment.policy_definition_id)
+        if policy_set is None:
+            return None
+        return [
+            (ref.policy_definition_id, ref.reference_id,
+             {name: _resolve(value, assignment.parameters, policy_set.parameter_defaults)
+              for name, value in ref.parameters.items()})
+            for ref in policy_set.policy_definitions
+            if ref.policy_definition_id.rsplit("/", 1)[-1] == guid
+        ]
+
     def definition_parameters(
         self, assignment: PolicyAssignment, definition_guid: str
     ) -> list[dict[str, Any]] | None:
@@ -388,23 +477,8 @@ class CheckContext:
         initiative's defaults. [] when it does not apply that definition; None when the
         assignment is of an initiative that could not be read.
         """
-        guid = definition_guid.lower()
-        if not assignment.is_set:
-            if assignment.policy_definition_id.rsplit("/", 1)[-1] == guid:
-                return [dict(assignment.parameters)]
-            return []
-        policy_set = self.policy_sets.get(assignment.policy_definition_id)
-        if policy_set is None:
-            return None
-        applied = []
-        for ref in policy_set.policy_definitions:
-            if ref.policy_definition_id.rsplit("/", 1)[-1] != guid:
-                continue
-            values = {}
-            for name, value in ref.parameters.items():
-                values[name] = _resolve(value, assignment.parameters, policy_set.parameter_defaults)
-            applied.append(values)
-        return applied
+        found = self.definition_references(assignment, definition_guid)
+        return None if found is None else [params for _, _, params in found]
 
 
 _PARAM_EXPR = re.compile(r"^\[parameters\('([^']+)'\)\]$", re.IGNORECASE)

@@ -141,6 +141,27 @@ class MethodTarget(GraphModel):
     """`group` or `user`."""
 
 
+class X509CertificateRule(GraphModel):
+    """A CBA authentication binding rule: certificates of an issuer or policy OID get a mode."""
+
+    x509_certificate_rule_type: str | None = None
+    """`issuerSubject`, `policyOID`, `issuerSubjectAndPolicyOID`."""
+    identifier: str | None = None
+    issuer_subject_identifier: str | None = None
+    policy_oid_identifier: str | None = None
+    x509_certificate_authentication_mode: str | None = None
+    """`x509CertificateSingleFactor` or `x509CertificateMultiFactor`."""
+
+
+class X509CertificateAuthenticationModeConfiguration(GraphModel):
+    """Whether certificate-based authentication counts as single- or multi-factor (Graph
+    v1.0 x509CertificateAuthenticationModeConfiguration). Documented default mode:
+    `x509CertificateSingleFactor`."""
+
+    x509_certificate_authentication_default_mode: str | None = None
+    rules: list[X509CertificateRule] = Field(default_factory=list)
+
+
 class AuthenticationMethodConfiguration(GraphModel):
     """One method of the authentication methods policy (`Fido2`, `Sms`, `X509Certificate` ...)."""
 
@@ -153,6 +174,8 @@ class AuthenticationMethodConfiguration(GraphModel):
     state: Literal["enabled", "disabled"]
     include_targets: list[MethodTarget] = Field(default_factory=list)
     exclude_targets: list[MethodTarget] = Field(default_factory=list)
+    authentication_mode_configuration: X509CertificateAuthenticationModeConfiguration | None = None
+    """X509Certificate only: single- or multi-factor (None: Graph did not return it)."""
 
     @property
     def enabled(self) -> bool:
@@ -451,6 +474,41 @@ class ManagedAppProtection(GraphModel):
         return self.is_assigned if from_assignments is None else from_assignments
 
 
+class DeviceOperatingSystemSummary(GraphModel):
+    """Enrolled devices per operating system (Graph v1.0 deviceOperatingSystemSummary).
+    The Android enrolment-type counts are newer than the OS counts: None when absent."""
+
+    android_count: int | None = None
+    ios_count: int | None = None
+    mac_os_count: int | None = None
+    windows_mobile_count: int | None = None
+    windows_count: int | None = None
+    unknown_count: int | None = None
+    android_dedicated_count: int | None = None
+    android_device_admin_count: int | None = None
+    android_fully_managed_count: int | None = None
+    android_work_profile_count: int | None = None
+    android_corporate_work_profile_count: int | None = None
+    config_mgr_device_count: int | None = None
+
+    GRAPH_NAMES: ClassVar[dict[str, str]] = {"mac_os_count": "macOSCount"}
+
+
+class ManagedDeviceOverview(GraphModel):
+    """The tenant's managed device overview (GET /deviceManagement/managedDeviceOverview)."""
+
+    enrolled_device_count: int | None = None
+    mdm_enrolled_count: int | None = None
+    dual_enrolled_device_count: int | None = None
+    device_operating_system_summary: DeviceOperatingSystemSummary | None = None
+
+    @classmethod
+    def from_graph(cls, raw: Mapping[str, Any]) -> ManagedDeviceOverview:
+        # The v1.0 reference's example wraps the object in `value`; accept both.
+        inner = raw.get("value")
+        return super().from_graph(inner if isinstance(inner, Mapping) else raw)
+
+
 class IntuneUnavailable(GraphModel):
     """Graph's answer that the tenant has no usable Intune (no licence or no MDM authority)."""
 
@@ -479,6 +537,8 @@ class EntraInventory(GraphModel):
     app_protection_policies: list[ManagedAppProtection] = Field(default_factory=list)
     intune_unavailable: list[IntuneUnavailable] = Field(default_factory=list)
     """Intune endpoints that answered "Request not applicable to target tenant"."""
+    managed_device_overview: ManagedDeviceOverview | None = None
+    """Enrolled devices per platform (which platforms step 6 judges)."""
 
     def was_read(self, collector: str) -> bool:
         """True when `collector`'s reads completed."""
@@ -495,10 +555,12 @@ def merge_entra(parts: Iterable[EntraInventory]) -> EntraInventory:
     collected: set[str] = set()
     unavailable: list[IntuneUnavailable] = []
     policy: AuthenticationMethodsPolicy | None = None
+    overview: ManagedDeviceOverview | None = None
     for part in parts:
         collected.update(part.collected)
         unavailable.extend(part.intune_unavailable)
         policy = part.authentication_methods_policy or policy
+        overview = part.managed_device_overview or overview
         for name in _LIST_FIELDS:
             merged[name].extend(getattr(part, name))
     for name in _LIST_FIELDS:
@@ -506,6 +568,7 @@ def merge_entra(parts: Iterable[EntraInventory]) -> EntraInventory:
     return EntraInventory(
         collected=sorted(collected),
         authentication_methods_policy=policy,
+        managed_device_overview=overview,
         intune_unavailable=sorted(unavailable, key=lambda u: u.collector),
         **merged,
     )

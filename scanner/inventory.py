@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from scanner.entra_models import EntraInventory
 from scanner.errors import InputFileError
+from scanner.inventory_policy import PolicyDefinition, PolicyOverride, ResourceSelector
 
 INVENTORY_SCHEMA_VERSION = "1.0"
 
@@ -148,6 +149,8 @@ class Region(Model):
     """`US`, `Europe`, ... (`metadata.geographyGroup`): tells US regions from others."""
     region_type: str | None = None
     region_category: str | None = None
+    paired_region: list[str] = Field(default_factory=list)
+    """`metadata.pairedRegion[].name`: where GRS / GZRS keep the secondary copy."""
 
     @property
     def is_us_production(self) -> bool:
@@ -273,6 +276,8 @@ class KeyVault(ArmResource):
     rbac_authorization: bool | None = None
     public_network_access: str | None = None
     network_default_action: str | None = None
+    ip_rules: list[str] = Field(default_factory=list)
+    """`networkAcls.ipRules[].value`: the IPv4 addresses / CIDR ranges the firewall admits."""
     access_policies: list[AccessPolicy] = Field(default_factory=list)
 
 
@@ -443,6 +448,11 @@ class PolicyAssignment(Model):
     applies_to: list[str] = Field(default_factory=list)
     """Subscriptions whose assignment list returned it. A management-group assignment
     appears only in the lists of the subscriptions under that group."""
+    overrides: list[PolicyOverride] = Field(default_factory=list)
+    """`overrides`: effects (kind policyEffect) changed for some policies or resources."""
+    resource_selectors: list[ResourceSelector] = Field(default_factory=list)
+    """`resourceSelectors`: the resources (by location, type) the assignment evaluates;
+    empty: all of them."""
 
     @field_validator("id", "scope", "policy_definition_id", mode="before")
     @classmethod
@@ -524,6 +534,10 @@ class RoleAssignment(Model):
     principal_type: str | None = None
     role_definition_id: str
     role_name: str | None = None
+    applies_to: list[str] = Field(default_factory=list)
+    """Subscriptions whose role-assignment list returned it: an assignment at a management
+    group (or the root) applies to those subscriptions' resources only. Empty in
+    inventories saved before it was recorded."""
 
     @field_validator("id", "scope", "role_definition_id", mode="before")
     @classmethod
@@ -579,6 +593,8 @@ class Inventory(Model):
     alert_rules: list[AlertRule] = Field(default_factory=list)
     policy_assignments: list[PolicyAssignment] = Field(default_factory=list)
     policy_set_definitions: list[PolicySetDefinition] = Field(default_factory=list)
+    policy_definitions: list[PolicyDefinition] = Field(default_factory=list)
+    """Definitions read for their effect (its parameter default, or a literal effect)."""
     policy_exemptions: list[PolicyExemption] = Field(default_factory=list)
     role_assignments: list[RoleAssignment] = Field(default_factory=list)
     entra: EntraInventory = Field(default_factory=EntraInventory)

@@ -11,6 +11,7 @@ class CloudName(StrEnum):
 
     commercial = "commercial"
     usgov = "usgov"
+    usgov_dod = "usgov-dod"
 
 
 @dataclass(frozen=True)
@@ -60,9 +61,20 @@ CLOUDS: dict[CloudName, Cloud] = {
         authority_host="login.microsoftonline.us",
         default_profile="government",
     ),
+    # Azure Government DoD (IL5 regions usdodeast / usdodcentral): the same ARM endpoint
+    # and authority as Azure Government, but its own Microsoft Graph host. Microsoft
+    # Learn, "National cloud deployments" (Microsoft Graph) and "Azure Government
+    # developer guide" (endpoint mapping).
+    CloudName.usgov_dod: Cloud(
+        name=CloudName.usgov_dod,
+        arm_endpoint="https://management.usgovcloudapi.net",
+        graph_endpoint="https://dod-graph.microsoft.us",
+        authority_host="login.microsoftonline.us",
+        default_profile="government",
+    ),
 }
 
 
 def get_cloud(name: str | CloudName) -> Cloud:
-    """Return the cloud called `name` (`commercial` or `usgov`)."""
+    """Return the cloud called `name` (`commercial`, `usgov` or `usgov-dod`)."""
     return CLOUDS[CloudName(name)]

@@ -22,6 +22,7 @@ Microsoft365DSC pull request 3020 (Intune extraction on unlicensed tenants).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +37,7 @@ from scanner.entra_models import (
     EntraInventory,
     IntuneUnavailable,
     ManagedAppProtection,
+    ManagedDeviceOverview,
     RoleDefinition,
 )
 
@@ -51,8 +53,9 @@ AUTH_STRENGTHS = "entra_auth_strengths"
 ROLE_DEFINITIONS = "entra_role_definitions"
 COMPLIANCE_POLICIES = "intune_compliance_policies"
 APP_PROTECTION = "intune_app_protection"
+DEVICE_OVERVIEW = "intune_device_overview"
 COLLECTORS = (AUTH_METHODS, CA_POLICIES, AUTH_STRENGTHS, ROLE_DEFINITIONS, COMPLIANCE_POLICIES,
-              APP_PROTECTION)
+              APP_PROTECTION, DEVICE_OVERVIEW)
 
 PATHS = {
     AUTH_METHODS: "/policies/authenticationMethodsPolicy",
@@ -60,6 +63,7 @@ PATHS = {
     AUTH_STRENGTHS: "/policies/authenticationStrengthPolicies",
     ROLE_DEFINITIONS: "/roleManagement/directory/roleDefinitions",
     COMPLIANCE_POLICIES: "/deviceManagement/deviceCompliancePolicies?$expand=assignments",
+    DEVICE_OVERVIEW: "/deviceManagement/managedDeviceOverview",
 }
 APP_PROTECTION_PATHS = (
     "/deviceAppManagement/iosManagedAppProtections?$expand=assignments",
@@ -80,6 +84,7 @@ REMEDIES = {
     ROLE_DEFINITIONS: _grant("RoleManagement.Read.Directory"),
     COMPLIANCE_POLICIES: _grant("DeviceManagementConfiguration.Read.All"),
     APP_PROTECTION: _grant("DeviceManagementApps.Read.All"),
+    DEVICE_OVERVIEW: _grant("DeviceManagementManagedDevices.Read.All"),
 }
 """The Graph application permission that fixes a 403 of each collector (least privileged
 per the Graph v1.0 permission tables)."""
@@ -97,12 +102,44 @@ def intune_not_provisioned(exc: HttpResponseError) -> bool:
     return exc.status_code == 400 and _NOT_APPLICABLE in graph_error_message(exc).lower()
 
 
+def readable_message(message: str) -> str:
+    """Graph's error message in one line. Intune nests a JSON document in `message`
+    (`{"_version": 3, "Message": "An error has occurred - Operation ID ..."}`, sometimes
+    inside `{"ErrorCode": ..., "Message": "..."}`): its `Message` is what a person needs,
+    where the first line of the raw text is only `{`."""
+    text = message.strip()
+    for _ in range(3):  # at most two levels of nesting have been seen
+        if not text.startswith("{"):
+            break
+        try:
+            inner = json.loads(text)
+        except ValueError:
+            break
+        found = next((v for k, v in inner.items() if k.lower() == "message"), None) \
+            if isinstance(inner, dict) else None
+        if not isinstance(found, str):
+            break
+        text = found.strip()
+    return " ".join(text.split())
+
+
+def _readable(exc: HttpResponseError) -> HttpResponseError:
+    """`exc` with its Graph message made readable (the runner records its first line)."""
+    error = getattr(exc, "error", None)
+    if error is not None and isinstance(getattr(error, "message", None), str):
+        error.message = readable_message(error.message)
+    return exc
+
+
 def _store(collection: Collection, part: EntraInventory) -> None:
     collection.add(ENTRA_KIND, [part])
 
 
 def _auth_methods(collection: Collection) -> None:
-    raw = graph_reader(collection.factory).get(PATHS[AUTH_METHODS])
+    try:
+        raw = graph_reader(collection.factory).get(PATHS[AUTH_METHODS])
+    except HttpResponseError as exc:
+        raise _readable(exc) from None
     _store(collection, EntraInventory(
         collected=[AUTH_METHODS],
         authentication_methods_policy=AuthenticationMethodsPolicy.from_graph(raw)))
@@ -112,7 +149,10 @@ def _list_reader(collector: str, field: str,
                  model: Callable[[dict[str, Any]], Any]) -> Callable[[Collection], None]:
     def run(collection: Collection) -> None:
         reader = graph_reader(collection.factory)
-        items = [model(raw) for raw in reader.list(PATHS[collector])]
+        try:
+            items = [model(raw) for raw in reader.list(PATHS[collector])]
+        except HttpResponseError as exc:
+            raise _readable(exc) from None
         _store(collection, EntraInventory.model_validate({"collected": [collector],
                                                          field: items}))
 
@@ -129,7 +169,7 @@ def _intune(collector: str, paths: tuple[str, ...], field: str,
                 items.extend(model(raw) for raw in reader.list(path))
             except HttpResponseError as exc:
                 if not intune_not_provisioned(exc):
-                    raise
+                    raise _readable(exc) from None
                 _store(collection, EntraInventory(intune_unavailable=[IntuneUnavailable(
                     collector=collector, status=exc.status_code or 400,
                     code=graph_error_code(exc), message=graph_error_message(exc))]))
@@ -138,6 +178,20 @@ def _intune(collector: str, paths: tuple[str, ...], field: str,
                                                          field: items}))
 
     return run
+
+
+def _device_overview(collection: Collection) -> None:
+    try:
+        raw = graph_reader(collection.factory).get(PATHS[DEVICE_OVERVIEW])
+    except HttpResponseError as exc:
+        if not intune_not_provisioned(exc):
+            raise _readable(exc) from None
+        _store(collection, EntraInventory(intune_unavailable=[IntuneUnavailable(
+            collector=DEVICE_OVERVIEW, status=exc.status_code or 400,
+            code=graph_error_code(exc), message=graph_error_message(exc))]))
+        return
+    _store(collection, EntraInventory(collected=[DEVICE_OVERVIEW],
+                                      managed_device_overview=ManagedDeviceOverview.from_graph(raw)))
 
 
 def entra_tasks(tenant_id: str | None) -> list[Task]:
@@ -158,5 +212,6 @@ def entra_tasks(tenant_id: str | None) -> list[Task]:
                                      DeviceCompliancePolicy.from_graph),
         APP_PROTECTION: _intune(APP_PROTECTION, APP_PROTECTION_PATHS, "app_protection_policies",
                                 ManagedAppProtection.from_graph),
+        DEVICE_OVERVIEW: _device_overview,
     }
     return [Task(collector, scope, run, REMEDIES[collector]) for collector, run in runs.items()]

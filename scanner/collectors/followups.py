@@ -30,6 +30,7 @@ from scanner.inventory import (
     Workspace,
     normalize_id,
 )
+from scanner.inventory_policy import EFFECT_READ_DEFINITIONS
 from scanner.kinds import Detail, Kind
 
 if TYPE_CHECKING:
@@ -108,8 +109,13 @@ def sentinel_of(workspaces: list[Workspace], subscription_id: str,
 
 def initiatives_of(assignments: list[PolicyAssignment], subscription_id: str,
                    collection: Collection) -> list[Task]:
-    return [policy_set_task(a, subscription_id) for a in assignments
-            if a.is_set and collection.claim(a.policy_definition_id)]
+    """Each initiative once, and each guardrail definition assigned without an effect
+    (its default effect is in the definition) once."""
+    return [policy_set_task(a, subscription_id) if a.is_set
+            else policy_definition_task(a.policy_definition_id)
+            for a in assignments
+            if (a.is_set or _effect_from_definition(a.policy_definition_id, a.parameters))
+            and collection.claim(a.policy_definition_id)]
 
 
 def activity_log_read(settings: list[Any], subscription_id: str,
@@ -220,19 +226,54 @@ _SET_ID = re.compile(r"^(/providers/microsoft\.management/managementgroups/[^/]+
 
 
 def policy_set_task(assignment: PolicyAssignment, subscription_id: str) -> Task:
-    """Read the initiative an assignment references (built-in, subscription or group)."""
+    """Read the initiative an assignment references (built-in, subscription or group),
+    then the definitions inside it whose effect the initiative leaves to their default."""
     set_id = normalize_id(assignment.policy_definition_id) or ""
 
-    def run(collection: Collection) -> None:
+    def run(collection: Collection) -> list[Task]:
         # The three Get operations (built-in, subscription, management group) are each a
         # GET of the initiative's own id.
-        if _SET_ID.match(set_id):
-            raw = collection.arm().get(set_id, POLICY_API)
-            collection.add("policy_set_definitions", [normalize.policy_set_definition(raw)])
+        if not _SET_ID.match(set_id):
+            return []
+        raw = collection.arm().get(set_id, POLICY_API)
+        initiative = normalize.policy_set_definition(raw)
+        collection.add("policy_set_definitions", [initiative])
+        return [policy_definition_task(ref.policy_definition_id)
+                for ref in initiative.policy_definitions
+                if _effect_from_definition(ref.policy_definition_id, ref.parameters)
+                and collection.claim(ref.policy_definition_id)]
 
     return _task("policy_set_definitions", set_id, run,
                  "Reader at the initiative's scope (Microsoft.Authorization/"
                  "policySetDefinitions/read)")
+
+
+def _effect_from_definition(definition_id: str, parameters: dict[str, Any]) -> bool:
+    """A guardrail definition applied without an `effect` parameter: its effect is the
+    definition's (the default of its effect parameter, or a literal)."""
+    return (definition_id.rsplit("/", 1)[-1].lower() in EFFECT_READ_DEFINITIONS
+            and not any(name.lower() == "effect" for name in parameters))
+
+
+_DEFINITION_ID = re.compile(r"^(/providers/microsoft\.management/managementgroups/[^/]+|"
+                            r"/subscriptions/[^/]+)?/providers/microsoft\.authorization/"
+                            r"policydefinitions/[^/]+$")
+
+
+def policy_definition_task(definition_id: str) -> Task:
+    """Read one policy definition for its effect: the default of its effect parameter, or
+    its literal effect (PolicyDefinitions_GetBuiltIn: a GET of the definition's own id).
+    Read once per scan (the caller claims the id)."""
+    wanted = normalize_id(definition_id) or ""
+
+    def run(collection: Collection) -> None:
+        if _DEFINITION_ID.match(wanted):
+            raw = collection.arm().get(wanted, POLICY_API)
+            collection.add("policy_definitions", [normalize.policy_definition(raw)])
+
+    return _task("policy_definitions", wanted, run,
+                 "Reader at the definition's scope (Microsoft.Authorization/"
+                 "policyDefinitions/read)")
 
 
 # --- declared reads (hook for the read-only guard) ---------------------------------------
@@ -253,4 +294,8 @@ READ_TEMPLATES = (
     "/subscriptions/{subscription}/providers/Microsoft.Authorization/policySetDefinitions/{name}",
     "/providers/Microsoft.Management/managementGroups/{group}/providers/"
     "Microsoft.Authorization/policySetDefinitions/{name}",
+    "/providers/Microsoft.Authorization/policyDefinitions/{name}",
+    "/subscriptions/{subscription}/providers/Microsoft.Authorization/policyDefinitions/{name}",
+    "/providers/Microsoft.Management/managementGroups/{group}/providers/"
+    "Microsoft.Authorization/policyDefinitions/{name}",
 )

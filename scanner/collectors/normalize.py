@@ -43,6 +43,12 @@ from scanner.inventory import (
     resource_group_of,
     subscription_of,
 )
+from scanner.inventory_policy import (
+    PolicyDefinition,
+    PolicyOverride,
+    PolicySelector,
+    ResourceSelector,
+)
 
 if TYPE_CHECKING:
     from scanner.kinds import Kind
@@ -107,6 +113,9 @@ def region(body: Mapping[str, Any]) -> Region:
         geography_group=_get(body, "metadata", "geographyGroup"),
         region_type=_get(body, "metadata", "regionType"),
         region_category=_get(body, "metadata", "regionCategory"),
+        paired_region=[str(_get(pair, "name")).lower()
+                       for pair in _get(body, "metadata", "pairedRegion") or []
+                       if isinstance(pair, Mapping) and _get(pair, "name")],
     )
 
 
@@ -220,6 +229,8 @@ def key_vault(body: Mapping[str, Any], subscription_id: str) -> KeyVault:
         rbac_authorization=_bool(_get(p, "enableRbacAuthorization")),
         public_network_access=_get(p, "publicNetworkAccess"),
         network_default_action=_get(p, "networkAcls", "defaultAction"),
+        ip_rules=[str(_get(rule, "value")) for rule in _get(p, "networkAcls", "ipRules") or []
+                  if _get(rule, "value")],
         access_policies=[
             AccessPolicy(object_id=str(_get(a, "objectId")),
                          key_permissions=[str(k).lower() for k in
@@ -376,10 +387,46 @@ def policy_assignment(body: Mapping[str, Any], subscription_id: str) -> PolicyAs
         not_scopes=_get(p, "notScopes") or [],
         parameters=_parameter_values(_get(p, "parameters")),
         applies_to=[subscription_id.lower()],
+        overrides=[PolicyOverride(kind=str(_get(o, "kind") or ""), value=_get(o, "value"),
+                                  selectors=_selectors(_get(o, "selectors")))
+                   for o in _get(p, "overrides") or []],
+        resource_selectors=[ResourceSelector(name=_get(r, "name"),
+                                             selectors=_selectors(_get(r, "selectors")))
+                            for r in _get(p, "resourceSelectors") or []],
     )
 
 
-ListedT = TypeVar("ListedT", PolicyAssignment, PolicyExemption)
+def _selectors(raw: Any) -> list[PolicySelector]:
+    """Policy selectors `{kind, in | notIn}` (assignment overrides and resource selectors)."""
+    def values(selector: Any, key: str) -> list[str] | None:
+        found = _get(selector, key)
+        return None if found is None else [str(v) for v in found]
+
+    return [PolicySelector(kind=str(_get(s, "kind") or ""), values_in=values(s, "in"),
+                           values_not_in=values(s, "notIn"))
+            for s in raw or [] if isinstance(s, Mapping)]
+
+
+def policy_definition(body: Mapping[str, Any]) -> PolicyDefinition:
+    """PolicyDefinitions_Get / _GetBuiltIn body: its effect and the parameter defaults."""
+    p = _props(body)
+    parameters = _get(p, "parameters") or {}
+    defaults = {name: _get(spec, "defaultValue") for name, spec in parameters.items()
+                if isinstance(spec, Mapping) and "defaultValue" in spec}
+    definition = PolicyDefinition(
+        id=body.get("id") or "",
+        display_name=_get(p, "displayName"),
+        version=_get(p, "version") or _get(p, "metadata", "version"),
+        effect=_get(p, "policyRule", "then", "effect"),
+        parameter_defaults=defaults,
+    )
+    name = definition.effect_parameter
+    spec = next((v for k, v in parameters.items() if name and k.lower() == name.lower()), None)
+    allowed = _get(spec, "allowedValues") if isinstance(spec, Mapping) else None
+    return definition.model_copy(update={"allowed_effects": [str(v) for v in allowed or []]})
+
+
+ListedT = TypeVar("ListedT", PolicyAssignment, PolicyExemption, RoleAssignment)
 
 
 def merge_listed(items: Iterable[ListedT]) -> list[ListedT]:
@@ -447,8 +494,10 @@ def policy_exemption(body: Mapping[str, Any], subscription_id: str) -> PolicyExe
 
 
 def role_assignment_item(body: Mapping[str, Any], subscription_id: str) -> RoleAssignment:
-    """RoleAssignments_ListForSubscription item (the list mapper's signature)."""
-    return role_assignment(body)
+    """RoleAssignments_ListForSubscription item, remembering the listing subscription: an
+    inherited (management-group) assignment applies to that subscription's resources only
+    (merged per id after collection)."""
+    return role_assignment(body, subscription_id)
 
 
 def activity_log_setting(body: Mapping[str, Any], subscription_id: str) -> DiagnosticSetting:
@@ -487,8 +536,9 @@ def service_resource(kind: Kind, body: Mapping[str, Any], subscription_id: str) 
     )
 
 
-def role_assignment(body: Mapping[str, Any]) -> RoleAssignment:
-    """RoleAssignments_ListForSubscription item."""
+def role_assignment(body: Mapping[str, Any], subscription_id: str | None = None) -> RoleAssignment:
+    """RoleAssignments_ListForSubscription item (the subscription's own, inherited from
+    management groups and the root, and below); `subscription_id` is the listing one."""
     p = _props(body)
     return RoleAssignment(
         id=body.get("id") or "",
@@ -496,4 +546,5 @@ def role_assignment(body: Mapping[str, Any]) -> RoleAssignment:
         principal_id=str(_get(p, "principalId")),
         principal_type=_get(p, "principalType"),
         role_definition_id=_get(p, "roleDefinitionId") or "",
+        applies_to=[subscription_id.lower()] if subscription_id else [],
     )

@@ -33,7 +33,7 @@ from scanner.collectors.specs import READER, SPECS, SUBSCRIPTIONS_API, ListSpec,
 from scanner.entra_models import merge_entra
 from scanner.errors import ReadOnlyViolation
 from scanner.inventory import CollectionError, Inventory, Subscription
-from scanner.kinds import service_kinds
+from scanner.kinds import all_kinds, service_kinds
 from scanner.replay import CassetteMiss
 
 log = logging.getLogger(__name__)
@@ -171,7 +171,7 @@ def list_task(spec: ListSpec, subscription_id: str) -> Task:
 
 
 def regions_task(subscription_id: str) -> Task:
-    """The cloud's regions (with geography metadata), read once per scan."""
+    """One subscription's regions (with geography metadata and paired regions)."""
     def run(collection: Collection) -> None:
         collection.add("regions", (
             normalize.region(r) for r in collection.arm().list(
@@ -239,8 +239,9 @@ def collect(
     in_scope = resolve_subscriptions(collection, subscriptions or [])
     wanted = set(kinds) if kinds is not None else None
     tasks: list[Task] = []
-    for index, sub in enumerate(in_scope):
-        if index == 0 and (wanted is None or "regions" in wanted):
+    for sub in in_scope:
+        # Every subscription's regions (issue 10 item 4): one may see regions another does not.
+        if wanted is None or "regions" in wanted:
             tasks.append(regions_task(sub.subscription_id))
         tasks.extend(list_task(spec, sub.subscription_id) for spec in SPECS
                      if (wanted is None or spec.name in wanted) and spec.name not in from_graph)
@@ -254,7 +255,9 @@ def collect(
         tasks.extend(entra_tasks(tenant_id))
     run_tasks(collection, tasks, concurrency, progress)
 
-    for listed in ("policy_assignments", "policy_exemptions"):
+    # Lists every subscription returns a copy of (inherited from management groups): one
+    # item per id, remembering each subscription that listed it.
+    for listed in (k.name for k in all_kinds() if k.merged):
         if listed in collection.lists:
             collection.lists[listed] = normalize.merge_listed(collection.lists[listed])
     lists = {kind: sorted(items, key=_sort_key) for kind, items in collection.lists.items()}

@@ -104,6 +104,9 @@ class Kind:
     """Its follow-up stores the items (merged with what it read), not the list."""
     collector: str | None = None
     """Name its errors are recorded under, when it differs from `name`."""
+    merged: bool = False
+    """Every subscription lists its own copy of inherited items (management-group policy,
+    role assignments): one item per id, with the subscriptions that listed it."""
     judged: bool = True
     """Its items are resources checks judge (a list the engine reports `unknown` for,
     per subscription, when it could not be read)."""

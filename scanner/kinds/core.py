@@ -98,16 +98,17 @@ KINDS: tuple[Kind, ...] = (
     Kind("policy_assignments", "Microsoft.Authorization/policyAssignments", POLICY_API,
          "Policy assignment", PolicyAssignment, mapper="policy_assignment",
          followups=("initiatives_of",), graph=False, judged=False, holds_data=False,
+         merged=True,
          sdk="azure.mgmt.resource.policy:PolicyClient policy_assignments.list"),
     # A kind of its own (not a follow-up of assignments, which would silently skip
     # exemptions whenever the assignment list failed). No SDK operation (see EXEMPTIONS_API).
     Kind("policy_exemptions", "Microsoft.Authorization/policyExemptions", EXEMPTIONS_API,
          "Policy exemption", PolicyExemption, mapper="policy_exemption", graph=False,
-         judged=False, holds_data=False,
+         judged=False, holds_data=False, merged=True,
          example="azure-examples-extra/policy_exemptions_list_for_subscription.json"),
     Kind("role_assignments", "Microsoft.Authorization/roleAssignments", ROLE_ASSIGNMENTS_API,
          "Role assignment", RoleAssignment, mapper="role_assignment_item", graph=False,
-         judged=False, holds_data=False,
+         judged=False, holds_data=False, merged=True,
          sdk="azure.mgmt.authorization:AuthorizationManagementClient "
              "role_assignments.list_for_subscription"),
     # The subscription's Activity Log settings; per-resource settings are follow-ups of

@@ -66,7 +66,8 @@ COMPLIANCE_STATUS: dict[Status, tuple[int, str]] = {
 
 FINDING_NEW, FINDING_SUPPRESSED = (1, "New"), (3, "Suppressed")
 
-CLOUD_PARTITION = {"commercial": "AzureCloud", "usgov": "AzureUSGovernment"}
+CLOUD_PARTITION = {"commercial": "AzureCloud", "usgov": "AzureUSGovernment",
+                   "usgov-dod": "AzureUSGovernment"}  # DoD is in the US Government partition
 """Azure's names for its clouds (`az cloud list`)."""
 
 

@@ -23,9 +23,11 @@ TEMPLATE_PACKAGE = "scanner.reporters"
 TEMPLATE_DIR = "templates"
 
 CLOUD_NAMES = {"commercial": "Azure Commercial", "usgov": "Azure Government",
+               "usgov-dod": "Azure Government DoD",  # issue 10 item 17
                "government": "Azure Government"}
 """How the reports name a cloud (`--cloud` values)."""
-CLOUD_PROFILES = {"commercial": "commercial", "usgov": "government", "government": "government"}
+CLOUD_PROFILES = {"commercial": "commercial", "usgov": "government", "government": "government",
+                  "usgov-dod": "government"}  # issue 10 item 17
 """The profile each cloud defaults to."""
 CJIS_PATHS = {
     "commercial": "Azure Commercial with customer-managed keys as the compensating control",

@@ -22,6 +22,17 @@ US_REGIONS = [
     Region(name="global", display_name="Global", region_type="Logical"),
 ]
 
+def published_definitions() -> list[Any]:
+    """The guardrail built-ins as Azure/azure-policy publishes them (f4a50bac, 2026-04-29),
+    mapped as the collector maps PolicyDefinitions_GetBuiltIn."""
+    from fixtures.examples import builtin_policy_definition
+    from scanner.collectors.normalize import policy_definition
+    from scanner.inventory_policy import EFFECT_READ_DEFINITIONS
+
+    return [policy_definition(builtin_policy_definition(guid))
+            for guid in sorted(EFFECT_READ_DEFINITIONS)]
+
+
 SUB = "00000000-0000-0000-0000-00000000aaaa"
 TENANT = "00000000-0000-0000-0000-0000000000t1"
 
@@ -31,6 +42,7 @@ def inventory(**lists: Any) -> Inventory:
     from scanner.inventory import Subscription
 
     lists.setdefault("regions", US_REGIONS)
+    lists.setdefault("policy_definitions", published_definitions())
     lists.setdefault("subscriptions", [Subscription(subscription_id=SUB, display_name="Agency")])
     lists.setdefault("tenant_id", TENANT)
     return Inventory(**lists)

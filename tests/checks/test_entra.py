@@ -125,9 +125,50 @@ def test_phishing_resistant_methods_pass_with_fido2_or_certificates() -> None:
     fido2 = verdict("entra_phishing_resistant_methods_enabled",
                     entra(methods=methods_policy({"Fido2": "enabled"})))
     assert fido2.status == Status.PASS and "Fido2" in fido2.reason
-    x509 = verdict("entra_phishing_resistant_methods_enabled",
-                   entra(methods=methods_policy({"X509Certificate": "enabled"})))
-    assert x509.status == Status.PASS and "X509Certificate" in x509.reason
+    # The published x509 configuration is x509CertificateSingleFactor: not phishing-resistant.
+    single = verdict("entra_phishing_resistant_methods_enabled",
+                     entra(methods=methods_policy({"X509Certificate": "enabled"})))
+    assert single.status == Status.FAIL
+    assert "single-factor (x509CertificateSingleFactor)" in single.reason
+
+
+def cba_policy(mode: str | None, rules: list[dict[str, Any]] | None = None) -> Any:
+    """The published policy with the published x509 configuration enabled, its
+    authenticationModeConfiguration changed (None: Graph did not return one)."""
+    policy = methods_policy()
+    x509 = published("x509_certificate_method_configuration_get.json")
+    x509["state"] = "enabled"
+    if mode is None:
+        x509.pop("authenticationModeConfiguration")
+    else:
+        x509["authenticationModeConfiguration"] = {
+            "x509CertificateAuthenticationDefaultMode": mode, "rules": rules or []}
+    (parsed,) = AuthenticationMethodsPolicy.from_graph(
+        {"authenticationMethodConfigurations": [x509]}).authentication_method_configurations
+    others = [c for c in policy.authentication_method_configurations
+              if c.id != "X509Certificate"]
+    return policy.model_copy(update={"authentication_method_configurations": [*others, parsed]})
+
+
+@pytest.mark.parametrize(("mode", "rules", "expected"), [
+    ("x509CertificateMultiFactor", [], Status.PASS),
+    ("x509CertificateSingleFactor", [], Status.FAIL),
+    (None, [], Status.FAIL),  # absent: the documented default, single-factor
+    ("x509CertificateSingleFactor", [{
+        "x509CertificateRuleType": "policyOID", "identifier": "1.2.3.4",
+        "x509CertificateAuthenticationMode": "x509CertificateMultiFactor"}], Status.UNKNOWN),
+])
+def test_certificate_based_authentication_counts_only_in_multi_factor_mode(
+        mode: str | None, rules: list[dict[str, Any]], expected: Status) -> None:
+    result = verdict("entra_phishing_resistant_methods_enabled",
+                     entra(methods=cba_policy(mode, rules)))
+    assert result.status is expected, result.reason
+    assert result.evidence["X509Certificate"]["default_mode"] == (
+        mode or "x509CertificateSingleFactor")
+    if expected is Status.UNKNOWN:
+        assert "1.2.3.4" in result.reason
+    if expected is Status.PASS:
+        assert "X509Certificate (multi-factor)" in result.reason
 
 
 def test_phishing_resistant_methods_fail_as_published_and_without_targets() -> None:
@@ -408,7 +449,11 @@ def test_demo_tenant_step_4_and_6_verdicts() -> None:
         PRIVILEGED: Status.PASS,
         ALL_USERS: Status.PASS,
         "entra_weak_methods_disabled": Status.FAIL,
-        "intune_compliance_requires_encryption": Status.PASS,
+        # Judged per platform with enrolled devices (issue 10 item 10): the published
+        # overview has macOS, iOS and Windows 10 Mobile devices the demo's policies miss.
+        "intune_compliance_requires_encryption": Status.FAIL,
         "intune_compliance_passcode_length": Status.FAIL,
         "intune_app_protection_blocks_data_transfer": Status.FAIL,
     }
+    reason = next(iter(verdicts("intune_compliance_requires_encryption", inv).values())).reason
+    assert "macOS (10 device(s); no assigned compliance policy)" in reason

@@ -10,12 +10,18 @@ from typing import Any
 import pytest
 
 from fixtures.demo.graph_tenant import graph_interactions
-from scanner.collectors.entra import APP_PROTECTION, COLLECTORS, COMPLIANCE_POLICIES
+from scanner.collectors.entra import (
+    APP_PROTECTION,
+    COLLECTORS,
+    COMPLIANCE_POLICIES,
+    DEVICE_OVERVIEW,
+)
 from scanner.entra_models import (
     DeviceCompliancePolicy,
     EntraInventory,
     IntuneUnavailable,
     ManagedAppProtection,
+    ManagedDeviceOverview,
 )
 from scanner.findings import Status, Verdict
 from tests.checks.helpers import TENANT, inventory, verdicts
@@ -87,12 +93,37 @@ def app_policy(platform: str, policy_id: str, transfer: str = "managedApps",
     return ManagedAppProtection.from_graph(body)
 
 
+_COUNT_OF_TYPE = {
+    "#microsoft.graph.windows10CompliancePolicy": "windowsCount",
+    "#microsoft.graph.iosCompliancePolicy": "iosCount",
+    "#microsoft.graph.macOSCompliancePolicy": "macOSCount",
+    "#microsoft.graph.androidCompliancePolicy": "androidDeviceAdminCount",
+    "#microsoft.graph.androidWorkProfileCompliancePolicy": "androidWorkProfileCount",
+}
+
+
+def overview(**counts: int) -> ManagedDeviceOverview:
+    """The published managedDeviceOverview with `counts` as its operating system summary."""
+    from fixtures.examples import example
+
+    body = example("graph/managed_device_overview_get.json")
+    body["value"]["deviceOperatingSystemSummary"] = {
+        "@odata.type": "microsoft.graph.deviceOperatingSystemSummary", **counts}
+    return ManagedDeviceOverview.from_graph(body)
+
+
 def intune(*, compliance_policies: tuple[DeviceCompliancePolicy, ...] = (),
            apps: tuple[ManagedAppProtection, ...] = (),
            collected: tuple[str, ...] = COLLECTORS,
-           unavailable: tuple[str, ...] = ()) -> EntraInventory:
+           unavailable: tuple[str, ...] = (),
+           devices: ManagedDeviceOverview | None = None) -> EntraInventory:
+    """An Intune inventory; its devices, unless given, one per platform of its policies."""
+    if devices is None:
+        devices = overview(**{_COUNT_OF_TYPE[p.odata_type]: 1 for p in compliance_policies
+                              if p.odata_type in _COUNT_OF_TYPE})
     return EntraInventory(
         collected=[c for c in collected if c not in unavailable],
+        managed_device_overview=devices,
         device_compliance_policies=list(compliance_policies), app_protection_policies=list(apps),
         intune_unavailable=[IntuneUnavailable(collector=c, status=400, code="BadRequest",
                                               message="Request not applicable to target tenant.")
@@ -131,7 +162,7 @@ def test_encryption_one_policy_per_platform_suffices() -> None:
     result = verdict(ENCRYPTION, intune(compliance_policies=(weak, android())))
     assert result.status == Status.PASS
     meets = {p["policy"]: p["meets"]
-             for p in result.evidence["platforms"]["Android device administrator"]}
+             for p in result.evidence["platforms"]["Android device administrator"]["policies"]}
     assert meets == {"Display Name value (weak-android)": False,
                      "Display Name value (pass-android)": True}
 
@@ -147,8 +178,7 @@ def test_unassigned_policies_are_ignored() -> None:
     excluded = android("excluded", assigned=assignments(
         "#microsoft.graph.exclusionGroupAssignmentTarget"))
     result = verdict(ENCRYPTION, intune(compliance_policies=(unassigned, excluded)))
-    assert result.status == Status.FAIL and "no device compliance policy is assigned" in (
-        result.reason)
+    assert result.status == Status.FAIL and "no assigned compliance policy" in result.reason
     assert len(result.evidence["unassigned_policies_ignored"]) == 2
 
 
@@ -158,8 +188,10 @@ def test_no_compliance_policy_at_all_fails() -> None:
 
 def test_unknown_policy_type_is_unknown_not_pass() -> None:
     base = compliance("device_compliance_policies_list.json", "base-type")
-    result = verdict(ENCRYPTION, intune(compliance_policies=(base,)))
+    result = verdict(ENCRYPTION, intune(compliance_policies=(base,),
+                                        devices=overview(windowsCount=3)))
     assert result.status == Status.UNKNOWN
+    assert "a policy of a type the scanner does not know" in result.reason
 
 
 def test_assignments_not_read_is_unknown() -> None:
@@ -276,3 +308,95 @@ def test_app_protection_403_from_graph_is_unknown_naming_the_permission() -> Non
                                    response(GRAPH + IOS_PATH, INTUNE_DENIED, status=403)))
     (result,) = verdicts(APP, inv).values()
     assert result.status == Status.UNKNOWN and "DeviceManagementApps.Read.All" in result.reason
+
+
+# --- judged per platform with enrolled devices (issue 10 item 10) ------------------------------
+
+
+def test_every_platform_with_devices_needs_an_encryption_policy() -> None:
+    devices = overview(windowsCount=12, iosCount=8)
+    passing = verdict(ENCRYPTION, intune(compliance_policies=(windows(), ios()), devices=devices))
+    assert passing.status == Status.PASS
+    assert passing.evidence["enrolled_devices"] == {"Windows 10/11": 12, "iOS/iPadOS": 8}
+    failing = verdict(ENCRYPTION, intune(compliance_policies=(windows(),),
+                                         devices=overview(windowsCount=12, macOSCount=10)))
+    assert failing.status == Status.FAIL
+    assert "macOS (10 device(s); no assigned compliance policy)" in failing.reason
+
+
+def test_a_platform_without_devices_is_not_judged() -> None:
+    weak_android = android("weak-android", storageRequireEncryption=False)
+    result = verdict(ENCRYPTION, intune(compliance_policies=(windows(), weak_android),
+                                        devices=overview(windowsCount=3)))
+    assert result.status == Status.PASS
+    assert set(result.evidence["platforms"]) == {"Windows 10/11"}
+
+
+@pytest.mark.parametrize(("counts", "gap"), [
+    ({"androidCount": 4, "androidFullyManagedCount": 4}, "androidDeviceOwnerCompliancePolicy"),
+    ({"androidCount": 4}, "aospDeviceOwnerCompliancePolicy"),  # enrolment type not reported
+])
+def test_platforms_graph_v1_cannot_read_are_unknown_naming_the_gap(counts: dict[str, int],
+                                                                   gap: str) -> None:
+    result = verdict(ENCRYPTION, intune(compliance_policies=(windows(), android()),
+                                        devices=overview(windowsCount=2, **counts)))
+    assert result.status == Status.UNKNOWN
+    assert gap in result.reason and "not in Microsoft Graph v1.0" in result.reason
+
+
+def test_the_published_overview_counts_each_platform() -> None:
+    from fixtures.examples import example
+    from scanner.entra_models import ManagedDeviceOverview
+
+    published = ManagedDeviceOverview.from_graph(example("graph/managed_device_overview_get.json"))
+    from checks.intune import device_counts
+
+    assert device_counts(published) == {
+        "Windows 10/11": 12, "Windows 10 Mobile": 2, "iOS/iPadOS": 8, "macOS": 10,
+        "Android, enrolment type not reported (e.g. AOSP)": 12, "unknown operating system": 12}
+
+
+def test_the_overview_not_read_is_unknown() -> None:
+    data = intune(compliance_policies=(windows(),)).model_copy(
+        update={"managed_device_overview": None,
+                "collected": [c for c in COLLECTORS if c != DEVICE_OVERVIEW]})
+    result = verdict(ENCRYPTION, data)
+    assert result.status == Status.UNKNOWN and "managed device overview" in result.reason
+
+
+def test_the_overview_403_is_unknown_naming_the_permission() -> None:
+    path = "/deviceManagement/managedDeviceOverview"
+    inv, _ = collect_graph(replace(graph_interactions(TENANT), path,
+                                   response(GRAPH + path, NESTED_INTUNE_403, status=403)))
+    (result,) = verdicts(ENCRYPTION, inv).values()
+    assert result.status == Status.UNKNOWN
+    assert "DeviceManagementManagedDevices.Read.All" in result.reason
+
+
+NESTED_INTUNE_403 = {"error": {"code": "Forbidden", "message": (
+    # As Intune answers (microsoftgraph/microsoft-graph-docs-contrib issues 4523, 4157):
+    # the message is itself a JSON document.
+    "{\r\n  \"_version\": 3,\r\n  \"Message\": \"An error has occurred - Operation ID (for "
+    "customer support): 00000000-0000-0000-0000-000000000000 - Activity ID: "
+    "13c105e8-27d7-40dc-9d66-87369338926f - Url: https://fef.amsua0502.manage.microsoft.com/"
+    "DeviceFE/StatelessDeviceFEService/deviceManagement/managedDeviceOverview?api-version="
+    "2018-05-24\",\r\n  \"CustomApiErrorPhrase\": \"\",\r\n  \"RetryAfter\": null,\r\n  "
+    "\"ErrorSourceService\": \"\",\r\n  \"HttpHeaders\": \"{}\"\r\n}"),
+    "innerError": {"date": "2020-12-03T20:03:18",
+                   "request-id": "13c105e8-27d7-40dc-9d66-87369338926f"}}}
+
+
+def test_a_nested_intune_error_message_is_shown_whole() -> None:
+    inv, _ = collect_graph(replace(graph_interactions(TENANT), COMPLIANCE_PATH,
+                                   response(GRAPH + COMPLIANCE_PATH, NESTED_INTUNE_403,
+                                            status=403)))
+    (error,) = inv.errors
+    assert error.message.startswith("An error has occurred - Operation ID (for customer "
+                                    "support): 00000000-0000-0000-0000-000000000000")
+    assert "managedDeviceOverview?api-version=2018-05-24" in error.message
+    from scanner.collectors.entra import readable_message
+
+    twice = '{"ErrorCode":"Forbidden","Message":"{\\r\\n  \\"_version\\": 3,\\r\\n  ' \
+            '\\"Message\\": \\"An error has occurred\\"\\r\\n}"}'
+    assert readable_message(twice) == "An error has occurred"
+    assert readable_message("Plain\nmessage") == "Plain message"

@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from fixtures.examples import example
+from scanner.collectors import normalize
 from scanner.findings import Status
 from scanner.inventory import (
     CollectionError,
@@ -183,8 +185,8 @@ def test_key_store_purge_protection() -> None:
 
 def cmk_key_inventory(**extra: Any) -> Any:
     names = ["pass-rsa-hsm", "pass-ec-hsm", "pass-oct-hsm", "fail-rsa", "fail-ec",
-             "unknown-nokty", "unknown-notread", "pass-policy", "pass-expiry", "fail-norotation",
-             "fail-policy-without-rotate"]
+             "unknown-nokty", "unknown-notread", "pass-policy", "fail-expiry-only",
+             "fail-norotation", "fail-policy-without-rotate"]
     return inventory(
         key_vaults=[vault("kv-cjis")],
         managed_hsms=[hsm("hsm-cjis")],
@@ -197,7 +199,7 @@ def cmk_key_inventory(**extra: Any) -> Any:
             vkey("kv-cjis", "unknown-nokty", kty=None),
             vkey("kv-cjis", "pass-policy", kty="RSA-HSM",
                  rotation_policy=RotationPolicy(rotate_after="P18M", expiry_time="P2Y")),
-            vkey("kv-cjis", "pass-expiry", kty="RSA-HSM",
+            vkey("kv-cjis", "fail-expiry-only", kty="RSA-HSM",
                  expires=datetime(2027, 1, 31, tzinfo=UTC)),
             vkey("kv-cjis", "fail-norotation", kty="RSA-HSM"),
             vkey("kv-cjis", "fail-policy-without-rotate", kty="RSA-HSM",
@@ -212,7 +214,8 @@ def cmk_key_inventory(**extra: Any) -> Any:
 
 def test_cmk_key_hsm_backed() -> None:
     inv = cmk_key_inventory()
-    rotation_keys = {"pass-policy", "pass-expiry", "fail-norotation", "fail-policy-without-rotate"}
+    rotation_keys = {"pass-policy", "fail-expiry-only", "fail-norotation",
+                     "fail-policy-without-rotate"}
     assert by_status("cmk_key_hsm_backed", inv) == {
         Status.PASS: {key_id("kv-cjis", n) for n in ("pass-rsa-hsm", "pass-ec-hsm",
                                                     "pass-oct-hsm", *rotation_keys)}
@@ -232,21 +235,55 @@ def test_cmk_key_hsm_backed() -> None:
 def test_cmk_key_rotation_policy() -> None:
     inv = cmk_key_inventory()
     found = by_status("cmk_key_rotation_policy", inv)
-    assert found[Status.PASS] == {key_id("kv-cjis", "pass-policy"),
-                                  key_id("kv-cjis", "pass-expiry")}
-    # Every key without a rotate trigger or an expiry fails, whatever its name says for
-    # the HSM check.
+    assert found[Status.PASS] == {key_id("kv-cjis", "pass-policy")}
+    # Every key without a Rotate action fails (an expiry alone is not rotation, built-in
+    # d8cf8476), whatever its name says for the HSM check.
     assert found[Status.FAIL] == {key_id("kv-cjis", n) for n in (
-        "fail-norotation", "fail-policy-without-rotate", "pass-rsa-hsm", "pass-ec-hsm",
-        "pass-oct-hsm", "fail-rsa", "fail-ec", "unknown-nokty")}
+        "fail-expiry-only", "fail-norotation", "fail-policy-without-rotate", "pass-rsa-hsm",
+        "pass-ec-hsm", "pass-oct-hsm", "fail-rsa", "fail-ec", "unknown-nokty")}
     assert found[Status.UNKNOWN] == {key_id("kv-cjis", "unknown-notread"),
                                      key_id("hsm-cjis", "hsm-key"),
                                      key_uri("kv-other-tenant", "unknown-nostore")}
     assert set(found) == {Status.PASS, Status.FAIL, Status.UNKNOWN}
     v = verdicts("cmk_key_rotation_policy", inv)
     assert "P18M" in v[key_id("kv-cjis", "pass-policy")].reason
-    assert "2027-01-31" in v[key_id("kv-cjis", "pass-expiry")].reason
+    expiry_only = v[key_id("kv-cjis", "fail-expiry-only")].reason
+    assert "2027-01-31" in expiry_only and "an expiry date alone is not rotation" in expiry_only
+    assert "P2Y" in v[key_id("kv-cjis", "fail-policy-without-rotate")].reason
     assert "data plane" in v[key_id("hsm-cjis", "hsm-key")].reason
+
+
+def _published_rotation_policy(keep: str | None) -> dict[str, Any]:
+    """The GetKeyRotationPolicy example (Rotate after P90D, Notify 30 days before expiry,
+    expiryTime P2Y), optionally keeping only the lifetime action of type `keep`."""
+    policy = example("keyvault/dataplane_key_rotation_policy_get.json")
+    if keep is not None:
+        policy["lifetimeActions"] = [a for a in policy["lifetimeActions"]
+                                     if a["action"]["type"] == keep]
+    return policy
+
+
+@pytest.mark.parametrize(("keep", "expected"), [
+    (None, Status.PASS),        # Rotate after P90D
+    ("Notify", Status.FAIL),    # only a notification 30 days before the P2Y expiry
+])
+def test_cmk_key_rotation_policy_from_published_body(keep: str | None, expected: Status) -> None:
+    # The ARM Keys_Get example, with the published rotation policy under
+    # properties.rotationPolicy (where the management plane returns it).
+    body = example("keyvault/key_get.json")
+    body["properties"]["kty"] = "RSA-HSM"
+    body["properties"]["rotationPolicy"] = _published_rotation_policy(keep)
+    store = vault("kv-cjis")
+    key = normalize.vault_key(body, store.id).model_copy(
+        update={"id": key_id("kv-cjis", "sample-key-name")})
+    inv = inventory(key_vaults=[store], vault_keys=[key],
+                    storage_accounts=[cmk_account("sa-1", "kv-cjis", "sample-key-name")])
+    v = verdicts("cmk_key_rotation_policy", inv)[key_id("kv-cjis", "sample-key-name")]
+    assert v.status is expected
+    if expected is Status.FAIL:
+        assert "P2Y" in v.reason and "not rotation" in v.reason
+    else:
+        assert "P90D" in v.reason
 
 
 @pytest.mark.parametrize("check_id", ["cmk_key_hsm_backed", "cmk_key_rotation_policy"])
@@ -358,3 +395,47 @@ def test_managed_hsm_collection_error_gives_unknown() -> None:
     )
     assert ids_with(Status.PASS, "key_store_hsm_tier", inv) == {mhsm("hsm-pass")}
     assert ids_with(Status.UNKNOWN, "key_store_hsm_tier", inv) == {mhsm("hsm-unknown")}
+
+
+# Recorded: Cloud Custodian cassette KeyVaultTest.test_update_access_policy.json
+# (shared/recordings/cloud-custodian), vault cckeyvault1zd2yzvhwvtnsu: Deny by default, IP
+# rules admitting all of IPv4 but 127.0.0.0/8.
+RECORDED_NETWORK_ACLS = {"bypass": "AzureServices", "defaultAction": "Deny", "ipRules": [
+    {"value": "0.0.0.0/2"}, {"value": "64.0.0.0/3"}, {"value": "96.0.0.0/4"},
+    {"value": "112.0.0.0/5"}, {"value": "120.0.0.0/6"}, {"value": "124.0.0.0/7"},
+    {"value": "126.0.0.0/8"}, {"value": "128.0.0.0/1"}], "virtualNetworkRules": []}
+
+
+def _vault_with_acls(name: str, acls: dict[str, Any]) -> KeyVault:
+    body = example("keyvault/vaults_list_by_subscription.json")["value"][0]
+    body["id"] = arm_id(KV, name)
+    body["name"] = name
+    body["properties"].pop("publicNetworkAccess", None)
+    body["properties"]["networkAcls"] = acls
+    return normalize.key_vault(body, SUB)
+
+
+def test_key_vault_ip_rules_admitting_the_internet_are_public() -> None:
+    halves = {"defaultAction": "Deny", "ipRules": [{"value": "0.0.0.0/1"},
+                                                   {"value": "128.0.0.0/1"}]}
+    office = {"defaultAction": "Deny", "ipRules": [{"value": "203.0.113.0/24"},
+                                                   {"value": "198.51.100.7"}]}
+    a_slash_8 = {"defaultAction": "Deny", "ipRules": [{"value": "20.0.0.0/8"}]}
+    garbled = {"defaultAction": "Deny", "ipRules": [{"value": "not-an-address"}]}
+    inv = inventory(key_vaults=[
+        _vault_with_acls("fail-recorded", RECORDED_NETWORK_ACLS),
+        _vault_with_acls("fail-halves", halves),
+        _vault_with_acls("pass-office", office),
+        _vault_with_acls("pass-slash-8", a_slash_8),
+        _vault_with_acls("unknown-garbled", garbled),
+    ])
+    assert by_status("key_vault_public_network_restricted", inv) == {
+        Status.FAIL: {kv("fail-recorded"), kv("fail-halves")},
+        Status.PASS: {kv("pass-office"), kv("pass-slash-8")},
+        Status.UNKNOWN: {kv("unknown-garbled")},
+    }
+    v = verdicts("key_vault_public_network_restricted", inv)
+    assert "100.0% of IPv4" in v[kv("fail-halves")].reason
+    assert v[kv("fail-recorded")].evidence["admitted_ipv4_addresses"] == 2 ** 32 - 2 ** 24
+    assert v[kv("pass-office")].evidence["ip_rules"] == ["203.0.113.0/24", "198.51.100.7"]
+    assert "not-an-address" in v[kv("unknown-garbled")].reason

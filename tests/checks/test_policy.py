@@ -18,6 +18,7 @@ from scanner.inventory import (
     PolicySetDefinition,
     Subscription,
 )
+from scanner.inventory_policy import PolicyOverride
 from tests.checks.helpers import US_REGIONS, ids_with, inventory, verdicts
 
 ALLOWED = "e56962a6-4747-49cd-b67b-bf8b01975c4c"
@@ -88,7 +89,7 @@ def locations(sub: str, value: Any, **kw: Any) -> PolicyAssignment:
 
 def allowed_locations_inventory() -> Any:
     names = ["pass-direct", "pass-initiative", "pass-despite-unreadable", "fail-none",
-             "fail-do-not-enforce", "fail-non-us", "fail-euap", "fail-global",
+             "fail-do-not-enforce", "fail-non-us", "fail-euap", "pass-global",
              "fail-notscope-rg", "fail-notscope-sub", "fail-param-missing", "fail-other-policy",
              "fail-below-subscription", "unknown-initiative", "unknown-initiative-and-bad",
              "unknown-policy-error"]
@@ -101,7 +102,8 @@ def allowed_locations_inventory() -> Any:
         locations("fail-do-not-enforce", US, mode="DoNotEnforce"),
         locations("fail-non-us", ["eastus", "westeurope"]),
         locations("fail-euap", ["eastus2euap"]),
-        locations("fail-global", ["eastus", "global"]),
+        # `global` allows nothing outside the US: the built-in skips global resources.
+        locations("pass-global", ["eastus", "global"]),
         locations("fail-notscope-rg", US,
                   not_scopes=["/subscriptions/fail-notscope-rg/resourceGroups/sandbox"]),
         locations("fail-notscope-sub", US, not_scopes=["/subscriptions/fail-notscope-sub"]),
@@ -130,9 +132,9 @@ def test_allowed_locations_sets() -> None:
     inv = allowed_locations_inventory()
     check = "subscription_allowed_locations_policy"
     assert ids_with(Status.PASS, check, inv) == ids("pass-direct", "pass-initiative",
-                                                    "pass-despite-unreadable")
+                                                    "pass-despite-unreadable", "pass-global")
     assert ids_with(Status.FAIL, check, inv) == ids(
-        "fail-none", "fail-do-not-enforce", "fail-non-us", "fail-euap", "fail-global",
+        "fail-none", "fail-do-not-enforce", "fail-non-us", "fail-euap",
         "fail-notscope-rg", "fail-notscope-sub", "fail-param-missing", "fail-other-policy",
         "fail-below-subscription")
     assert ids_with(Status.UNKNOWN, check, inv) == ids(
@@ -148,7 +150,7 @@ def test_allowed_locations_reasons_and_evidence() -> None:
     assert "enforcementMode is DoNotEnforce" in why("fail-do-not-enforce")
     assert "westeurope" in why("fail-non-us") and "eastus," not in why("fail-non-us")
     assert "eastus2euap" in why("fail-euap")
-    assert "global" in why("fail-global")
+    assert found[sub_scope("pass-global")].status is Status.PASS
     assert "/subscriptions/fail-notscope-rg/resourcegroups/sandbox" in why("fail-notscope-rg")
     assert "listOfAllowedLocations is missing" in why("fail-param-missing")
     assert "no assignment" in why("fail-none")
@@ -206,12 +208,19 @@ def test_allowed_locations_unplaced_mg_notscope_is_unknown() -> None:
 
 
 def test_allowed_locations_without_regions() -> None:
-    """A US-looking list cannot be judged without the regions list; no assignment still fails."""
-    inv = inventory(subscriptions=subs("unknown-regions", "fail-none"), regions=[],
-                    policy_assignments=[locations("unknown-regions", US)])
+    """Without a regions list the built-in table judges known regions; a region in neither
+    is unknown, never "not a US region"; no assignment still fails."""
+    inv = inventory(subscriptions=subs("pass-table", "unknown-regions", "fail-none"),
+                    regions=[],
+                    policy_assignments=[locations("pass-table", US + ["unitedstates"]),
+                                        locations("unknown-regions", ["eastus", "newregion9"])])
     check = "subscription_allowed_locations_policy"
+    assert ids_with(Status.PASS, check, inv) == ids("pass-table")
     assert ids_with(Status.UNKNOWN, check, inv) == ids("unknown-regions")
     assert ids_with(Status.FAIL, check, inv) == ids("fail-none")
+    reason = verdicts(check, inv)[sub_scope("unknown-regions")].reason
+    assert "newregion9 is in neither the regions lists read nor the built-in region table" \
+        in reason
     inv = inventory(subscriptions=subs("fail-europe"), regions=US_REGIONS[:1],
                     policy_assignments=[locations("fail-europe", ["eastus", "westeurope"])])
     assert ids_with(Status.FAIL, check, inv) == ids("fail-europe")
@@ -354,8 +363,9 @@ def test_diagnostic_settings_policy() -> None:
             assign("cjis-logging", audit_in_set.id, sub_scope("pass-in-initiative")),
             assign("audit-diag", builtin(AUDIT_DIAG), sub_scope("fail-do-not-enforce"),
                    mode="DoNotEnforce"),
-            assign("audit-diag", builtin(AUDIT_DIAG), sub_scope("fail-disabled"),
-                   params={"effect": "Disabled"}),
+            # 7f89b1eb's effect is the literal AuditIfNotExists: an override switches it off.
+            assign("audit-diag", builtin(AUDIT_DIAG), sub_scope("fail-disabled")).model_copy(
+                update={"overrides": [PolicyOverride(kind="policyEffect", value="Disabled")]}),
             locations("fail-unrelated", US),
             assign("gone", policy_set("unreadable"), sub_scope("unknown-initiative"),
                    display="Corporate baseline"),

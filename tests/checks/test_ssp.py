@@ -149,7 +149,7 @@ def test_cmk_architecture_is_manual_with_the_table() -> None:
     sql = rows[arm_id(SQL, "sql-cmk")]
     assert (sql["key_store_kind"], sql["kty"], sql["fips_level"]) == (
         "standard vault", "RSA", "140-2 Level 1 (software-protected key)")
-    assert sql["rotation"] == "expiry 2027-01-31"
+    assert sql["rotation"] == "none (expiry 2027-01-31 only: not rotation)"
     assert sql["follows_latest_key_version"] is False
     assert sql["purge_protection"] is None
     elsewhere = rows[arm_id(COSMOS, "cosmos-elsewhere")]
@@ -267,3 +267,37 @@ def test_key_store_administrators_management_group_ancestry() -> None:
     premium = verdicts("key_store_administrators", inv)[arm_id(KV, "kv-premium")]
     assert "p-mg" not in {r["principal_id"] for r in premium.evidence["role_assignments"]}
 
+
+
+def test_key_store_administrators_inherited_assignments_per_subscription() -> None:
+    """Issue 10 item 15: a management-group assignment listed by one subscription covers
+    that subscription's stores only, and an inherited one listed by two appears once."""
+    other = "00000000-0000-0000-0000-00000000bbbb"
+    mg = "/providers/Microsoft.Management/managementGroups/mg-cjis"
+    base = role("r-mg", mg, "p-mg-admin", KV_ADMIN)
+    sibling = role("r-sibling", "/providers/Microsoft.Management/managementGroups/mg-other",
+                   "p-sibling", OWNER)
+    inv = cmk_inventory(role_assignments=[
+        # The same assignment, as the two subscriptions under mg-cjis list it.
+        base.model_copy(update={"applies_to": [SUB]}),
+        base.model_copy(update={"applies_to": [other]}),
+        # Another branch's group: listed only by the other subscription.
+        sibling.model_copy(update={"applies_to": [other]}),
+        role("r-root", "/", "p-root", UAA).model_copy(update={"applies_to": [SUB, other]}),
+    ])
+    premium = verdicts("key_store_administrators", inv)[arm_id(KV, "kv-premium")]
+    assert premium.status == Status.MANUAL
+    listed = [(r["principal_id"], r["scope"]) for r in premium.evidence["role_assignments"]]
+    assert listed == [("p-root", "/"), ("p-mg-admin", mg.lower())]
+
+
+def test_role_assignments_record_the_listing_subscription() -> None:
+    from fixtures.examples import example
+    from scanner.collectors import normalize
+
+    body = example("role_assignments_list_for_subscription.json")["value"][0]
+    listed = normalize.role_assignment(body, "A925F2F7-5C63-4B7B-8799-25A5F97BC3B2")
+    assert listed.applies_to == ["a925f2f7-5c63-4b7b-8799-25a5f97bc3b2"]
+    merged = normalize.merge_listed([listed, listed.model_copy(update={"applies_to": ["b"]})])
+    assert len(merged) == 1 and merged[0].applies_to == ["a925f2f7-5c63-4b7b-8799-25a5f97bc3b2",
+                                                         "b"]

@@ -8,10 +8,30 @@ import pytest
 
 from scanner.findings import Status
 from scanner.inventory import CollectionError, StorageAccount
-from tests.checks.helpers import SUB, arm_id, ids_with, inventory, key_chain, statuses, verdicts
+from tests.checks.helpers import (
+    SUB,
+    US_REGIONS,
+    arm_id,
+    ids_with,
+    inventory,
+    key_chain,
+    statuses,
+    verdicts,
+)
 
 SA = "Microsoft.Storage/storageAccounts"
 OTHER_SUB = "00000000-0000-0000-0000-00000000bbbb"
+
+
+def _published_eastus() -> Any:
+    from fixtures.examples import example
+    from scanner.collectors import normalize
+
+    # Subscriptions_ListLocations example: eastus with pairedRegion westus.
+    return normalize.region(example("resources/locations_list.json")["value"][0])
+
+
+PUBLISHED_EASTUS = _published_eastus()
 
 
 def account(name: str, **props: Any) -> StorageAccount:
@@ -57,36 +77,50 @@ def test_geo_replica_us() -> None:
     inv = inventory(storage_accounts=[
         account("pass-ragrs", sku_name="Standard_RAGRS", secondary_location="westus"),
         account("pass-gzrs", sku_name="Standard_GZRS", secondary_location="West US"),
+        # GZRS / RA-GZRS without secondaryLocation: the primary's paired region (eastus ->
+        # westus in the locations list's pairedRegion).
+        account("pass-gzrs-paired", sku_name="Standard_GZRS", secondary_location=None),
         account("fail-europe", sku_name="Standard_GRS", location="westeurope",
                 primary_location="westeurope", secondary_location="northeurope"),
+        account("fail-paired-europe", sku_name="Standard_RAGZRS", location="westeurope",
+                primary_location="westeurope", secondary_location=None),
         account("fail-euap", sku_name="Standard_RAGZRS", secondary_location="eastus2euap"),
-        account("fail-stage", sku_name="Standard_GRS", secondary_location="northcentralus(stage)"),
-        account("unknown-nosecondary", sku_name="Standard_GRS", secondary_location=None),
+        account("unknown-stage", sku_name="Standard_GRS",
+                secondary_location="northcentralus(stage)"),
+        account("unknown-nosecondary", sku_name="Standard_GRS", location="newregion9",
+                primary_location="newregion9", secondary_location=None),
         account("unknown-nosku", sku_name=None),
         account("na-lrs", sku_name="Standard_LRS"),
         account("na-zrs", sku_name="Premium_ZRS"),
-    ])
+    ], regions=[*US_REGIONS[1:], PUBLISHED_EASTUS])
     assert by_status("storage_account_geo_replica_us", inv) == {
-        Status.PASS: {sa("pass-ragrs"), sa("pass-gzrs")},
-        Status.FAIL: {sa("fail-europe"), sa("fail-euap"), sa("fail-stage")},
-        Status.UNKNOWN: {sa("unknown-nosecondary"), sa("unknown-nosku")},
+        Status.PASS: {sa("pass-ragrs"), sa("pass-gzrs"), sa("pass-gzrs-paired")},
+        Status.FAIL: {sa("fail-europe"), sa("fail-paired-europe"), sa("fail-euap")},
+        Status.UNKNOWN: {sa("unknown-nosecondary"), sa("unknown-nosku"), sa("unknown-stage")},
         Status.NOT_APPLICABLE: {sa("na-lrs"), sa("na-zrs")},
     }
     v = verdicts("storage_account_geo_replica_us", inv)
     assert "northeurope" in v[sa("fail-europe")].reason
     assert v[sa("fail-europe")].evidence["secondary_location"] == "northeurope"
-    assert "secondaryLocation" in v[sa("unknown-nosecondary")].reason
+    assert "westus (the paired region of eastus) is a US region" in \
+        v[sa("pass-gzrs-paired")].reason
+    assert v[sa("pass-gzrs-paired")].evidence["secondary_from_paired_region"] == "westus"
+    assert "no paired region of newregion9 is known" in v[sa("unknown-nosecondary")].reason
+    assert "not a US production region" not in v[sa("unknown-stage")].reason
 
 
-def test_geo_replica_unknown_without_regions_list() -> None:
+def test_geo_replica_from_the_built_in_table_without_regions_list() -> None:
     inv = inventory(regions=[], storage_accounts=[
-        account("unknown-noregions", sku_name="Standard_GRS", secondary_location="westus"),
+        account("pass-table", sku_name="Standard_GRS", secondary_location="westus"),
+        account("unknown-noregions", sku_name="Standard_GRS", secondary_location="newregion9"),
         account("na-lrs", sku_name="Standard_LRS"),
     ])
     v = verdicts("storage_account_geo_replica_us", inv)
     assert ids_with(Status.UNKNOWN, "storage_account_geo_replica_us", inv) == {
         sa("unknown-noregions")}
-    assert "regions list was not read" in v[sa("unknown-noregions")].reason
+    assert ids_with(Status.PASS, "storage_account_geo_replica_us", inv) == {sa("pass-table")}
+    assert "neither the locations lists read nor the built-in region table" in \
+        v[sa("unknown-noregions")].reason
 
 
 # --- storage_account_cmk_encryption ---------------------------------------------------------

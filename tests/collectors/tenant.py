@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from fixtures.demo.graph_tenant import graph_interactions
-from fixtures.examples import example
+from fixtures.examples import builtin_policy_definition, example
 from scanner.collectors.specs import LIST_PATHS
+from scanner.inventory_policy import EFFECT_READ_DEFINITIONS
 from scanner.replay import Interaction
 from tests.conftest import response
 
@@ -31,10 +32,15 @@ def tenant(subs: list[dict[str, Any]] | None = None,
     subs = subs or [subscription_body()]
     lists = lists or {}
     out = [response("/subscriptions", {"value": subs})]
-    out.append(response(f"/subscriptions/{subs[0]['subscriptionId']}/locations",
-                        example("resources/locations_list.json")))
+    # The guardrail built-ins, read where an assignment sets no effect (issue 10 item 1).
+    out.extend(response(f"/providers/Microsoft.Authorization/policyDefinitions/{guid}",
+                        builtin_policy_definition(guid))
+               for guid in sorted(EFFECT_READ_DEFINITIONS))
     for sub in subs:
         sid = sub["subscriptionId"]
+        # Every subscription's regions (issue 10 item 4).
+        out.append(response(f"/subscriptions/{sid}/locations",
+                            example("resources/locations_list.json")))
         for kind, path in LIST_PATHS.items():
             if kind in skip:
                 continue

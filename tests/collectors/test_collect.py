@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from scanner.collectors.runner import collect
 from tests.collectors.tenant import SUB, TENANT, example, subscription_body, tenant
 from tests.conftest import factory_for, response
@@ -109,17 +111,21 @@ def test_named_subscriptions_are_read_one_by_one() -> None:
                    for _, url in transport.log.entries)
 
 
-def test_us_government_endpoints_are_used() -> None:
+@pytest.mark.parametrize(("cloud", "gov_graph"), [
+    ("usgov", "https://graph.microsoft.us"),
+    # Azure Government DoD: same ARM host, its own Graph host (issue 10 item 17).
+    ("usgov-dod", "https://dod-graph.microsoft.us"),
+])
+def test_us_government_endpoints_are_used(cloud: str, gov_graph: str) -> None:
     gov = "https://management.usgovcloudapi.net"
-    gov_graph = "https://graph.microsoft.us"
     interactions = tenant()
     for interaction in interactions:
         interaction.uri = interaction.uri.replace("https://management.azure.com", gov)
         interaction.uri = interaction.uri.replace("https://graph.microsoft.com", gov_graph)
         interaction.body = interaction.body.replace(b"https://graph.microsoft.com",
                                                     gov_graph.encode())
-    inv, transport = run(interactions, cloud="usgov")
-    assert inv.errors == [] and inv.cloud == "usgov"
+    inv, transport = run(interactions, cloud=cloud)
+    assert inv.errors == [] and inv.cloud == cloud
     assert transport.log.entries and all(url.startswith((gov, gov_graph))
                                          for _, url in transport.log.entries)
     assert any(url.startswith(gov_graph) for _, url in transport.log.entries)
@@ -168,3 +174,13 @@ def test_a_body_that_is_not_json_or_not_a_list_is_an_error_not_a_crash() -> None
         assert "cjis-scan bug" in (error.remedy or "")
     assert "not JSON" in errors["storage_accounts"].message
     assert inv.subscriptions and inv.regions  # the other reads carried on
+
+
+@pytest.mark.parametrize("cloud", ["usgov", "usgov-dod"])
+def test_us_government_clouds_default_to_the_government_profile(cloud: str) -> None:
+    from scanner.azure.clouds import get_cloud
+    from scanner.config import ScanConfig
+
+    assert ScanConfig(cloud=cloud).effective_profile() == "government"
+    assert get_cloud(cloud).arm_host == "management.usgovcloudapi.net"
+    assert ScanConfig(cloud="commercial").effective_profile() == "commercial"

@@ -134,7 +134,9 @@ def test_compliance_policies_page_too() -> None:
     assert len(inv.entra.device_compliance_policies) == len(items) == 3
 
 
-def test_us_government_reads_graph_microsoft_us_with_its_scope() -> None:
+@pytest.mark.parametrize(("cloud", "host"), [("usgov", "graph.microsoft.us"),
+                                             ("usgov-dod", "dod-graph.microsoft.us")])
+def test_us_government_reads_graph_microsoft_us_with_its_scope(cloud: str, host: str) -> None:
     scopes: list[str] = []
 
     class RecordingCredential:
@@ -142,19 +144,21 @@ def test_us_government_reads_graph_microsoft_us_with_its_scope() -> None:
             scopes.extend(requested)
             return AccessToken("stand-in", 4102444800)
 
-    transport = CassetteTransport(graph_interactions(TENANT, "https://graph.microsoft.us"))
-    factory = ClientFactory(get_cloud("usgov"), RecordingCredential(), transport)
+    transport = CassetteTransport(graph_interactions(TENANT, f"https://{host}"))
+    factory = ClientFactory(get_cloud(cloud), RecordingCredential(), transport)
     collection = Collection(factory)
     run_tasks(collection, entra_tasks(TENANT), concurrency=4)
     assert collection.errors == []
-    assert {urlsplit(url).hostname for _, url in transport.log.entries} == {"graph.microsoft.us"}
-    assert set(scopes) == {"https://graph.microsoft.us/.default"}
-    assert graph_base_url(get_cloud("usgov")) == GRAPH_US
+    assert {urlsplit(url).hostname for _, url in transport.log.entries} == {host}
+    assert set(scopes) == {f"https://{host}/.default"}
+    assert graph_base_url(get_cloud(cloud)) == f"https://{host}/v1.0"
+    assert get_cloud(cloud).authority_host == "login.microsoftonline.us"
     assert merge_entra(collection.lists["entra"]).collected == sorted(COLLECTORS)
 
 
-def test_commercial_answers_do_not_serve_a_us_government_scan() -> None:
-    inv, _ = collect_graph(demo(), cloud="usgov")
+@pytest.mark.parametrize("cloud", ["usgov", "usgov-dod"])
+def test_commercial_answers_do_not_serve_a_us_government_scan(cloud: str) -> None:
+    inv, _ = collect_graph(demo(), cloud=cloud)
     assert {e.collector for e in inv.errors} == set(COLLECTORS)
     assert {e.code for e in inv.errors} == {"CassetteMiss"}
     assert inv.entra.collected == []
