@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from scanner.findings import Severity
+from scanner.framework import DEFAULT_FRAMEWORK
 from scanner.waivers import Waiver
 
 
@@ -16,8 +17,10 @@ class ScanConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     cloud: str = "commercial"
+    framework: str = DEFAULT_FRAMEWORK
+    """A built-in framework name (`checks/frameworks/<name>.yaml`) or a YAML file."""
     profile: str | None = None
-    """`commercial` or `government`; None: follow the cloud."""
+    """One of the framework's profiles; None: the framework's default for the cloud."""
     subscriptions: list[str] = Field(default_factory=list)
     """Subscription ids in scope (empty: all the credential can read)."""
     resource_groups: list[str] = Field(default_factory=list)
@@ -36,10 +39,10 @@ class ScanConfig(BaseModel):
     """`[[waiver]]` tables of the config file: recorded exceptions (scanner.waivers)."""
 
     def effective_profile(self) -> str:
-        """The profile in force: the one set, or the cloud's default."""
-        if self.profile:
-            return self.profile
-        return "government" if self.cloud == "usgov" else "commercial"
+        """The profile in force: the one set, or the framework's default for the cloud."""
+        from scanner.framework import load_framework
+
+        return load_framework(self.framework).profile_for(self.cloud, self.profile)
 
 
 def _line_of(text: str, key: str) -> int | None:

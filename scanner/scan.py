@@ -10,7 +10,7 @@ from scanner.engine import Scoreboard, judge, select
 from scanner.framework import Framework, load_framework
 from scanner.inventory import Inventory
 from scanner.registry import Registry, load_registry
-from scanner.report import FindingStore, ScanMeta, ScanResult
+from scanner.finding_store import FindingStore, ScanMeta, ScanResult
 from scanner.waivers import WaiverBook
 
 
@@ -31,7 +31,7 @@ def run_judgement(
     counted on the scoreboard and packed into the result's `FindingStore` (in report
     order, as the engine yields them): none is kept as an object.
     """
-    framework = framework or load_framework()
+    framework = framework or load_framework(config.framework)
     registry = registry or load_registry()
     selection = select(framework, registry, config)
     scoreboard = Scoreboard()
@@ -52,7 +52,7 @@ def run_judgement(
         framework_id=framework.id,
         framework_title=framework.title,
         cloud=inventory.cloud,
-        profile=config.effective_profile(),
+        profile=framework.profile_for(config.cloud, config.profile),
         tenant_id=inventory.tenant_id,
         subscriptions=[{"subscription_id": s.subscription_id, "display_name": s.display_name}
                        for s in in_scope],

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from scanner.framework import PROFILES, STEPS, load_framework
+from scanner.framework import framework_names, load_framework
 from scanner.registry import RESOURCE_KINDS, CheckMeta, Registry, check, load_registry
 
 
@@ -45,16 +45,19 @@ def test_every_check_is_mapped_and_every_mapped_id_exists(registry: Registry) ->
     assert builtin - mapped == set(), "built-in checks missing from the framework file"
 
 
-def test_framework_is_well_formed() -> None:
-    framework = load_framework()
+@pytest.mark.parametrize("name", framework_names())
+def test_framework_is_well_formed(name: str) -> None:
+    framework = load_framework(name)
     ids = [r.id for r in framework.requirements]
     assert len(ids) == len(set(ids))
+    steps = {s.id for s in framework.sections}
     for requirement in framework.requirements:
-        assert requirement.step in STEPS
-        assert set(requirement.severity) == set(PROFILES), requirement.id
+        assert requirement.step in steps
+        assert framework.section_path(requirement.section)[0] == requirement.step
+        assert set(requirement.severity) == set(framework.profile_ids), requirement.id
         for control in requirement.controls:
             assert re.fullmatch(r"[A-Z]{2}-\d+(\(\d+\))?", control), control
-    # Step 2 is the compensating control on Azure Commercial.
+    # CMK is the compensating control on Azure Commercial (in every view).
     cmk = framework.requirement("cmk.storage_account")
     assert cmk is not None
     assert cmk.severity["commercial"].value == "critical"

@@ -25,7 +25,7 @@ from rich.console import Console
 
 from scanner.errors import UsageError
 from scanner.findings import Finding
-from scanner.report import ScanResult
+from scanner.finding_store import ScanResult
 
 
 class ReportFormat(StrEnum):

@@ -13,7 +13,7 @@ import json
 from typing import TextIO
 
 from scanner.findings import Severity, Status
-from scanner.report import REPORT_SCHEMA_VERSION, ScanResult
+from scanner.finding_store import REPORT_SCHEMA_VERSION, ScanResult
 from scanner.reporters.base import (
     FileReporter,
     FindingJson,

@@ -30,7 +30,7 @@ from collections.abc import Mapping
 from typing import TextIO
 
 from scanner.findings import Finding, Status
-from scanner.report import ScanResult
+from scanner.finding_store import ScanResult
 from scanner.reporters.base import FileReporter, ReportFormat, as_utc
 
 FILENAME = "cjis-scan-junit.xml"

@@ -33,7 +33,7 @@ from typing import Any, TextIO
 
 from scanner.findings import Finding, Severity, Status
 from scanner.inventory import resource_group_of
-from scanner.report import ScanResult
+from scanner.finding_store import ScanResult
 from scanner.reporters.base import FileReporter, ReportFormat, as_utc, iso_utc
 
 FILENAME = "cjis-scan-ocsf.json"

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from scanner.findings import Remediation, Severity, Status
 from scanner.inventory import CollectionError
-from scanner.report import REPORT_SCHEMA_VERSION
+from scanner.finding_store import REPORT_SCHEMA_VERSION
 
 SCHEMA_ID = f"https://cjis-scan.dev/schemas/report-{REPORT_SCHEMA_VERSION}.json"
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"

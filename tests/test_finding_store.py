@@ -11,12 +11,12 @@ from itertools import islice
 
 import pytest
 
-import scanner.report
+import scanner.finding_store
 from scanner.config import ScanConfig
 from scanner.engine import Scoreboard
 from scanner.findings import Finding, Severity, Status
 from scanner.framework import load_framework
-from scanner.report import FindingStore, report_rank
+from scanner.finding_store import FindingStore, report_rank
 from scanner.scan import run_judgement
 from tests.reporters.conftest import sample_findings, synthetic_findings
 
@@ -49,7 +49,7 @@ def test_out_of_order_findings_are_read_in_report_order(caplog: pytest.LogCaptur
     random.Random(7).shuffle(shuffled)
     store = FindingStore(load_framework(), shuffled, batch_size=64)
     assert not store.appended_in_order
-    with caplog.at_level(logging.INFO, logger="scanner.report"):
+    with caplog.at_level(logging.INFO, logger="scanner.finding_store"):
         first = list(store)
     assert first == sorted(findings, key=report_key)
     assert "not added in report order" in caplog.text
@@ -70,7 +70,7 @@ def test_select_reads_only_the_batches_it_needs(monkeypatch: pytest.MonkeyPatch)
     store = FindingStore(load_framework(), findings, batch_size=100)
     unpacked = []
     real_loads = pickle.loads
-    monkeypatch.setattr(scanner.report.pickle, "loads",
+    monkeypatch.setattr(scanner.finding_store.pickle, "loads",
                         lambda data: unpacked.append(1) or real_loads(data))
     check = findings[1_500].check_id
     assert list(store.select(checks=[check])) == [f for f in findings if f.check_id == check]
