@@ -226,8 +226,8 @@ def judge(inventory: Any, framework: Framework, selection: Selection,
     """Yield one finding per requirement x check x resource, in report order.
 
     Report order: section (the framework's tree, depth first), requirement and check
-    (framework-file order), then resource id case-insensitively (see `judgements`), so the findings can be
-    streamed into the reports as they come.
+    (framework-file order), then resource id case-insensitively (see `judgements`), so
+    the findings can be streamed into the reports as they come.
     """
     ctx = CheckContext(inventory, config)
     profile = framework.profile_for(config.cloud, config.profile)

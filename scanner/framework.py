@@ -186,7 +186,9 @@ class Framework(BaseModel):
         found = self.section(section_id)
         return found.title if found else section_id
 
-    step_title = section_title
+    def step_title(self, step: str) -> str:
+        """`section_title` under its older name (reporters written for steps)."""
+        return self.section_title(step)
 
     def label_of(self, section_id: str) -> str:
         """How reports name a section: its `label`, or "<section_label> <id>"."""

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 from scanner import __version__
 from scanner.config import ScanConfig
 from scanner.engine import Scoreboard, judge, select
+from scanner.finding_store import FindingStore, ScanMeta, ScanResult
 from scanner.framework import Framework, load_framework
 from scanner.inventory import Inventory
 from scanner.registry import Registry, load_registry
-from scanner.finding_store import FindingStore, ScanMeta, ScanResult
 from scanner.waivers import WaiverBook
 
 

@@ -14,9 +14,9 @@ import pytest
 import scanner.finding_store
 from scanner.config import ScanConfig
 from scanner.engine import Scoreboard
+from scanner.finding_store import FindingStore, report_rank
 from scanner.findings import Finding, Severity, Status
 from scanner.framework import load_framework
-from scanner.finding_store import FindingStore, report_rank
 from scanner.scan import run_judgement
 from tests.reporters.conftest import sample_findings, synthetic_findings
 
