@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from scanner.collectors.entra import APP_PROTECTION, COMPLIANCE_POLICIES
 from scanner.context import CheckContext
 from scanner.entra_models import (
     APP_PROTECTION_PLATFORMS,
@@ -28,6 +27,7 @@ from scanner.entra_models import (
     ManagedAppProtection,
 )
 from scanner.findings import Remediation, Status, Verdict
+from scanner.graph_kinds import APP_PROTECTION, COMPLIANCE_POLICIES
 from scanner.registry import check
 
 COMPLIANCE_DOC = "https://learn.microsoft.com/mem/intune/protect/device-compliance-get-started"

@@ -1,8 +1,9 @@
 """The check registry: `@check` functions with validated metadata, indexed by resource kind.
 
 A check is a pure function `(resource, ctx) -> Verdict` registered with its metadata in
-one place. Built-in checks live in the `checks` package; third-party packages register
-modules (or callables returning modules) in the `cjis_scan.checks` entry-point group.
+one place. Built-in checks live in the `checks` package; it and third-party packages
+register modules (or callables returning modules) in the `cjis_scan.checks` entry-point
+group (pyproject.toml), so this module names no check package.
 """
 
 from __future__ import annotations
@@ -162,8 +163,8 @@ def property_check(
 
 
 def load_registry(extra_modules: Iterable[str] = ()) -> Registry:
-    """The default registry with built-in checks, entry-point checks and `extra_modules`."""
-    importlib.import_module("checks")
+    """The default registry with the entry points' checks (the built-in ones among them)
+    and `extra_modules`."""
     for name in extra_modules:
         importlib.import_module(name)
     _load_entry_points()

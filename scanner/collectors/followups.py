@@ -8,7 +8,7 @@ and analytics rules of each workspace, and the initiatives that assignments refe
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from scanner.collectors import normalize
 from scanner.collectors.specs import (
@@ -17,8 +17,9 @@ from scanner.collectors.specs import (
     POLICY_API,
     READER,
     SQL_API,
+    ListSpec,
 )
-from scanner.context import diagnostic_target
+from scanner.collectors.tasks import Collection, Task
 from scanner.inventory import (
     KeyVault,
     PolicyAssignment,
@@ -27,9 +28,7 @@ from scanner.inventory import (
     Workspace,
     normalize_id,
 )
-
-if TYPE_CHECKING:
-    from scanner.collectors.runner import Collection, Task
+from scanner.resource_types import diagnostic_target
 
 SENTINEL_API_VERSION = "2025-09-01"
 """azure-mgmt-securityinsight was last released in 2022 with a 2021 API: no SDK pins it."""
@@ -57,8 +56,6 @@ def after_list(kind: str, items: list[Any], subscription_id: str,
 
 
 def _task(collector: str, scope: str, run: Any, remedy: str) -> Task:
-    from scanner.collectors.runner import Task
-
     return Task(collector, scope, run, remedy)
 
 
@@ -171,3 +168,14 @@ def policy_set_task(assignment: PolicyAssignment, subscription_id: str) -> Task:
     return _task("policy_set_definitions", set_id, run,
                  "Reader at the initiative's scope (Microsoft.Authorization/"
                  "policySetDefinitions/read)")
+
+
+def list_task(spec: ListSpec, subscription_id: str) -> Task:
+    """The paged list of one spec row in one subscription (plus its follow-ups)."""
+    def run(collection: Collection) -> list[Task]:
+        items = [spec.mapper(raw, subscription_id)
+                 for raw in collection.arm().list(spec.url(subscription_id), spec.api_version)]
+        return after_list(spec.kind, items, subscription_id, collection)
+
+    return Task(spec.collector or spec.kind, f"/subscriptions/{subscription_id}", run,
+                spec.remedy)
