@@ -29,6 +29,12 @@ from scanner.collectors.tasks import (
 from scanner.entra_models import merge_entra
 from scanner.inventory import Inventory, Subscription
 
+# Task, Collection and the rest live in scanner.collectors.tasks (so the collectors need
+# not import the runner); they are re-exported here for the callers that schedule them.
+__all__ = ["READ_FAILURES", "Collection", "ProgressCallback", "Task", "collect",
+           "collection_error", "list_task", "regions_task", "resolve_subscriptions",
+           "run_tasks"]
+
 log = logging.getLogger(__name__)
 
 def regions_task(subscription_id: str) -> Task:
