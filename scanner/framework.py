@@ -56,6 +56,9 @@ class Section(BaseModel):
     requirements: tuple[str, ...] = ()
     """Requirements placed here by a view (`requirements_from`); a file with its own
     requirements places each with the requirement's `section` instead."""
+    controls: tuple[str, ...] = ()
+    """In a view: the controls this section stands for. A requirement the view does not
+    place by id sits in the section holding its first control."""
 
 
 class Requirement(BaseModel):
@@ -315,11 +318,25 @@ def _view_of(path: Path, data: dict[str, Any]) -> dict[str, Any]:
     unknown = sorted(set(placed) - known)
     if unknown:
         raise InputFileError(f"{path}: {base.id} has no requirement {', '.join(unknown)}")
-    # A requirement left out of the view would vanish from its reports: a silent gap.
+    # The rest go by their first control, so a requirement added to the base file joins
+    # the view without an edit here; one that fits no section is an error, not a gap.
+    by_control: dict[str, str] = {}
+
+    def controls(sections: Any) -> None:
+        for section in sections or []:
+            if isinstance(section, dict):
+                for control in section.get("controls") or []:
+                    by_control.setdefault(str(control), str(section.get("id")))
+                controls(section.get("sections"))
+
+    controls(data.get("sections"))
+    for requirement in base.requirements:
+        if requirement.id not in placed and requirement.controls[0] in by_control:
+            placed[requirement.id] = by_control[requirement.controls[0]]
     missing = [r.id for r in base.requirements if r.id not in placed]
     if missing:
-        raise InputFileError(f"{path}: requirements of {base.id} placed in no section: "
-                             f"{', '.join(missing)}")
+        raise InputFileError(f"{path}: requirements of {base.id} placed in no section (by id "
+                             f"or by their first control): {', '.join(missing)}")
     requirements = [{**r.model_dump(exclude={"section", "step"}), "section": placed[r.id]}
                     for r in base.requirements]
     inherited = {"profiles": [p.model_dump() for p in base.profiles]}
