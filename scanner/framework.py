@@ -143,17 +143,21 @@ class Framework(BaseModel):
                 raise ValueError(f"requirement {requirement.id} appears twice")
             seen.add(requirement.id)
             if requirement.section not in ids:
-                raise ValueError(f"requirement {requirement.id}: no section "
-                                 f"{requirement.section!r}")
+                raise ValueError(
+                    f"requirement {requirement.id}: no section {requirement.section!r}"
+                )
             if set(requirement.severity) != profiles:
-                raise ValueError(f"requirement {requirement.id}: severity must name each "
-                                 f"profile ({', '.join(sorted(profiles))})")
+                raise ValueError(
+                    f"requirement {requirement.id}: severity must name each "
+                    f"profile ({', '.join(sorted(profiles))})"
+                )
         return self
 
     # Shape -------------------------------------------------------------------------
 
     def walk(self) -> Iterator[tuple[int, Section]]:
         """Every section depth-first, in file order, with its depth (0: top level)."""
+
         def walk(sections: tuple[Section, ...], depth: int) -> Iterator[tuple[int, Section]]:
             for section in sections:
                 yield depth, section
@@ -222,8 +226,7 @@ class Framework(BaseModel):
     @cached_property
     def requirement_rank(self) -> dict[str, tuple[int, int]]:
         """Requirement id -> its place in report order: (section, file order)."""
-        return {r.id: (self._sections[r.section][0], i)
-                for i, r in enumerate(self.requirements)}
+        return {r.id: (self._sections[r.section][0], i) for i, r in enumerate(self.requirements)}
 
     def ordered(self) -> list[Requirement]:
         """The requirements in report order: by section (depth-first), then file order."""
@@ -258,9 +261,11 @@ def require_sections(framework: Framework, section_ids: list[str]) -> None:
     for section_id in section_ids:
         if framework.section(section_id) is None:
             choices = ", ".join(s.id for s in framework.sections)
-            raise UsageError(f"unknown {framework.section_label} {section_id!r} in "
-                             f"{framework.id}: choose from {choices} (or a section below "
-                             f"them, see `cjis-scan checks`)")
+            raise UsageError(
+                f"unknown {framework.section_label} {section_id!r} in "
+                f"{framework.id}: choose from {choices} (or a section below "
+                f"them, see `cjis-scan checks`)"
+            )
 
 
 def _builtin_dir() -> Path:
@@ -288,8 +293,9 @@ def _read(name: str) -> tuple[Path, dict[str, Any]]:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError:
         choices = ", ".join(framework_names())
-        raise InputFileError(f"no framework {name!r} (looked for {path}; built-in: "
-                             f"{choices})") from None
+        raise InputFileError(
+            f"no framework {name!r} (looked for {path}; built-in: {choices})"
+        ) from None
     except yaml.YAMLError as exc:
         raise InputFileError(f"{path} is not valid YAML: {exc}") from None
     if not isinstance(data, dict):
@@ -308,8 +314,10 @@ def _view_of(path: Path, data: dict[str, Any]) -> dict[str, Any]:
                 continue
             for requirement_id in section.get("requirements") or []:
                 if requirement_id in placed:
-                    raise InputFileError(f"{path}: requirement {requirement_id} is placed in "
-                                         f"{placed[requirement_id]} and {section.get('id')}")
+                    raise InputFileError(
+                        f"{path}: requirement {requirement_id} is placed in "
+                        f"{placed[requirement_id]} and {section.get('id')}"
+                    )
                 placed[requirement_id] = str(section.get("id"))
             walk(section.get("sections"))
 
@@ -335,10 +343,14 @@ def _view_of(path: Path, data: dict[str, Any]) -> dict[str, Any]:
             placed[requirement.id] = by_control[requirement.controls[0]]
     missing = [r.id for r in base.requirements if r.id not in placed]
     if missing:
-        raise InputFileError(f"{path}: requirements of {base.id} placed in no section (by id "
-                             f"or by their first control): {', '.join(missing)}")
-    requirements = [{**r.model_dump(exclude={"section", "step"}), "section": placed[r.id]}
-                    for r in base.requirements]
+        raise InputFileError(
+            f"{path}: requirements of {base.id} placed in no section (by id "
+            f"or by their first control): {', '.join(missing)}"
+        )
+    requirements = [
+        {**r.model_dump(exclude={"section", "step"}), "section": placed[r.id]}
+        for r in base.requirements
+    ]
     inherited = {"profiles": [p.model_dump() for p in base.profiles]}
     return {**inherited, **data, "requirements": requirements}
 

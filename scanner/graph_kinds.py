@@ -16,6 +16,12 @@ AUTH_STRENGTHS = "entra_auth_strengths"
 ROLE_DEFINITIONS = "entra_role_definitions"
 COMPLIANCE_POLICIES = "intune_compliance_policies"
 APP_PROTECTION = "intune_app_protection"
-COLLECTORS = (AUTH_METHODS, CA_POLICIES, AUTH_STRENGTHS, ROLE_DEFINITIONS, COMPLIANCE_POLICIES,
-              APP_PROTECTION)
+COLLECTORS = (
+    AUTH_METHODS,
+    CA_POLICIES,
+    AUTH_STRENGTHS,
+    ROLE_DEFINITIONS,
+    COMPLIANCE_POLICIES,
+    APP_PROTECTION,
+)
 """Every Graph read, in the order the collectors submit them."""

@@ -9,5 +9,11 @@ from scanner.finding_store import (
     report_rank,
 )
 
-__all__ = ["BATCH_SIZE", "REPORT_SCHEMA_VERSION", "FindingStore", "ScanMeta", "ScanResult",
-           "report_rank"]
+__all__ = [
+    "BATCH_SIZE",
+    "REPORT_SCHEMA_VERSION",
+    "FindingStore",
+    "ScanMeta",
+    "ScanResult",
+    "report_rank",
+]

@@ -36,8 +36,9 @@ def demo_inventory() -> Inventory:
 
 
 def scan(framework: str, **config: object) -> ScanResult:
-    return run_judgement(demo_inventory(), ScanConfig(framework=framework, **config), STARTED,
-                         "demo")
+    return run_judgement(
+        demo_inventory(), ScanConfig(framework=framework, **config), STARTED, "demo"
+    )
 
 
 def render(result: ScanResult, fmt: ReportFormat) -> str:
@@ -58,7 +59,10 @@ def test_the_built_in_frameworks_are_views_of_the_same_requirements() -> None:
         same = steps.requirement(requirement.id)
         assert same is not None
         assert (requirement.checks, requirement.controls, requirement.severity) == (
-            same.checks, same.controls, same.severity)
+            same.checks,
+            same.controls,
+            same.severity,
+        )
         # Two levels: a policy area, then a control the requirement answers.
         area, control = controls.section_path(requirement.section)
         assert requirement.step == area and requirement.section == control
@@ -69,8 +73,17 @@ def test_fingerprints_and_verdicts_are_the_same_in_every_view() -> None:
     by_step, by_control = scan(DEFAULT_FRAMEWORK), scan(CONTROLS)
 
     def verdicts(result: ScanResult) -> dict[str, tuple[str, ...]]:
-        return {f.fingerprint: (f.requirement_id, f.check_id, f.resource_id, f.status.value,
-                                f.severity.value, f.reason) for f in result.findings}
+        return {
+            f.fingerprint: (
+                f.requirement_id,
+                f.check_id,
+                f.resource_id,
+                f.status.value,
+                f.severity.value,
+                f.reason,
+            )
+            for f in result.findings
+        }
 
     assert len(by_step.findings) == len(by_control.findings) > 100
     assert verdicts(by_step) == verdicts(by_control)
@@ -92,7 +105,8 @@ def test_the_second_view_renders_in_every_format() -> None:
     children = [s for s in sections.values() if s["parent"] == "5.10"]
     assert sections["5.10"]["fail"] == sum(s["fail"] for s in children) > 0
     assert [s["step"] for s in document["scores"]["steps"]] == [
-        s.id for s in framework.sections if s.id in sections]
+        s.id for s in framework.sections if s.id in sections
+    ]
 
     lines = render(result, ReportFormat.JSONL).splitlines()
     assert {json.loads(line)["step"] for line in lines} <= {s.id for s in framework.sections}
@@ -173,10 +187,22 @@ def test_a_new_framework_is_one_yaml_file_and_renders_everywhere(tmp_path: Path)
     framework = load_framework(str(path))
     hsm = framework.requirement("cmk.key_hsm_backed")
     assert hsm is not None and framework.section_path(hsm.section) == (
-        "keys", "keys.at-rest", "keys.at-rest.hsm")
+        "keys",
+        "keys.at-rest",
+        "keys.at-rest.hsm",
+    )
     out = tmp_path / "reports"
-    run = cli("scan", "--demo", "-q", "--framework", str(path), "--format",
-              "console,json,jsonl,csv,junit,ocsf,html,packet", "--output", str(out))
+    run = cli(
+        "scan",
+        "--demo",
+        "-q",
+        "--framework",
+        str(path),
+        "--format",
+        "console,json,jsonl,csv,junit,ocsf,html,packet",
+        "--output",
+        str(out),
+    )
     assert run.exit_code == 1, run.output  # the demo tenant fails checks
     assert "Scores by chapter" in run.output and "Chapter keys" in run.output
     document = json.loads((out / "cjis-scan-report.json").read_text())
@@ -191,20 +217,36 @@ def test_a_new_framework_is_one_yaml_file_and_renders_everywhere(tmp_path: Path)
     assert json.loads(catalogue.output)["framework"]["section_label"] == "chapter"
 
 
-@pytest.mark.parametrize(("edit", "message"), [
-    (lambda t: t.replace("controls: [SA-9(5), IA-2(1)", "controls: [IA-2(1)"),
-     "placed in no section.*residency.resource_location"),
-    (lambda t: t.replace("requirements: [cmk.key_hsm_backed]",
-                         "requirements: [cmk.key_hsm_backed, cmk.no_such]"),
-     "has no requirement cmk.no_such"),
-    (lambda t: t.replace("    controls: [SA-9(5),",
-                         "    requirements: [cmk.key_hsm_backed]\n    controls: [SA-9(5),"),
-     "cmk.key_hsm_backed is placed in keys.at-rest.hsm and everything-else"),
-    (lambda t: t.replace("requirements_from: cjis-6.0", "requirements_from: no-such"),
-     "no framework 'no-such'.*built-in: cjis-6.0, cjis-6.0-controls"),
-])
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            lambda t: t.replace("controls: [SA-9(5), IA-2(1)", "controls: [IA-2(1)"),
+            "placed in no section.*residency.resource_location",
+        ),
+        (
+            lambda t: t.replace(
+                "requirements: [cmk.key_hsm_backed]",
+                "requirements: [cmk.key_hsm_backed, cmk.no_such]",
+            ),
+            "has no requirement cmk.no_such",
+        ),
+        (
+            lambda t: t.replace(
+                "    controls: [SA-9(5),",
+                "    requirements: [cmk.key_hsm_backed]\n    controls: [SA-9(5),",
+            ),
+            "cmk.key_hsm_backed is placed in keys.at-rest.hsm and everything-else",
+        ),
+        (
+            lambda t: t.replace("requirements_from: cjis-6.0", "requirements_from: no-such"),
+            "no framework 'no-such'.*built-in: cjis-6.0, cjis-6.0-controls",
+        ),
+    ],
+)
 def test_a_view_that_would_lose_or_invent_a_requirement_is_refused(
-        tmp_path: Path, edit: object, message: str) -> None:
+    tmp_path: Path, edit: object, message: str
+) -> None:
     path = tmp_path / "bad-view.yaml"
     path.write_text(edit(NEW_VIEW), encoding="utf-8")  # type: ignore[operator]
     with pytest.raises(InputFileError, match=message):

@@ -22,23 +22,57 @@ PACKAGES = ("scanner", "checks")
 # Layer rules: modules matching a prefix on the left import nothing matching the right.
 # One-way flow: azure plumbing -> collectors -> inventory -> checks -> findings -> reports.
 FORBIDDEN: dict[str, tuple[str, ...]] = {
-    "checks": ("scanner.collectors", "scanner.azure", "scanner.replay", "scanner.sources",
-               "scanner.cli", "scanner.reporters", "scanner.scan", "scanner.engine"),
-    "scanner.azure": ("scanner.collectors", "checks", "scanner.context", "scanner.engine",
-                      "scanner.reporters", "scanner.registry", "scanner.replay"),
-    "scanner.collectors": ("checks", "scanner.context", "scanner.engine", "scanner.registry",
-                           "scanner.reporters", "scanner.replay", "scanner.framework"),
+    "checks": (
+        "scanner.collectors",
+        "scanner.azure",
+        "scanner.replay",
+        "scanner.sources",
+        "scanner.cli",
+        "scanner.reporters",
+        "scanner.scan",
+        "scanner.engine",
+    ),
+    "scanner.azure": (
+        "scanner.collectors",
+        "checks",
+        "scanner.context",
+        "scanner.engine",
+        "scanner.reporters",
+        "scanner.registry",
+        "scanner.replay",
+    ),
+    "scanner.collectors": (
+        "checks",
+        "scanner.context",
+        "scanner.engine",
+        "scanner.registry",
+        "scanner.reporters",
+        "scanner.replay",
+        "scanner.framework",
+    ),
     "scanner.inventory": ("scanner.collectors", "scanner.azure", "checks", "scanner.context"),
     "scanner.entra_models": ("scanner.collectors", "scanner.azure", "checks"),
     "scanner.resource_types": ("scanner",),
     "scanner.graph_kinds": ("scanner",),
     "scanner.context": ("scanner.collectors", "scanner.azure", "checks"),
     "scanner.registry": ("checks", "scanner.collectors", "scanner.azure"),
-    "scanner.framework": ("checks", "scanner.collectors", "scanner.azure", "scanner.registry",
-                          "scanner.engine"),
+    "scanner.framework": (
+        "checks",
+        "scanner.collectors",
+        "scanner.azure",
+        "scanner.registry",
+        "scanner.engine",
+    ),
     "scanner.engine": ("checks", "scanner.collectors", "scanner.azure", "scanner.reporters"),
-    "scanner.reporters": ("checks", "scanner.collectors", "scanner.azure", "scanner.context",
-                          "scanner.engine", "scanner.registry", "scanner.replay"),
+    "scanner.reporters": (
+        "checks",
+        "scanner.collectors",
+        "scanner.azure",
+        "scanner.context",
+        "scanner.engine",
+        "scanner.registry",
+        "scanner.replay",
+    ),
 }
 
 
@@ -71,12 +105,20 @@ def import_graph() -> dict[str, set[str]]:
                 targets = [a.name for a in node.names]
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                 # `from pkg import mod` imports the module pkg.mod; `from mod import name`, mod.
-                targets = [f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in modules
-                           else node.module for a in node.names]
-            elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                  and node.func.attr == "import_module" and node.args
-                  and isinstance(node.args[0], ast.Constant)
-                  and isinstance(node.args[0].value, str)):
+                targets = [
+                    f"{node.module}.{a.name}"
+                    if f"{node.module}.{a.name}" in modules
+                    else node.module
+                    for a in node.names
+                ]
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "import_module"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
                 targets = [node.args[0].value]
             for target in targets:
                 resolved = resolve(target)
@@ -147,11 +189,14 @@ def test_each_layer_imports_only_what_is_below_it() -> None:
 
 
 def test_importing_the_checks_loads_no_azure_module() -> None:
-    code = ("import sys, checks; "
-            "print(sorted(m for m in sys.modules if m.startswith(('azure', 'scanner.azure', "
-            "'scanner.collectors', 'scanner.replay'))))")
-    loaded = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                            text=True, check=True).stdout.strip()
+    code = (
+        "import sys, checks; "
+        "print(sorted(m for m in sys.modules if m.startswith(('azure', 'scanner.azure', "
+        "'scanner.collectors', 'scanner.replay'))))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert loaded == "[]"
 
 
@@ -165,12 +210,12 @@ PENDING: dict[str, str] = {
     # (the audit packet's evidence per requirement moves into the framework file with
     # issue 15 item 1's packet part). Remove an entry when its file is clean: the test
     # fails on an entry that has nothing left to excuse.
-    "scanner/reporters/packet.py": "audit packet: `IDENTITY_STEP`, step \"2\", profile names",
+    "scanner/reporters/packet.py": 'audit packet: `IDENTITY_STEP`, step "2", profile names',
     "scanner/azure/clouds.py": "`Cloud.default_profile` (the framework file's profiles "
-                               "now name their clouds; unused by the scan)",
+    "now name their clouds; unused by the scan)",
     "scanner/cli.py": "the CLI's name and help text say CJIS (the product's subject)",
     "scanner/reporters/templating.py": "`CJIS_PATHS`, `CLOUD_PROFILES`: derived from the "
-                                       "framework file, kept while packet.py imports them",
+    "framework file, kept while packet.py imports them",
 }
 CHECK_PROSE = "checks/"
 """Checks' rationale and remediation text cite the CJIS policy by name (why a check
@@ -210,9 +255,11 @@ def _docstrings(tree: ast.AST) -> set[int]:
             items = getattr(node, field, None)
             if isinstance(items, list):
                 for before, after in zip(items, items[1:], strict=False):
-                    if (isinstance(before, ast.Assign | ast.AnnAssign)
-                            and isinstance(after, ast.Expr)
-                            and isinstance(after.value, ast.Constant)):
+                    if (
+                        isinstance(before, ast.Assign | ast.AnnAssign)
+                        and isinstance(after, ast.Expr)
+                        and isinstance(after.value, ast.Constant)
+                    ):
                         ids.add(id(after.value))
     return ids
 
@@ -228,7 +275,8 @@ def literals_in(source: str, rel: str) -> list[str]:
             # A numeric step id compared with or assigned to something named step.
             text = ast.unparse(node)
             if "step" in text.lower() and any(
-                    isinstance(c, ast.Constant) and c.value in steps for c in ast.walk(node)):
+                isinstance(c, ast.Constant) and c.value in steps for c in ast.walk(node)
+            ):
                 hits.append(f"step literal in `{text[:60]}`")
         if not isinstance(node, ast.Constant) or not isinstance(node.value, str):
             continue
@@ -288,10 +336,17 @@ def test_the_literal_finder_finds_literals() -> None:
 def measures() -> str:
     """The import graph's measures and the module sizes, for the notes."""
     graph = import_graph()
-    lines = [f"{len(graph)} modules, {sum(len(t) for t in graph.values())} import edges, "
-             f"cycles: {cycles(graph) or 'none'}"]
-    sizes = sorted(((len(p.read_text(encoding='utf-8').splitlines()), p.relative_to(ROOT))
-                    for p in _modules().values()), reverse=True)
+    lines = [
+        f"{len(graph)} modules, {sum(len(t) for t in graph.values())} import edges, "
+        f"cycles: {cycles(graph) or 'none'}"
+    ]
+    sizes = sorted(
+        (
+            (len(p.read_text(encoding="utf-8").splitlines()), p.relative_to(ROOT))
+            for p in _modules().values()
+        ),
+        reverse=True,
+    )
     lines += [f"{n:5d} {p}" for n, p in sizes if n > 300]
     return "\n".join(lines)
 

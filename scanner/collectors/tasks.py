@@ -29,8 +29,14 @@ from scanner.inventory import CollectionError
 
 # Failures of one read that become an inventory error for that scope. Anything else is a
 # bug and propagates (a bare `except Exception` would hide gaps in a compliance report).
-READ_FAILURES = (HttpResponseError, ServiceRequestError, ServiceResponseError, UnservedRead,
-                 ReadOnlyViolation, ValidationError)
+READ_FAILURES = (
+    HttpResponseError,
+    ServiceRequestError,
+    ServiceResponseError,
+    UnservedRead,
+    ReadOnlyViolation,
+    ValidationError,
+)
 
 
 @dataclass(frozen=True)
@@ -56,37 +62,62 @@ ProgressCallback = Callable[[str, int, int], None]
 def collection_error(task: Task, exc: BaseException) -> CollectionError:
     """An inventory error for `task`, with the fix a user can apply."""
     if isinstance(exc, UnservedRead):  # the transport says what fixes it (a replay's miss)
-        return CollectionError(scope=task.scope, collector=task.collector, code=exc.code,
-                               message=str(exc), remedy=exc.remedy)
+        return CollectionError(
+            scope=task.scope,
+            collector=task.collector,
+            code=exc.code,
+            message=str(exc),
+            remedy=exc.remedy,
+        )
     if isinstance(exc, ReadOnlyViolation):
-        return CollectionError(scope=task.scope, collector=task.collector, code="ReadOnlyGuard",
-                               message=str(exc), remedy="report this as a cjis-scan bug")
+        return CollectionError(
+            scope=task.scope,
+            collector=task.collector,
+            code="ReadOnlyGuard",
+            message=str(exc),
+            remedy="report this as a cjis-scan bug",
+        )
     if isinstance(exc, ValidationError | DecodeError):
         detail = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else exc.message
-        return CollectionError(scope=task.scope, collector=task.collector,
-                               code="UnexpectedShape",
-                               message=f"Azure returned data the scanner cannot read: {detail}",
-                               remedy="report this response shape as a cjis-scan bug")
+        return CollectionError(
+            scope=task.scope,
+            collector=task.collector,
+            code="UnexpectedShape",
+            message=f"Azure returned data the scanner cannot read: {detail}",
+            remedy="report this response shape as a cjis-scan bug",
+        )
     if isinstance(exc, HttpResponseError) and exc.status_code is not None:
         status = exc.status_code
         code = getattr(getattr(exc, "error", None), "code", None)
-        message = (getattr(getattr(exc, "error", None), "message", None) or exc.reason
-                   or "request failed")
+        message = (
+            getattr(getattr(exc, "error", None), "message", None) or exc.reason or "request failed"
+        )
         remedy = {
             401: "sign in again: the credential was rejected or has expired",
             403: task.remedy,
             404: "not found: the resource was deleted during the scan or its provider is "
-                 "not registered",
+            "not registered",
             429: "Azure throttled the scanner after its retries: re-run later or lower "
-                 "--concurrency",
-        }.get(status, "Azure returned a server error: re-run the scan" if status >= 500
-              else task.remedy)
-        return CollectionError(scope=task.scope, collector=task.collector, status=status,
-                               code=code, message=str(message).splitlines()[0][:500],
-                               remedy=remedy)
-    return CollectionError(scope=task.scope, collector=task.collector, code=type(exc).__name__,
-                           message=str(exc).splitlines()[0][:500] if str(exc) else "no response",
-                           remedy="check network access to Azure and re-run the scan")
+            "--concurrency",
+        }.get(
+            status,
+            "Azure returned a server error: re-run the scan" if status >= 500 else task.remedy,
+        )
+        return CollectionError(
+            scope=task.scope,
+            collector=task.collector,
+            status=status,
+            code=code,
+            message=str(message).splitlines()[0][:500],
+            remedy=remedy,
+        )
+    return CollectionError(
+        scope=task.scope,
+        collector=task.collector,
+        code=type(exc).__name__,
+        message=str(exc).splitlines()[0][:500] if str(exc) else "no response",
+        remedy="check network access to Azure and re-run the scan",
+    )
 
 
 @dataclass

@@ -15,8 +15,14 @@ from scanner.finding_store import ScanResult
 from scanner.findings import Status
 from scanner.framework import views_of
 
-_ORDER = (Status.FAIL, Status.UNKNOWN, Status.PASS, Status.MANUAL, Status.WAIVED,
-          Status.NOT_APPLICABLE)
+_ORDER = (
+    Status.FAIL,
+    Status.UNKNOWN,
+    Status.PASS,
+    Status.MANUAL,
+    Status.WAIVED,
+    Status.NOT_APPLICABLE,
+)
 """Statuses in the order a bar stacks them (as the report's other charts)."""
 
 
@@ -32,8 +38,14 @@ def _segments(counts: dict[str, int], width: float) -> list[dict[str, Any]]:
         count = counts.get(status.value, 0)
         if count and total:
             length = width * count / total
-            out.append({"status": status.value, "count": count, "start": round(start, 3),
-                        "length": round(length, 3)})
+            out.append(
+                {
+                    "status": status.value,
+                    "count": count,
+                    "start": round(start, 3),
+                    "length": round(length, 3),
+                }
+            )
             start += length
     return out
 
@@ -51,12 +63,24 @@ def framework_views(result: ScanResult, width: float = 1000.0) -> list[dict[str,
         for section_id, score in board.sections(framework).items():
             counts = dict(score.counts)
             depth = len(framework.section_path(section_id)) - 1
-            rows.append({
-                "id": section_id, "title": framework.section_title(section_id),
-                "depth": depth, "counts": counts, "total": sum(counts.values()),
-                "score": _percent(counts), "segments": _segments(counts, width),
-            })
-        views.append({"id": framework.id, "title": framework.title,
-                      "section_label": framework.section_label,
-                      "current": framework.id == result.framework.id, "rows": rows})
+            rows.append(
+                {
+                    "id": section_id,
+                    "title": framework.section_title(section_id),
+                    "depth": depth,
+                    "counts": counts,
+                    "total": sum(counts.values()),
+                    "score": _percent(counts),
+                    "segments": _segments(counts, width),
+                }
+            )
+        views.append(
+            {
+                "id": framework.id,
+                "title": framework.title,
+                "section_label": framework.section_label,
+                "current": framework.id == result.framework.id,
+                "rows": rows,
+            }
+        )
     return views
