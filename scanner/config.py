@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 from scanner.findings import Severity
 from scanner.framework import DEFAULT_FRAMEWORK
@@ -22,7 +22,8 @@ class ScanConfig(BaseModel):
     profile: str | None = None
     """One of the framework's profiles; None: the framework's default for the cloud."""
     subscriptions: list[str] = Field(default_factory=list)
-    """Subscription ids in scope (empty: all the credential can read)."""
+    """Subscription ids in scope (empty: all the credential can read), lower-cased here
+    once, as the inventory holds them."""
     resource_groups: list[str] = Field(default_factory=list)
     tags: dict[str, str] = Field(default_factory=dict)
     checks: list[str] = Field(default_factory=list)
@@ -37,6 +38,11 @@ class ScanConfig(BaseModel):
     waivers: list[Waiver] = Field(default_factory=list,
                                   validation_alias=AliasChoices("waiver", "waivers"))
     """`[[waiver]]` tables of the config file: recorded exceptions (scanner.waivers)."""
+
+    @field_validator("subscriptions")
+    @classmethod
+    def _lower_subscriptions(cls, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(s.strip().lower() for s in value))
 
     def effective_profile(self) -> str:
         """The profile in force: the one set, or the framework's default for the cloud."""

@@ -80,9 +80,9 @@ def _in_boundary(resource: Any, config: ScanConfig, kind: str) -> bool:
     if kind == "tenant":
         return True
     subscription = getattr(resource, "subscription_id", None)
-    if config.subscriptions and subscription is not None and subscription.lower() not in {
-        s.lower() for s in config.subscriptions
-    }:
+    # config.subscriptions are lower-cased once, when the config is made.
+    if (config.subscriptions and subscription is not None
+            and subscription.lower() not in config.subscriptions):
         return False
     if kind == "subscriptions":
         return True
@@ -199,9 +199,8 @@ def _verdicts(check: Check, ctx: CheckContext) -> Iterator[tuple[Any, Verdict]]:
             if error.collector != kind or len(parts) != 2 or parts[0] != "subscriptions":
                 continue
             scope_sub = parts[1]
-            if ctx.config.subscriptions and scope_sub and scope_sub.lower() not in {
-                s.lower() for s in ctx.config.subscriptions
-            }:
+            if (ctx.config.subscriptions and scope_sub
+                    and scope_sub.lower() not in ctx.config.subscriptions):
                 continue
             unlisted.append((_Scope(error.scope, scope_sub), kind, _unknown_from([error])))
         if unlisted:

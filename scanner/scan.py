@@ -46,7 +46,7 @@ def run_judgement(
         waiver_warnings.extend(waivers.warnings())
     in_scope = [s for s in inventory.subscriptions
                 if not config.subscriptions
-                or s.subscription_id in {x.lower() for x in config.subscriptions}]
+                or s.subscription_id in config.subscriptions]
     meta = ScanMeta(
         tool_version=__version__,
         framework_id=framework.id,

@@ -72,8 +72,8 @@ def asset(name: str) -> str:
     """The text of a static file beside the templates (`report.css`, `report.js`)."""
     loader = environment().loader
     assert loader is not None
-    source, _, _ = loader.get_source(environment(), name)
-    return source
+    text, _, _ = loader.get_source(environment(), name)
+    return text
 
 
 def csp_source(text: str) -> str:
