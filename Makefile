@@ -32,7 +32,8 @@ test: $(STAMP)
 # open branch's lines, so files join the list one by one instead.
 FORMATTED := scanner/framework.py scanner/report.py scanner/resource_types.py \
 	scanner/graph_kinds.py scanner/reporters/views.py scanner/collectors/tasks.py \
-	tests/test_frameworks.py tests/test_layering.py
+	scanner/graph_model.py scanner/intune_models.py tests/test_frameworks.py \
+	tests/test_layering.py tests/test_ci.py
 
 # CI (.ci/run) runs exactly this before the tests.
 lint: $(STAMP)

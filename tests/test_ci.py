@@ -17,8 +17,11 @@ def _target(name: str) -> list[str]:
 
 
 def test_ci_runs_lint_then_the_tests() -> None:
-    commands = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()
-                if line.strip().startswith("make ")]
+    commands = [
+        line.strip()
+        for line in (ROOT / ".ci" / "run").read_text().splitlines()
+        if line.strip().startswith("make ")
+    ]
     assert commands == ["make lint", "make test"]
 
 

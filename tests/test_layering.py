@@ -51,7 +51,16 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
         "scanner.framework",
     ),
     "scanner.inventory": ("scanner.collectors", "scanner.azure", "checks", "scanner.context"),
-    "scanner.entra_models": ("scanner.collectors", "scanner.azure", "checks"),
+    # The Graph models sit below the inventory, which imports them.
+    "scanner.entra_models": ("scanner.collectors", "scanner.azure", "checks", "scanner.inventory"),
+    "scanner.intune_models": (
+        "scanner.collectors",
+        "scanner.azure",
+        "checks",
+        "scanner.inventory",
+        "scanner.entra_models",
+    ),
+    "scanner.graph_model": ("scanner",),
     "scanner.resource_types": ("scanner",),
     "scanner.graph_kinds": ("scanner",),
     "scanner.context": ("scanner.collectors", "scanner.azure", "checks"),
