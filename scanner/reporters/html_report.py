@@ -157,7 +157,10 @@ def build_context(result: ScanResult) -> dict[str, Any]:
         "legend": [{"status": s.value, "label": label, "count": overall.get(s.value, 0)}
                    for s, label in STATUS_LABELS.items()],
         "steps": steps,
-        "views": framework_views(result, _BAR_WIDTH),
+        "views": [{**view, "rows": [
+            {**row, "total": sum(row["counts"].values()), "score": percent(row["counts"]),
+             "segments": _segments(row["counts"], _BAR_WIDTH)} for row in view["rows"]]}
+            for view in framework_views(result)],
         "section_label": result.framework.section_label,
         "severities": severities,
         "errors": result.errors,

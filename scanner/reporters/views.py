@@ -12,68 +12,27 @@ from __future__ import annotations
 from typing import Any
 
 from scanner.finding_store import ScanResult
-from scanner.findings import Status
 from scanner.framework import views_of
 
-_ORDER = (
-    Status.FAIL,
-    Status.UNKNOWN,
-    Status.PASS,
-    Status.MANUAL,
-    Status.WAIVED,
-    Status.NOT_APPLICABLE,
-)
-"""Statuses in the order a bar stacks them (as the report's other charts)."""
 
-
-def _percent(counts: dict[str, int]) -> str:
-    judged = counts["pass"] + counts["fail"] + counts["unknown"]
-    return "—" if judged == 0 else f"{counts['pass'] * 100 // judged}%"
-
-
-def _segments(counts: dict[str, int], width: float) -> list[dict[str, Any]]:
-    total = sum(counts.values())
-    out, start = [], 0.0
-    for status in _ORDER:
-        count = counts.get(status.value, 0)
-        if count and total:
-            length = width * count / total
-            out.append(
-                {
-                    "status": status.value,
-                    "count": count,
-                    "start": round(start, 3),
-                    "length": round(length, 3),
-                }
-            )
-            start += length
-    return out
-
-
-def framework_views(result: ScanResult, width: float = 1000.0) -> list[dict[str, Any]]:
-    """Each view's sections with findings (any depth, in its order) and their scores.
+def framework_views(result: ScanResult) -> list[dict[str, Any]]:
+    """Each view's sections with findings (any depth, in its order) and their counts.
 
     The scan's own framework comes first (`current`), then the other views of its
-    requirements by name.
+    requirements by name. Each row: section id, title, depth and counts by status.
     """
     board = result.scoreboard
     views = []
     for framework in views_of(result.framework):
-        rows = []
-        for section_id, score in board.sections(framework).items():
-            counts = dict(score.counts)
-            depth = len(framework.section_path(section_id)) - 1
-            rows.append(
-                {
-                    "id": section_id,
-                    "title": framework.section_title(section_id),
-                    "depth": depth,
-                    "counts": counts,
-                    "total": sum(counts.values()),
-                    "score": _percent(counts),
-                    "segments": _segments(counts, width),
-                }
-            )
+        rows = [
+            {
+                "id": section_id,
+                "title": framework.section_title(section_id),
+                "depth": len(framework.section_path(section_id)) - 1,
+                "counts": dict(score.counts),
+            }
+            for section_id, score in board.sections(framework).items()
+        ]
         views.append(
             {
                 "id": framework.id,
