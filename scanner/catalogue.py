@@ -72,6 +72,11 @@ def _severities(data: dict[str, Any], requirement: dict[str, Any], sep: str) -> 
                     for p in data["framework"]["profiles"])
 
 
+def _where(requirement: dict[str, Any]) -> str:
+    """The requirement's sections from the top down: `1`, or `5.10 › SC-28(1)`."""
+    return " › ".join(s["id"] for s in requirement["sections"])
+
+
 def _profiles_heading(data: dict[str, Any], sep: str) -> str:
     return sep.join(p["id"] for p in data["framework"]["profiles"])
 
@@ -85,7 +90,7 @@ def catalogue_table(steps: list[str] | None = None,
                    f"severity ({_profiles_heading(data, '/')})", "checks"):
         table.add_column(column, overflow="fold")
     for req in data["requirements"]:
-        table.add_row(req["section"], f"{req['id']}\n[dim]{req['title']}[/]",
+        table.add_row(_where(req), f"{req['id']}\n[dim]{req['title']}[/]",
                       ", ".join(req["controls"]), _severities(data, req, "/"),
                       "\n".join(c["id"] for c in req["checks"]))
     return table
@@ -99,7 +104,7 @@ def catalogue_markdown(framework_name: str = DEFAULT_FRAMEWORK) -> str:
              "|---|---|---|---|---|"]
     for req in data["requirements"]:
         checks = "<br>".join(f"`{c['id']}`" for c in req["checks"])
-        lines.append(f"| {req['section']} | `{req['id']}`: {req['title']} | "
+        lines.append(f"| {_where(req)} | `{req['id']}`: {req['title']} | "
                      f"{', '.join(req['controls'])} | {_severities(data, req, ' / ')} | "
                      f"{checks} |")
     return "\n".join(lines)
