@@ -61,7 +61,16 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
         "scanner.entra_models",
     ),
     "scanner.graph_model": ("scanner",),
-    "scanner.resource_types": ("scanner",),
+    # Inventory-layer facts: they may build on the inventory's declarations, nothing above.
+    "scanner.resource_types": (
+        "scanner.collectors",
+        "scanner.azure",
+        "checks",
+        "scanner.context",
+        "scanner.engine",
+        "scanner.reporters",
+        "scanner.registry",
+    ),
     "scanner.graph_kinds": ("scanner",),
     "scanner.context": ("scanner.collectors", "scanner.azure", "checks"),
     "scanner.registry": ("checks", "scanner.collectors", "scanner.azure"),
