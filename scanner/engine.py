@@ -75,7 +75,6 @@ def select(framework: Framework, registry: Registry, config: ScanConfig) -> Sele
     return Selection(tuple(requirements), checks)
 
 
-
 def _in_boundary(resource: Any, config: ScanConfig, kind: str) -> bool:
     if kind == "tenant":
         return True
