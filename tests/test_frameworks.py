@@ -132,6 +132,19 @@ def test_the_second_view_renders_in_every_format() -> None:
     assert framework.title in packet
 
 
+def test_the_audit_packet_finds_its_evidence_in_every_view() -> None:
+    """Regrouped findings must not make the packet say the identity checks did not run."""
+
+    def part(text: str, start: str, end: str) -> str:
+        return text[text.index(start) : text.index(end)]
+
+    packets = [render(scan(name), ReportFormat.PACKET) for name in (DEFAULT_FRAMEWORK, CONTROLS)]
+    identity = [part(p, "## 6. Identity", "## 7.") for p in packets]
+    assert identity[0] == identity[1] and "were not run" not in identity[1]
+    cmk = [part(p, "Step 2 (customer-managed keys) scored", "\n") for p in packets]
+    assert cmk[0] == cmk[1]
+
+
 def test_step_selects_a_section_at_any_depth() -> None:
     result = scan(CONTROLS, steps=["SC-28(1)"])
     chosen = {f.requirement_id for f in result.findings}
