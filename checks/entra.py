@@ -21,7 +21,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from scanner.collectors.entra import AUTH_METHODS, AUTH_STRENGTHS, CA_POLICIES
 from scanner.context import CheckContext
 from scanner.entra_models import (
     DIRECTORY_SYNC_ROLE,
@@ -36,6 +35,7 @@ from scanner.entra_models import (
     EntraInventory,
 )
 from scanner.findings import Remediation, Status, Verdict
+from scanner.graph_kinds import AUTH_METHODS, AUTH_STRENGTHS, CA_POLICIES
 from scanner.registry import check
 
 PASSKEY_DOC = "https://learn.microsoft.com/entra/identity/authentication/how-to-enable-passkey-fido2"

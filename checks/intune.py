@@ -24,7 +24,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from scanner.collectors.entra import APP_PROTECTION, COMPLIANCE_POLICIES, DEVICE_OVERVIEW
 from scanner.context import CheckContext
 from scanner.entra_models import (
     APP_PROTECTION_PLATFORMS,
@@ -35,6 +34,7 @@ from scanner.entra_models import (
     ManagedDeviceOverview,
 )
 from scanner.findings import Remediation, Status, Verdict
+from scanner.graph_kinds import APP_PROTECTION, COMPLIANCE_POLICIES, DEVICE_OVERVIEW
 from scanner.registry import check
 
 COMPLIANCE_DOC = "https://learn.microsoft.com/mem/intune/protect/device-compliance-get-started"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from scanner.context import CheckContext, diagnostic_target
+from scanner.context import CheckContext
 from scanner.findings import Status, Verdict
 from scanner.inventory import (
     CollectionError,
@@ -22,6 +22,7 @@ from scanner.inventory import (
     Workspace,
 )
 from scanner.registry import check
+from scanner.resource_types import diagnostic_target
 
 CATEGORY_GROUPS = frozenset({"alllogs", "audit"})
 """Category groups that carry a resource's audit logs, whatever its type."""

@@ -1,4 +1,4 @@
-"""The catalogue, generated from its two sources: the framework file and the registry."""
+"""The catalogue, generated from the framework file and the registry of checks."""
 
 from __future__ import annotations
 
@@ -10,35 +10,37 @@ from rich.table import Table
 from rich.text import Text
 
 from scanner.errors import UsageError
-from scanner.framework import STEPS, Framework, load_framework
+from scanner.framework import DEFAULT_FRAMEWORK, Framework, require_sections
 from scanner.kinds import by_name
-from scanner.registry import Registry, load_registry
+from scanner.registry import Registry, judged_framework, load_registry
 
 
-def _sources() -> tuple[Framework, Registry]:
-    return load_framework(), load_registry()
+def _framework_and_registry(name: str = DEFAULT_FRAMEWORK) -> tuple[Framework, Registry]:
+    return judged_framework(name), load_registry()
 
 
-def _check_steps(steps: list[str]) -> None:
-    for step in steps:
-        if step not in STEPS:
-            raise UsageError(f"unknown step {step!r}: choose from {', '.join(STEPS)}")
+def catalogue_data(steps: list[str] | None = None,
+                   framework_name: str = DEFAULT_FRAMEWORK) -> dict[str, Any]:
+    """Every requirement with its sections, controls, severities and checks (with metadata).
 
-
-def catalogue_data(steps: list[str] | None = None) -> dict[str, Any]:
-    """Every requirement with its step, controls, severities and checks (with metadata)."""
-    framework, registry = _sources()
+    `steps` keeps the requirements under these sections (any depth); an unknown section
+    is a UsageError.
+    """
+    framework, registry = _framework_and_registry(framework_name)
     steps = steps or []
-    _check_steps(steps)
+    require_sections(framework, steps)
     requirements = []
-    for requirement in framework.requirements:
-        if steps and requirement.step not in steps:
+    for requirement in framework.ordered():
+        if steps and not any(framework.in_section(requirement, s) for s in steps):
             continue
         requirements.append({
             "id": requirement.id,
             "title": requirement.title,
             "step": requirement.step,
-            "step_title": framework.step_title(requirement.step),
+            "step_title": framework.section_title(requirement.step),
+            "section": requirement.section,
+            "sections": [{"id": s, "title": framework.section_title(s)}
+                         for s in framework.section_path(requirement.section)],
             "controls": list(requirement.controls),
             "severity": {k: v.value for k, v in requirement.severity.items()},
             "judges": requirement.judges,
@@ -51,7 +53,10 @@ def catalogue_data(steps: list[str] | None = None) -> dict[str, Any]:
             ],
         })
     return {"framework": {"id": framework.id, "title": framework.title,
-                          "source": framework.source},
+                          "reference": framework.reference,
+                          "section_label": framework.section_label,
+                          "profiles": [{"id": p.id, "title": p.title}
+                                       for p in framework.profiles]},
             "requirements": requirements,
             "types_judged": types_judged(framework, registry, steps)}
 
@@ -65,8 +70,8 @@ def types_judged(framework: Framework, registry: Registry,
     """
     kinds = by_name()
     out: dict[str, Any] = {}
-    for requirement in framework.requirements:
-        if steps and requirement.step not in steps:
+    for requirement in framework.ordered():
+        if steps and not any(framework.in_section(requirement, s) for s in steps):
             continue
         types = out.setdefault(requirement.step, set())
         for check_id in requirement.checks:
@@ -78,50 +83,67 @@ def types_judged(framework: Framework, registry: Registry,
                    "types": sorted(types - {"*"})} for step, types in out.items()}
 
 
-def catalogue_json(steps: list[str] | None = None) -> str:
+def catalogue_json(steps: list[str] | None = None,
+                   framework_name: str = DEFAULT_FRAMEWORK) -> str:
     """The catalogue as JSON (`cjis-scan checks --format json`)."""
     import json
 
-    return json.dumps(catalogue_data(steps), indent=2)
+    return json.dumps(catalogue_data(steps, framework_name), indent=2)
 
 
-def catalogue_table(steps: list[str] | None = None) -> Table:
+def _severities(data: dict[str, Any], requirement: dict[str, Any], sep: str) -> str:
+    return sep.join(requirement["severity"].get(p["id"], "-")
+                    for p in data["framework"]["profiles"])
+
+
+def _where(requirement: dict[str, Any]) -> str:
+    """The requirement's sections from the top down: `1`, or `5.10 › SC-28(1)`."""
+    return " › ".join(s["id"] for s in requirement["sections"])
+
+
+def _profiles_heading(data: dict[str, Any], sep: str) -> str:
+    return sep.join(p["id"] for p in data["framework"]["profiles"])
+
+
+def catalogue_table(steps: list[str] | None = None,
+                    framework_name: str = DEFAULT_FRAMEWORK) -> Table:
     """The catalogue as a rich table (`cjis-scan checks`)."""
-    data = catalogue_data(steps)
+    data = catalogue_data(steps, framework_name)
     table = Table(title=data["framework"]["title"], show_lines=False, expand=False)
-    for column in ("step", "requirement", "controls", "severity (com/gov)", "checks"):
+    for column in (data["framework"]["section_label"], "requirement", "controls",
+                   f"severity ({_profiles_heading(data, '/')})", "checks"):
         table.add_column(column, overflow="fold")
     for req in data["requirements"]:
-        table.add_row(req["step"], f"{req['id']}\n[dim]{req['title']}[/]",
-                      ", ".join(req["controls"]),
-                      f"{req['severity'].get('commercial', '-')}/"
-                      f"{req['severity'].get('government', '-')}",
+        table.add_row(_where(req), f"{req['id']}\n[dim]{req['title']}[/]",
+                      ", ".join(req["controls"]), _severities(data, req, "/"),
                       "\n".join(c["id"] for c in req["checks"]))
     return table
 
 
-def catalogue_markdown() -> str:
+def catalogue_markdown(framework_name: str = DEFAULT_FRAMEWORK) -> str:
     """The catalogue as Markdown (for the README)."""
-    data = catalogue_data()
-    lines = ["| step | requirement | controls | severity (commercial / government) | checks |",
+    data = catalogue_data(None, framework_name)
+    lines = [f"| {data['framework']['section_label']} | requirement | controls | severity "
+             f"({_profiles_heading(data, ' / ')}) | checks |",
              "|---|---|---|---|---|"]
     for req in data["requirements"]:
         checks = "<br>".join(f"`{c['id']}`" for c in req["checks"])
-        lines.append(f"| {req['step']} | `{req['id']}`: {req['title']} | "
-                     f"{', '.join(req['controls'])} | {req['severity']['commercial']} / "
-                     f"{req['severity']['government']} | {checks} |")
+        lines.append(f"| {_where(req)} | `{req['id']}`: {req['title']} | "
+                     f"{', '.join(req['controls'])} | {_severities(data, req, ' / ')} | "
+                     f"{checks} |")
     return "\n".join(lines)
 
 
 def explain_text(item_id: str) -> Group:
     """A requirement or a check, in full (`cjis-scan explain ID`)."""
-    framework, registry = _sources()
+    framework, registry = _framework_and_registry()
     requirement = framework.requirement(item_id)
     parts: list[Any] = []
     if requirement is not None:
         parts.append(Text(f"{requirement.id}: {requirement.title}", style="bold"))
-        parts.append(f"Step {requirement.step} ({framework.step_title(requirement.step)}); "
-                     f"controls {', '.join(requirement.controls)}")
+        where = " > ".join(f"{framework.label_of(s)} ({framework.section_title(s)})"
+                           for s in framework.section_path(requirement.section))
+        parts.append(f"{where[:1].upper()}{where[1:]}; controls {', '.join(requirement.controls)}")
         parts.append("Severity: " + ", ".join(f"{k} {v.value}"
                                               for k, v in requirement.severity.items()))
         parts.append(f"Judges: {requirement.judges}")

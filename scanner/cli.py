@@ -42,6 +42,12 @@ CloudOpt = Annotated[CloudName, typer.Option("--cloud", help="Azure cloud.")]
 ConcurrencyOpt = Annotated[int, typer.Option("--concurrency", min=1, max=64,
                                              help="Parallel reads (bounded pool).")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")]
+# One framework file per view of the requirements (checks/frameworks/*.yaml), or a file.
+FrameworkOpt = Annotated[str | None, typer.Option(
+    "--framework", metavar="NAME|FILE",
+    help="Framework to judge and report by: a built-in name (checks/frameworks/*.yaml; "
+         "an unknown name lists them) or a YAML file [default: the config file's, else "
+         "the built-in one].")]
 
 
 class InventorySource(StrEnum):
@@ -219,11 +225,12 @@ def scan(
     skip_check: Annotated[list[str] | None, typer.Option(
         "--skip-check", metavar="ID", help="Skip these check or requirement ids.")] = None,
     step: Annotated[list[str] | None, typer.Option(
-        "--step", help="Only these CJIS steps (1-7, transit).")] = None,
+        "--step", help="Only these sections of the framework (see `cjis-scan checks`).")] = None,
+    framework: FrameworkOpt = None,
     cloud: Annotated[CloudName | None, typer.Option(
         "--cloud", help="Azure cloud [default: commercial, or the config file's].")] = None,
     profile: Annotated[str | None, typer.Option(
-        "--profile", help="commercial or government (default: from --cloud).")] = None,
+        "--profile", help="A profile of the framework (default: from --cloud).")] = None,
     format: Annotated[str, typer.Option(
         "--format", "-f", help="Comma-separated report formats: console, json, jsonl, html, "
                                 "packet, csv, junit, ocsf.",
@@ -250,21 +257,18 @@ def scan(
 
     _setup_logging(verbose)
     started = datetime.now(UTC)
-    if profile is not None and profile not in ("commercial", "government"):
-        raise UsageError(f"--profile {profile!r}: choose commercial or government")
     formats = parse_formats(format)
     config = load_config(config_file, {
-        "cloud": cloud.value if cloud else None, "profile": profile,
+        "cloud": cloud.value if cloud else None, "profile": profile, "framework": framework,
         "subscriptions": subscription or [],
         "resource_groups": resource_group or [], "tags": _parse_tags(tag or []),
         "checks": _split(check), "skip_checks": _split(skip_check), "steps": _split(step),
         "fail_on": fail_on, "concurrency": concurrency,
     })
     from scanner.engine import select
-    from scanner.framework import load_framework
-    from scanner.registry import load_registry
+    from scanner.registry import judged_framework, load_registry
 
-    select(load_framework(), load_registry(), config)  # usage errors before any Azure call
+    select(judged_framework(config.framework), load_registry(), config)  # usage errors first
     origin, inv = _collect(demo, replay, inventory, config.cloud, config.subscriptions,
                            config.concurrency, quiet, source.value)
     waiver_notes: list[str] = []  # expired or unused waivers: warned, never fatal
@@ -293,18 +297,22 @@ def scan(
 @app.command("checks")
 def list_checks(
     format: Annotated[str, typer.Option("--format", "-f", help="table or json")] = "table",
-    step: Annotated[list[str] | None, typer.Option("--step", help="Only these steps.")] = None,
+    step: Annotated[list[str] | None, typer.Option("--step", help="Only these sections.")] = None,
+    framework: FrameworkOpt = None,
 ) -> None:
-    """List the CJIS 6.0 catalogue: requirements, steps, controls and their checks."""
+    """List the catalogue: the framework's requirements, sections, controls and checks."""
     from scanner.catalogue import catalogue_json, catalogue_table
 
     if format not in ("table", "json"):
         raise UsageError(f"--format {format!r}: choose table or json")
     steps = _split(step)
+    from scanner.framework import DEFAULT_FRAMEWORK
+
+    name = framework or DEFAULT_FRAMEWORK
     if format == "json":
-        out.print_json(catalogue_json(steps))
+        out.print_json(catalogue_json(steps, name))
     else:
-        out.print(catalogue_table(steps))
+        out.print(catalogue_table(steps, name))
 
 
 @app.command()

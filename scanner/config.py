@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 from scanner.findings import Severity
+from scanner.framework import DEFAULT_FRAMEWORK
 from scanner.waivers import Waiver
 
 
@@ -16,10 +17,13 @@ class ScanConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     cloud: str = "commercial"
+    framework: str = DEFAULT_FRAMEWORK
+    """A built-in framework name (`checks/frameworks/<name>.yaml`) or a YAML file."""
     profile: str | None = None
-    """`commercial` or `government`; None: follow the cloud."""
+    """One of the framework's profiles; None: the framework's default for the cloud."""
     subscriptions: list[str] = Field(default_factory=list)
-    """Subscription ids in scope (empty: all the credential can read)."""
+    """Subscription ids in scope (empty: all the credential can read), lower-cased here
+    once, as the inventory holds them."""
     resource_groups: list[str] = Field(default_factory=list)
     tags: dict[str, str] = Field(default_factory=dict)
     checks: list[str] = Field(default_factory=list)
@@ -35,15 +39,16 @@ class ScanConfig(BaseModel):
                                   validation_alias=AliasChoices("waiver", "waivers"))
     """`[[waiver]]` tables of the config file: recorded exceptions (scanner.waivers)."""
 
-    def effective_profile(self) -> str:
-        """The profile in force: the one set, or the cloud's default."""
-        if self.profile:
-            return self.profile
-        # The cloud's own default (Azure Government and its DoD cloud: government).
-        from scanner.azure.clouds import CLOUDS, CloudName
+    @field_validator("subscriptions")
+    @classmethod
+    def _lower_subscriptions(cls, value: list[str]) -> list[str]:
+        return list(dict.fromkeys(s.strip().lower() for s in value))
 
-        known = {c.value: CLOUDS[c].default_profile for c in CloudName}
-        return known.get(self.cloud, "commercial")
+    def effective_profile(self) -> str:
+        """The profile in force: the one set, or the framework's default for the cloud."""
+        from scanner.framework import load_framework
+
+        return load_framework(self.framework).profile_for(self.cloud, self.profile)
 
 
 def _line_of(text: str, key: str) -> int | None:

@@ -12,7 +12,7 @@ from scanner.config import ScanConfig
 from scanner.context import CheckContext
 from scanner.errors import UsageError
 from scanner.findings import Finding, Severity, Status, Verdict, fingerprint
-from scanner.framework import STEPS, Framework, Requirement
+from scanner.framework import Framework, Requirement, require_sections
 from scanner.inventory import CollectionError, resource_group_of
 from scanner.kinds import all_kinds, judged_kinds, service_kinds
 from scanner.registry import Check, Registry
@@ -35,23 +35,30 @@ class Selection:
 
 
 def select(framework: Framework, registry: Registry, config: ScanConfig) -> Selection:
-    """Apply `--check`, `--skip-check` and `--step`; unknown ids or steps are a UsageError."""
+    """Apply `--check`, `--skip-check` and `--step`; unknown ids or steps are a UsageError.
+
+    `--step` names sections of the framework at any depth (a step, a policy area, a
+    control): a requirement is selected when it sits in one of them or below. The
+    profile, when one is chosen, must be one of the framework's.
+    """
     known = framework.check_ids()
     for check_id in [*config.checks, *config.skip_checks]:
         if check_id not in known and framework.requirement(check_id) is None:
             raise UsageError(
                 f"unknown check or requirement id {check_id!r} (see `cjis-scan checks`)"
             )
-    for step in config.steps:
-        if step not in STEPS:
-            raise UsageError(f"unknown step {step!r}: choose from {', '.join(STEPS)}")
+    require_sections(framework, config.steps)
+    if config.profile is not None and framework.profile(config.profile) is None:
+        raise UsageError(f"--profile {config.profile!r}: {framework.id} has the profiles "
+                         f"{', '.join(framework.profile_ids)}")
     missing = sorted(known - set(registry.checks))
     if missing:
         raise UsageError(f"framework {framework.id} names checks that are not installed: "
                          f"{', '.join(missing)}")
 
     def wanted(requirement: Requirement, check_id: str) -> bool:
-        if config.steps and requirement.step not in config.steps:
+        if config.steps and not any(framework.in_section(requirement, s)
+                                    for s in config.steps):
             return False
         chosen = set(config.checks)
         if chosen and check_id not in chosen and requirement.id not in chosen:
@@ -61,7 +68,7 @@ def select(framework: Framework, registry: Registry, config: ScanConfig) -> Sele
 
     requirements = []
     checks: dict[str, Check] = {}
-    for requirement in framework.requirements:
+    for requirement in framework.ordered():
         ids = [c for c in requirement.checks if wanted(requirement, c)]
         if ids:
             requirements.append(requirement.model_copy(update={"checks": tuple(ids)}))
@@ -73,9 +80,9 @@ def _in_boundary(resource: Any, config: ScanConfig, kind: str) -> bool:
     if kind == "tenant":
         return True
     subscription = getattr(resource, "subscription_id", None)
-    if config.subscriptions and subscription is not None and subscription.lower() not in {
-        s.lower() for s in config.subscriptions
-    }:
+    # config.subscriptions are lower-cased once, when the config is made.
+    if (config.subscriptions and subscription is not None
+            and subscription.lower() not in config.subscriptions):
         return False
     if kind == "subscriptions":
         return True
@@ -198,9 +205,8 @@ def _verdicts(check: Check, ctx: CheckContext) -> Iterator[tuple[Any, Verdict]]:
                     or parts[0] != "subscriptions"):
                 continue
             scope_sub = parts[1]
-            if ctx.config.subscriptions and scope_sub and scope_sub.lower() not in {
-                s.lower() for s in ctx.config.subscriptions
-            }:
+            if (ctx.config.subscriptions and scope_sub
+                    and scope_sub.lower() not in ctx.config.subscriptions):
                 continue
             unlisted.append((_Scope(error.scope, scope_sub), kind, _unknown_from([error])))
         if unlisted:
@@ -224,16 +230,16 @@ def judge(inventory: Any, framework: Framework, selection: Selection,
           config: ScanConfig) -> Iterator[Finding]:
     """Yield one finding per requirement x check x resource, in report order.
 
-    Report order: step (framework order), requirement and check (framework-file order),
-    then resource id case-insensitively (see `judgements`), so the findings can be
-    streamed into the reports as they come.
+    Report order: section (the framework's tree, depth first), requirement and check
+    (framework-file order), then resource id case-insensitively (see `judgements`), so
+    the findings can be streamed into the reports as they come.
     """
     ctx = CheckContext(inventory, config)
-    profile = ctx.profile
-    steps = {step.id: index for index, step in enumerate(framework.steps)}
-    # sorted() is stable: requirements of one step keep their framework-file order.
+    profile = framework.profile_for(config.cloud, config.profile)
+    # Selections are made in report order; one built by hand is put in it here.
+    rank = framework.requirement_rank
     requirements = sorted(selection.requirements,
-                          key=lambda r: (steps.get(r.step, len(steps)), r.step))
+                          key=lambda r: rank.get(r.id, (len(rank), len(rank))))
     for requirement in requirements:
         for check_id in requirement.checks:
             check = selection.checks[check_id]
@@ -272,7 +278,7 @@ _SEVERITIES = tuple(s.value for s in Severity)
 
 @dataclass
 class StepScore:
-    """Counts of one step (or of the whole scan)."""
+    """Counts of one section, one requirement, or the whole scan."""
 
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_STATUSES, 0))
     """Findings by status value (every status present)."""
@@ -291,6 +297,13 @@ class StepScore:
         if status == "fail":
             self.failing[severity] += 1
 
+    def merge(self, other: StepScore) -> None:
+        """Add `other`'s counts to these."""
+        for status, count in other.counts.items():
+            self.counts[status] += count
+        for severity, count in other.failing.items():
+            self.failing[severity] += count
+
 
 @dataclass
 class Scoreboard:
@@ -301,6 +314,10 @@ class Scoreboard:
     """
 
     steps: dict[str, StepScore] = field(default_factory=dict)
+    """By a finding's top-level section (its `step`)."""
+    requirements: dict[str, StepScore] = field(default_factory=dict)
+    """By requirement id: any view of the same requirements sums its sections from
+    these (`sections`)."""
     overall: StepScore = field(default_factory=StepScore)
     by_severity: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_SEVERITIES, 0))
     """All findings by severity value, whatever their status."""
@@ -324,10 +341,30 @@ class Scoreboard:
         if step is None:
             step = self.steps[finding.step] = StepScore()
         step.add(status, severity)
+        score = self.requirements.get(finding.requirement_id)
+        if score is None:
+            score = self.requirements[finding.requirement_id] = StepScore()
+        score.add(status, severity)
         self.overall.add(status, severity)
         self.by_severity[severity] += 1
         subscription = (finding.subscription_id or "").lower()
         self.by_subscription[subscription] = self.by_subscription.get(subscription, 0) + 1
+
+    def sections(self, framework: Framework) -> dict[str, StepScore]:
+        """Counts of every section of `framework` (any depth) that has findings.
+
+        Summed from the requirement counts, so a view over the same requirements (another
+        framework file grouping them) is scored from this one scoreboard. Keys come in
+        the framework's section order, depth first.
+        """
+        totals: dict[str, StepScore] = {}
+        for requirement in framework.requirements:
+            score = self.requirements.get(requirement.id)
+            if score is None:
+                continue
+            for section_id in framework.section_path(requirement.section):
+                totals.setdefault(section_id, StepScore()).merge(score)
+        return {s.id: totals[s.id] for _, s in framework.walk() if s.id in totals}
 
     def extend(self, findings: Iterable[Finding]) -> None:
         """Count each of `findings`."""

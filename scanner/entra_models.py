@@ -1,4 +1,5 @@
-"""Typed models of what the scanner reads from Microsoft Graph: Entra ID and Intune.
+"""Typed models of what the scanner reads from Microsoft Graph: Entra ID (and, through
+scanner.intune_models, Intune), and the EntraInventory holding them all.
 
 Field names are snake_case; `from_graph` maps Graph's camelCase JSON onto them once (the
 only place Graph's spelling is known) and drops the properties no check reads, so a
@@ -14,13 +15,23 @@ imports it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any, ClassVar, Literal, TypeVar, get_args
+from collections.abc import Iterable
+from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from pydantic import Field
 
-GraphModelT = TypeVar("GraphModelT", bound="GraphModel")
+# Split out of this module; re-exported so `from scanner.entra_models import ...` holds.
+from scanner.graph_model import GraphModel as GraphModel
+from scanner.graph_model import GraphModelT as GraphModelT
+from scanner.intune_models import APP_PROTECTION_PLATFORMS as APP_PROTECTION_PLATFORMS
+from scanner.intune_models import COMPLIANCE_PLATFORMS as COMPLIANCE_PLATFORMS
+from scanner.intune_models import AssignmentTarget as AssignmentTarget
+from scanner.intune_models import DeviceCompliancePolicy as DeviceCompliancePolicy
+from scanner.intune_models import DeviceOperatingSystemSummary as DeviceOperatingSystemSummary
+from scanner.intune_models import IntuneUnavailable as IntuneUnavailable
+from scanner.intune_models import ManagedAppProtection as ManagedAppProtection
+from scanner.intune_models import ManagedDeviceOverview as ManagedDeviceOverview
+from scanner.intune_models import PolicyAssignment as PolicyAssignment
 
 # --- well-known identifiers --------------------------------------------------------------
 
@@ -55,81 +66,6 @@ are the same in every tenant and cloud; Conditional Access `includeRoles` holds 
 
 DIRECTORY_SYNC_ROLE = "d29b2b05-8046-44ba-8758-1e26182fcf32"
 """Directory Synchronization Accounts: Microsoft's all-users MFA template excludes it."""
-
-# @odata.type of each Intune compliance policy type -> the platform it governs.
-COMPLIANCE_PLATFORMS: dict[str, str] = {
-    "#microsoft.graph.windows10CompliancePolicy": "Windows 10/11",
-    "#microsoft.graph.windows10MobileCompliancePolicy": "Windows 10 Mobile",
-    "#microsoft.graph.windows81CompliancePolicy": "Windows 8.1",
-    "#microsoft.graph.windowsPhone81CompliancePolicy": "Windows Phone 8.1",
-    "#microsoft.graph.iosCompliancePolicy": "iOS/iPadOS",
-    "#microsoft.graph.macOSCompliancePolicy": "macOS",
-    "#microsoft.graph.androidCompliancePolicy": "Android device administrator",
-    "#microsoft.graph.androidWorkProfileCompliancePolicy": "Android Enterprise work profile",
-    "#microsoft.graph.androidDeviceOwnerCompliancePolicy": "Android Enterprise fully managed",
-    "#microsoft.graph.aospDeviceOwnerCompliancePolicy": "Android (AOSP)",
-}
-
-APP_PROTECTION_PLATFORMS: dict[str, str] = {
-    "#microsoft.graph.iosManagedAppProtection": "iOS/iPadOS",
-    "#microsoft.graph.androidManagedAppProtection": "Android",
-}
-
-
-# --- Graph JSON -> models -------------------------------------------------------------------
-
-class GraphModel(BaseModel):
-    """Base of the Graph models: strict about unknown fields; `from_graph` reads Graph JSON."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    GRAPH_NAMES: ClassVar[dict[str, str]] = {}
-    """Graph property names that are not the camelCase of the field name."""
-    UNRECOGNISED: ClassVar[str | None] = None
-    """A list field that receives the names of set Graph properties the model does not know."""
-
-    @classmethod
-    def from_graph(cls: type[GraphModelT], raw: Mapping[str, Any]) -> GraphModelT:
-        """The model of one Graph JSON object (unread properties dropped)."""
-        return cls.model_validate(_convert(cls, raw))
-
-
-def _graph_key(model: type[GraphModel], name: str) -> str:
-    return model.GRAPH_NAMES.get(name) or to_camel(name)
-
-
-def _model_in(annotation: Any) -> type[GraphModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, GraphModel):
-        return annotation
-    for arg in get_args(annotation):
-        found = _model_in(arg)
-        if found is not None:
-            return found
-    return None
-
-
-def _convert(model: type[GraphModel], raw: Mapping[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    known: set[str] = set()
-    for name, field in model.model_fields.items():
-        key = _graph_key(model, name)
-        known.add(key)
-        if key not in raw or raw[key] is None:
-            continue  # the field's default: [] for lists, None for scalars
-        value = raw[key]
-        inner = _model_in(field.annotation)
-        if inner is not None and isinstance(value, list):
-            value = [_convert(inner, v) if isinstance(v, Mapping) else v for v in value]
-        elif inner is not None and isinstance(value, Mapping):
-            value = _convert(inner, value)
-        out[name] = value
-    if model.UNRECOGNISED:
-        out[model.UNRECOGNISED] = sorted(
-            key for key, value in raw.items()
-            if key not in known and "@odata" not in key and value not in (None, [], {}, "")
-        )
-    return out
-
 
 # --- authentication methods policy ---------------------------------------------------------
 
@@ -373,149 +309,6 @@ class RoleDefinition(GraphModel):
     is_enabled: bool | None = None
     is_privileged: bool | None = None
     """Entra's "privileged" label; None where the Graph version does not return it."""
-
-
-# --- Intune --------------------------------------------------------------------------------
-
-class AssignmentTarget(GraphModel):
-    """Whom an Intune policy is assigned to (`#microsoft.graph.groupAssignmentTarget` ...)."""
-
-    GRAPH_NAMES: ClassVar[dict[str, str]] = {
-        "odata_type": "@odata.type",
-        "filter_id": "deviceAndAppManagementAssignmentFilterId",
-        "filter_type": "deviceAndAppManagementAssignmentFilterType",
-    }
-
-    odata_type: str | None = None
-    group_id: str | None = None
-    filter_id: str | None = None
-    filter_type: str | None = None
-
-    @property
-    def is_exclusion(self) -> bool:
-        """An exclusion group (devices or users the policy does not apply to)."""
-        return "exclusion" in (self.odata_type or "").lower()
-
-
-class PolicyAssignment(GraphModel):
-    """One assignment of an Intune policy."""
-
-    id: str | None = None
-    target: AssignmentTarget | None = None
-
-
-def _assigned(assignments: list[PolicyAssignment] | None) -> bool | None:
-    if assignments is None:
-        return None
-    return any(a.target is not None and not a.target.is_exclusion for a in assignments)
-
-
-class DeviceCompliancePolicy(GraphModel):
-    """An Intune device compliance policy; which fields apply depends on `odata_type`.
-
-    iOS spells its passcode settings `passcode*`; every other platform `password*`.
-    """
-
-    GRAPH_NAMES: ClassVar[dict[str, str]] = {"odata_type": "@odata.type"}
-
-    id: str
-    odata_type: str
-    display_name: str | None = None
-    password_required: bool | None = None
-    password_minimum_length: int | None = None
-    passcode_required: bool | None = None
-    passcode_minimum_length: int | None = None
-    storage_require_encryption: bool | None = None
-    """Android, macOS (FileVault), Windows: require encryption of data storage."""
-    bit_locker_enabled: bool | None = None
-    """Windows 10/11: BitLocker on (reported by Device Health Attestation)."""
-    assignments: list[PolicyAssignment] | None = None
-    """None when the assignments were not read ($expand)."""
-
-    @property
-    def platform(self) -> str:
-        """The platform it governs (its @odata.type when the scanner does not know it)."""
-        return COMPLIANCE_PLATFORMS.get(self.odata_type, self.odata_type)
-
-    @property
-    def is_assigned(self) -> bool | None:
-        """Assigned to some group, user or device; None when assignments were not read."""
-        return _assigned(self.assignments)
-
-
-class ManagedAppProtection(GraphModel):
-    """An iOS or Android app protection (MAM) policy."""
-
-    GRAPH_NAMES: ClassVar[dict[str, str]] = {"odata_type": "@odata.type"}
-
-    id: str
-    odata_type: str
-    display_name: str | None = None
-    is_assigned: bool | None = None
-    assignments: list[PolicyAssignment] | None = None
-    allowed_outbound_data_transfer_destinations: str | None = None
-    """`allApps`, `managedApps`, `none`."""
-    allowed_outbound_clipboard_sharing_level: str | None = None
-    """`allApps`, `managedAppsWithPasteIn`, `managedApps`, `blocked`."""
-    allowed_inbound_data_transfer_sources: str | None = None
-    save_as_blocked: bool | None = None
-    data_backup_blocked: bool | None = None
-    print_blocked: bool | None = None
-
-    @property
-    def platform(self) -> str:
-        """`iOS/iPadOS` or `Android` (its @odata.type when unknown)."""
-        return APP_PROTECTION_PLATFORMS.get(self.odata_type, self.odata_type)
-
-    @property
-    def assigned(self) -> bool | None:
-        """Assigned to some group: from its assignments, else Graph's `isAssigned`."""
-        from_assignments = _assigned(self.assignments)
-        return self.is_assigned if from_assignments is None else from_assignments
-
-
-class DeviceOperatingSystemSummary(GraphModel):
-    """Enrolled devices per operating system (Graph v1.0 deviceOperatingSystemSummary).
-    The Android enrolment-type counts are newer than the OS counts: None when absent."""
-
-    android_count: int | None = None
-    ios_count: int | None = None
-    mac_os_count: int | None = None
-    windows_mobile_count: int | None = None
-    windows_count: int | None = None
-    unknown_count: int | None = None
-    android_dedicated_count: int | None = None
-    android_device_admin_count: int | None = None
-    android_fully_managed_count: int | None = None
-    android_work_profile_count: int | None = None
-    android_corporate_work_profile_count: int | None = None
-    config_mgr_device_count: int | None = None
-
-    GRAPH_NAMES: ClassVar[dict[str, str]] = {"mac_os_count": "macOSCount"}
-
-
-class ManagedDeviceOverview(GraphModel):
-    """The tenant's managed device overview (GET /deviceManagement/managedDeviceOverview)."""
-
-    enrolled_device_count: int | None = None
-    mdm_enrolled_count: int | None = None
-    dual_enrolled_device_count: int | None = None
-    device_operating_system_summary: DeviceOperatingSystemSummary | None = None
-
-    @classmethod
-    def from_graph(cls, raw: Mapping[str, Any]) -> ManagedDeviceOverview:
-        # The v1.0 reference's example wraps the object in `value`; accept both.
-        inner = raw.get("value")
-        return super().from_graph(inner if isinstance(inner, Mapping) else raw)
-
-
-class IntuneUnavailable(GraphModel):
-    """Graph's answer that the tenant has no usable Intune (no licence or no MDM authority)."""
-
-    collector: str
-    status: int
-    code: str | None = None
-    message: str
 
 
 # --- the container ---------------------------------------------------------------------------

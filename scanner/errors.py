@@ -27,3 +27,15 @@ class ReadOnlyViolation(ScannerError):
     """A request other than an allowed read tried to leave the process."""
 
     exit_code = 5
+
+
+class UnservedRead(Exception):
+    """A read the transport could not serve, and how to fix that (a replay's miss).
+
+    Not a ScannerError (it ends one read, not the scan) and not an AzureError (the
+    SDK's retry policy must not retry it): collectors record it as an inventory error
+    for the scope, with `code` and `remedy`, without knowing which transport raised it.
+    """
+
+    code = "UnservedRead"
+    remedy = "re-run the scan"

@@ -2,7 +2,7 @@
 
 `Verdict` and `Finding` are plain immutable records, not pydantic models: a large tenant
 yields hundreds of thousands of findings, and each is built once while judging and again
-on every pass a reporter makes over the packed store (`scanner.report.FindingStore`).
+on every pass a reporter makes over the packed store (`scanner.finding_store.FindingStore`).
 The JSON contract is `scanner.reporters.schema`; `Finding.to_json_dict` produces it.
 """
 

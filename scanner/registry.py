@@ -1,21 +1,26 @@
 """The check registry: `@check` functions with validated metadata, indexed by resource kind.
 
 A check is a pure function `(resource, ctx) -> Verdict` registered with its metadata in
-one place. Built-in checks live in the `checks` package; third-party packages register
-modules (or callables returning modules) in the `cjis_scan.checks` entry-point group.
+one place. Built-in checks live in the `checks` package; it and third-party packages
+register modules (or callables returning modules) in the `cjis_scan.checks` entry-point
+group (pyproject.toml), so this module names no check package.
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from scanner.findings import Remediation, Severity, Status, Verdict
 from scanner.kinds import judged_kinds
+
+if TYPE_CHECKING:
+    from scanner.framework import Framework
 
 ENTRY_POINT_GROUP = "cjis_scan.checks"
 
@@ -171,8 +176,8 @@ def property_check(
 
 
 def load_registry(extra_modules: Iterable[str] = ()) -> Registry:
-    """The default registry with built-in checks, entry-point checks and `extra_modules`."""
-    importlib.import_module("checks")
+    """The default registry with the entry points' checks (the built-in ones among them)
+    and `extra_modules`."""
     for name in extra_modules:
         importlib.import_module(name)
     _load_entry_points()
@@ -193,3 +198,26 @@ def _load_entry_points() -> None:
         loaded = entry_point.load()
         if callable(loaded) and not isinstance(loaded, type(importlib)):
             loaded()  # a registration function
+
+
+def with_tagged_checks(framework: Framework, registry: Registry) -> Framework:
+    """`framework` with each requirement's `check_tags` resolved to the registered checks
+    carrying them that no requirement names explicitly, appended to its explicit checks
+    (a tagged check already mapped by id is not judged twice)."""
+    if not any(r.check_tags for r in framework.requirements):
+        return framework
+    named = framework.check_ids()
+    requirements = tuple(
+        r.model_copy(update={"checks": tuple(dict.fromkeys(
+            (*r.checks, *(c for c in registry.tagged(r.check_tags) if c not in named))))})
+        if r.check_tags else r
+        for r in framework.requirements)
+    return framework.model_copy(update={"requirements": requirements})
+
+
+@functools.cache
+def judged_framework(name: str | None = None) -> Framework:
+    """A framework file with the registered checks its tags name: what a scan judges."""
+    from scanner.framework import DEFAULT_FRAMEWORK, load_framework
+
+    return with_tagged_checks(load_framework(name or DEFAULT_FRAMEWORK), load_registry())

@@ -26,7 +26,7 @@ from azure.core.pipeline.transport import HttpTransport
 from azure.core.rest._http_response_impl import HttpResponseImpl
 from azure.core.utils import case_insensitive_dict
 
-from scanner.errors import InputFileError
+from scanner.errors import InputFileError, UnservedRead
 
 # Query parameters ignored when matching: the SDK picks api-version (and rewrites it inside
 # nextLinks), so a cassette recorded with another SDK release still plays.
@@ -34,12 +34,15 @@ _IGNORED_QUERY = frozenset({"api-version"})
 _RESOURCE_GRAPH_PATH = "/providers/microsoft.resourcegraph/resources"
 
 
-class CassetteMiss(Exception):
+class CassetteMiss(UnservedRead):
     """A request that the cassette has no (unplayed) interaction for.
 
-    Deliberately not an AzureError: the SDK's retry policy must not retry it, and the
-    collectors catch it explicitly and record an inventory error for the scope.
+    Deliberately not an AzureError: the SDK's retry policy must not retry it; the
+    collectors record it (as every `UnservedRead`) as an inventory error for the scope.
     """
+
+    code = "CassetteMiss"
+    remedy = "record the tenant again (cjis-scan record) or add this request to the cassette"
 
     def __init__(self, method: str, url: str) -> None:
         self.method = method

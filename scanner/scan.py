@@ -8,10 +8,10 @@ from scanner import __version__
 from scanner.config import ScanConfig
 from scanner.coverage import CMK_TAG, CoverageTally, coverage_rows
 from scanner.engine import Scoreboard, judge, select
-from scanner.framework import Framework, load_framework
+from scanner.finding_store import FindingStore, ScanMeta, ScanResult
+from scanner.framework import Framework
 from scanner.inventory import Inventory
-from scanner.registry import Registry, load_registry
-from scanner.report import FindingStore, ScanMeta, ScanResult
+from scanner.registry import Registry, judged_framework, load_registry
 from scanner.waivers import WaiverBook
 
 
@@ -32,7 +32,7 @@ def run_judgement(
     counted on the scoreboard and packed into the result's `FindingStore` (in report
     order, as the engine yields them): none is kept as an object.
     """
-    framework = framework or load_framework()
+    framework = framework or judged_framework(config.framework)
     registry = registry or load_registry()
     selection = select(framework, registry, config)
     scoreboard = Scoreboard()
@@ -50,13 +50,13 @@ def run_judgement(
         waiver_warnings.extend(waivers.warnings())
     in_scope = [s for s in inventory.subscriptions
                 if not config.subscriptions
-                or s.subscription_id in {x.lower() for x in config.subscriptions}]
+                or s.subscription_id in config.subscriptions]
     meta = ScanMeta(
         tool_version=__version__,
         framework_id=framework.id,
         framework_title=framework.title,
         cloud=inventory.cloud,
-        profile=config.effective_profile(),
+        profile=framework.profile_for(config.cloud, config.profile),
         tenant_id=inventory.tenant_id,
         subscriptions=[{"subscription_id": s.subscription_id, "display_name": s.display_name}
                        for s in in_scope],

@@ -125,9 +125,9 @@ def unknown_check(waivers: Sequence[Waiver],
     requirements), compared case-insensitively.
     """
     if known is None:
-        from scanner.framework import load_framework
+        from scanner.registry import judged_framework
 
-        framework = load_framework()
+        framework = judged_framework()
         known = framework.check_ids() | {r.id for r in framework.requirements}
     lowered = {k.casefold() for k in known}
     for index, waiver in enumerate(waivers):

@@ -12,7 +12,6 @@ import pytest
 from scanner.config import ScanConfig, load_config
 from scanner.errors import UsageError
 from scanner.findings import Finding, Remediation, Status, fingerprint
-from scanner.framework import load_framework
 from scanner.inventory import (
     Inventory,
     PolicyAssignment,
@@ -20,6 +19,7 @@ from scanner.inventory import (
     PolicyReference,
     PolicySetDefinition,
 )
+from scanner.registry import judged_framework
 from scanner.waivers import Waiver, WaiverBook, apply_waivers, exempted_checks, waiver_line
 from tests.cli.test_scan_cli import cli
 
@@ -42,7 +42,7 @@ VM_EU = arm_id("Microsoft.Compute/virtualMachines", "fail-vm-eu", group="rg-dr")
 
 def finding(check_id: str, resource_id: str, status: Status = Status.FAIL,
             location: str | None = "westeurope", resource_type: str = "") -> Finding:
-    framework = load_framework()
+    framework = judged_framework()
     requirement = next(r for r in framework.requirements if check_id in r.checks)
     return Finding(
         fingerprint=fingerprint(requirement.id, check_id, resource_id), framework=framework.id,

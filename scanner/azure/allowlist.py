@@ -17,8 +17,9 @@ them, so the declarations it is built from can move without touching the guard.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
@@ -133,27 +134,39 @@ class AllowList:
         return None
 
 
+class ReadPolicy(Protocol):
+    """Anything that says why a request is refused (None: it is a declared read)."""
+
+    def refusal(self, method: str, url: str) -> str | None: ...
+
+
+ReadsProvider = Callable[[], tuple[list[str], list[str]]]
+"""() -> (ARM GET templates, Microsoft Graph GET templates)."""
+_PROVIDERS: list[ReadsProvider] = []
+
+
+def declare_reads(provider: ReadsProvider) -> None:
+    """Register where the declared reads come from (the collectors register theirs,
+    `scanner.collectors.reads`, when they are imported): the plumbing takes the reads as
+    data and imports no collector."""
+    if provider not in _PROVIDERS:
+        _PROVIDERS.append(provider)
+
+
+def declared_count() -> int:
+    """How many providers have declared reads (the allow-list is rebuilt when it grows)."""
+    return len(_PROVIDERS)
+
+
 def declared_templates() -> tuple[list[str], list[str]]:
-    """(ARM GET templates, Microsoft Graph GET templates) of every read the scanner makes.
-
-    Derived from the declarations: the subscription-scope lists (`scanner.kinds`, with
-    their detail reads), the follow-up reads (`collectors.followups.READ_TEMPLATES`) and
-    the Graph paths (`collectors.entra`). Imported here, late, because the
-    declarations live with the collectors and the guard takes them as data.
-    """
-    from scanner.collectors import entra, followups
-    from scanner.kinds import all_kinds
-
-    # The runner's own reads: the subscription list, each subscription, its regions.
-    arm = ["/subscriptions", "/subscriptions/{subscription}",
-           "/subscriptions/{subscription}/locations"]
-    # Every declared kind's list (scanner.kinds), and each service kind's detail reads.
-    arm += [f"/subscriptions/{{subscription}}{kind.path}" for kind in all_kinds()]
-    arm += [f"{followups.GROUP_SCOPE}/{kind.arm_type}/{{name}}{detail.path}"
-            for kind in all_kinds() for detail in kind.details]
-    arm += followups.READ_TEMPLATES
-    graph = [path.split("?", 1)[0]
-             for path in (*entra.PATHS.values(), *entra.APP_PROTECTION_PATHS)]
+    """(ARM GET templates, Microsoft Graph GET templates) of every read declared so far.
+    With nothing declared, nothing but the ARM root reads is allowed (fail closed)."""
+    arm: list[str] = []
+    graph: list[str] = []
+    for provider in _PROVIDERS:
+        more_arm, more_graph = provider()
+        arm += more_arm
+        graph += more_graph
     return arm, graph
 
 

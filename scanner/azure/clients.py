@@ -21,7 +21,7 @@ from azure.core.pipeline.policies import HTTPPolicy, RedirectPolicy, RetryPolicy
 from azure.core.pipeline.transport import HttpTransport
 
 from scanner import __version__
-from scanner.azure.allowlist import AllowList
+from scanner.azure.allowlist import ReadPolicy
 from scanner.azure.clouds import Cloud
 from scanner.azure.guard import GuardedTransport, ReadOnlyGuardPolicy, allowlist_for
 from scanner.azure.throttle import ReadBudget, ThrottlePolicy
@@ -188,7 +188,7 @@ class ClientFactory:
         credential: TokenCredential,
         transport: Transport,
         budget: ReadBudget | None = None,
-        allowlist: AllowList | None = None,
+        allowlist: ReadPolicy | None = None,
         deadline_seconds: float = SCAN_DEADLINE_SECONDS,
         retry_backoff: float = RETRY_BACKOFF_SECONDS,
     ) -> None:

@@ -16,17 +16,33 @@ from azure.core.pipeline import PipelineRequest
 from azure.core.pipeline.policies import SansIOHTTPPolicy
 from azure.core.pipeline.transport import HttpTransport
 
-from scanner.azure.allowlist import AllowList
+from scanner.azure.allowlist import AllowList, ReadPolicy, cloud_allowlist, declared_count
 from scanner.azure.clouds import CLOUDS, Cloud
 from scanner.errors import ReadOnlyViolation
 
 
-@cache
-def allowlist_for(cloud: Cloud) -> AllowList:
-    """The allow-list of `cloud` (built once from the collectors' declared reads)."""
-    from scanner.azure.allowlist import cloud_allowlist
+class DeclaredReads:
+    """The allow-list of one cloud, built from the reads declared when it is first asked
+    (`allowlist.declare_reads`: the collectors declare theirs when imported), so a client
+    can be made before the collectors are loaded."""
 
-    return cloud_allowlist(cloud.arm_host, cloud.graph_host)
+    def __init__(self, cloud: Cloud) -> None:
+        self.cloud = cloud
+        self._built: AllowList | None = None
+        self._declared = -1
+
+    def refusal(self, method: str, url: str) -> str | None:
+        count = declared_count()
+        if self._built is None or count != self._declared:
+            self._built = cloud_allowlist(self.cloud.arm_host, self.cloud.graph_host)
+            self._declared = count
+        return self._built.refusal(method, url)
+
+
+@cache
+def allowlist_for(cloud: Cloud) -> DeclaredReads:
+    """The allow-list of `cloud`, from the declared reads."""
+    return DeclaredReads(cloud)
 
 
 def is_allowed_read(method: str, url: str, cloud: Cloud | None = None) -> bool:
@@ -35,7 +51,7 @@ def is_allowed_read(method: str, url: str, cloud: Cloud | None = None) -> bool:
     return any(allowlist_for(c).refusal(method, url) is None for c in clouds)
 
 
-def check_request(allowlist: AllowList, method: str, url: str) -> None:
+def check_request(allowlist: ReadPolicy, method: str, url: str) -> None:
     """Raise `ReadOnlyViolation` unless `method url` is a declared read."""
     reason = allowlist.refusal(method, url)
     if reason is not None:
@@ -48,7 +64,7 @@ def check_request(allowlist: AllowList, method: str, url: str) -> None:
 class ReadOnlyGuardPolicy(SansIOHTTPPolicy):  # type: ignore[type-arg]
     """Raises `ReadOnlyViolation` before any request that is not a declared read is sent."""
 
-    def __init__(self, allowlist: AllowList) -> None:
+    def __init__(self, allowlist: ReadPolicy) -> None:
         self.allowlist = allowlist
 
     def on_request(self, request: PipelineRequest) -> None:  # type: ignore[type-arg]
@@ -64,7 +80,7 @@ class GuardedTransport(HttpTransport):  # type: ignore[type-arg]
     Clients close their transport when they are closed; the shared one outlives them.
     """
 
-    def __init__(self, inner: HttpTransport, allowlist: AllowList) -> None:  # type: ignore[type-arg]
+    def __init__(self, inner: HttpTransport, allowlist: ReadPolicy) -> None:  # type: ignore[type-arg]
         self.inner = inner
         self.allowlist = allowlist
 

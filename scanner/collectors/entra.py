@@ -8,7 +8,7 @@ other collector, so replays and recordings work unchanged and the cloud's Graph 
 
 A task stores one partial `EntraInventory` in `collection.lists["entra"]`; `merge_entra`
 (scanner.entra_models) turns the parts into the inventory's `entra` field. A failed read
-becomes a CollectionError (via the runner) naming the Graph application permission that
+becomes a CollectionError (scanner.collectors.tasks) naming the Graph application permission that
 fixes it, so the checks needing it say `unknown`.
 
 Intune without a licence: Graph answers HTTP 400 `BadRequest` "Request not applicable to
@@ -41,21 +41,23 @@ from scanner.entra_models import (
     RoleDefinition,
 )
 
+# The reads' names are the inventory's (scanner.graph_kinds): checks name them in `needs`
+# without importing this module, and so without the Azure SDK.
+from scanner.graph_kinds import (  # noqa: F401 - ENTRA_KIND and COLLECTORS re-exported
+    APP_PROTECTION,
+    AUTH_METHODS,
+    AUTH_STRENGTHS,
+    CA_POLICIES,
+    COLLECTORS,
+    COMPLIANCE_POLICIES,
+    DEVICE_OVERVIEW,
+    ENTRA_KIND,
+    ROLE_DEFINITIONS,
+)
+
 if TYPE_CHECKING:
-    from scanner.collectors.runner import Collection, Task
+    from scanner.collectors.tasks import Collection, Task
 
-ENTRA_KIND = "entra"
-"""The key of `Collection.lists` the Graph tasks store their partial inventories under."""
-
-AUTH_METHODS = "entra_auth_methods"
-CA_POLICIES = "entra_ca_policies"
-AUTH_STRENGTHS = "entra_auth_strengths"
-ROLE_DEFINITIONS = "entra_role_definitions"
-COMPLIANCE_POLICIES = "intune_compliance_policies"
-APP_PROTECTION = "intune_app_protection"
-DEVICE_OVERVIEW = "intune_device_overview"
-COLLECTORS = (AUTH_METHODS, CA_POLICIES, AUTH_STRENGTHS, ROLE_DEFINITIONS, COMPLIANCE_POLICIES,
-              APP_PROTECTION, DEVICE_OVERVIEW)
 
 PATHS = {
     AUTH_METHODS: "/policies/authenticationMethodsPolicy",
@@ -196,7 +198,7 @@ def _device_overview(collection: Collection) -> None:
 
 def entra_tasks(tenant_id: str | None) -> list[Task]:
     """The Graph reads of one tenant: one task per collector, all at the tenant's scope."""
-    from scanner.collectors.runner import Task
+    from scanner.collectors.tasks import Task
 
     scope = tenant_scope(tenant_id)
     runs: dict[str, Callable[[Collection], None]] = {

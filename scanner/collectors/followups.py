@@ -8,7 +8,7 @@ and analytics rules of each workspace, and the initiatives that assignments refe
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from scanner.collectors import normalize
 from scanner.collectors.specs import (
@@ -19,8 +19,10 @@ from scanner.collectors.specs import (
     READER,
     SPEC_BY_KIND,
     SQL_API,
+    ListSpec,
+    mapper_of,
 )
-from scanner.context import diagnostic_target
+from scanner.collectors.tasks import Collection, Task
 from scanner.inventory import (
     KeyVault,
     PolicyAssignment,
@@ -32,9 +34,7 @@ from scanner.inventory import (
 )
 from scanner.inventory_policy import EFFECT_READ_DEFINITIONS
 from scanner.kinds import Detail, Kind
-
-if TYPE_CHECKING:
-    from scanner.collectors.runner import Collection, Task
+from scanner.resource_types import diagnostic_target
 
 SENTINEL_API_VERSION = "2025-09-01"
 """azure-mgmt-securityinsight was last released in 2022 with a 2021 API: no SDK pins it."""
@@ -86,8 +86,6 @@ def gated_lists(resources: list[Any], subscription_id: str,
     A tenant without PostgreSQL makes no PostgreSQL read. If the resource list itself
     fails, the engine reports every gated kind of that subscription as `unknown`.
     """
-    from scanner.collectors.runner import list_task
-
     present = {r.type for r in resources}
     return [list_task(kind, subscription_id) for kind in GATED
             if kind.type in present and kind.name not in collection.from_graph]
@@ -125,8 +123,6 @@ def activity_log_read(settings: list[Any], subscription_id: str,
 
 
 def _task(collector: str, scope: str, run: Any, remedy: str) -> Task:
-    from scanner.collectors.runner import Task
-
     return Task(collector, scope, run, remedy)
 
 
@@ -299,3 +295,15 @@ READ_TEMPLATES = (
     "/providers/Microsoft.Management/managementGroups/{group}/providers/"
     "Microsoft.Authorization/policyDefinitions/{name}",
 )
+
+
+def list_task(spec: ListSpec, subscription_id: str) -> Task:
+    """The paged list of one kind in one subscription (plus its follow-ups)."""
+    mapper = mapper_of(spec)
+
+    def run(collection: Collection) -> list[Task]:
+        items = [mapper(raw, subscription_id)
+                 for raw in collection.arm().list(spec.url(subscription_id), spec.api_version)]
+        return after_list(spec.name, items, subscription_id, collection)
+
+    return Task(spec.error_name, f"/subscriptions/{subscription_id}", run, spec.remedy)

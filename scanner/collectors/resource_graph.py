@@ -18,7 +18,7 @@ from scanner.collectors.specs import SPEC_BY_KIND, mapper_of
 from scanner.kinds import Kind, all_kinds
 
 if TYPE_CHECKING:
-    from scanner.collectors.runner import Collection, Task
+    from scanner.collectors.tasks import Collection, Task
 
 QUERY = (
     "Resources"
@@ -110,7 +110,8 @@ def graph_task(subscriptions: list[str], fallback: bool, skip_token: str | None 
     `auto`: the whole stream is read before anything is stored, so a failure part-way
     falls back to the ARM lists without reading or storing anything twice.
     """
-    from scanner.collectors.runner import READ_FAILURES, Task, collection_error, list_task
+    from scanner.collectors.followups import list_task
+    from scanner.collectors.tasks import READ_FAILURES, Task, collection_error
 
     def run(collection: Collection) -> list[Task]:
         client = collection.client(CLIENT)

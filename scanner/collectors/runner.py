@@ -6,169 +6,38 @@ can deadlock the pool at any number of vaults or resources.
 
 from __future__ import annotations
 
-import importlib
 import logging
 import queue
-import threading
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from azure.core.exceptions import (
-    DecodeError,
-    HttpResponseError,
-    ServiceRequestError,
-    ServiceResponseError,
-)
-from pydantic import ValidationError
-
 from scanner import __version__
-from scanner.azure.arm import JsonReader
 from scanner.azure.clients import ClientFactory
-from scanner.collectors import followups, normalize
-from scanner.collectors.specs import READER, SPECS, SUBSCRIPTIONS_API, ListSpec, mapper_of
+from scanner.collectors import normalize
+from scanner.collectors import reads as _reads  # noqa: F401 - declares the reads to the guard
+from scanner.collectors.followups import DETAILS, list_task
+from scanner.collectors.specs import READER, SPECS, SUBSCRIPTIONS_API
+from scanner.collectors.tasks import (
+    READ_FAILURES,
+    Collection,
+    ProgressCallback,
+    Task,
+    collection_error,
+)
 from scanner.entra_models import merge_entra
-from scanner.errors import ReadOnlyViolation
-from scanner.inventory import CollectionError, Inventory, Subscription
+from scanner.inventory import Inventory, Subscription
 from scanner.kinds import all_kinds, service_kinds
-from scanner.replay import CassetteMiss
+
+# Task, Collection and the rest live in scanner.collectors.tasks (so the collectors need
+# not import the runner); they are re-exported here for the callers that schedule them.
+__all__ = ["READ_FAILURES", "Collection", "ProgressCallback", "Task", "collect",
+           "collection_error", "list_task", "regions_task", "resolve_subscriptions",
+           "run_tasks"]
 
 log = logging.getLogger(__name__)
-
-# Failures of one read that become an inventory error for that scope. Anything else is a
-# bug and propagates (a bare `except Exception` would hide gaps in a compliance report).
-READ_FAILURES = (HttpResponseError, ServiceRequestError, ServiceResponseError, CassetteMiss,
-                 ReadOnlyViolation, ValidationError)
-
-
-@dataclass(frozen=True)
-class Task:
-    """One unit of collection: a read (or paged list) for one scope."""
-
-    collector: str
-    """Inventory kind it fills; its errors are recorded under this name."""
-    scope: str
-    """The ARM scope read (subscription, resource, workspace ...)."""
-    run: Callable[[Collection], Iterable[Task] | None]
-    remedy: str
-    """Role or permission that fixes a 403 here."""
-    urgent: bool = False
-    """Runs before every task already waiting: a read that gates others (a Resource
-    Graph page: the next page, and its rows' follow-ups, come from it)."""
-
-
-ProgressCallback = Callable[[str, int, int], None]
-"""(what just finished, tasks done, tasks known so far)."""
-
-
-def collection_error(task: Task, exc: BaseException) -> CollectionError:
-    """An inventory error for `task`, with the fix a user can apply."""
-    if isinstance(exc, CassetteMiss):
-        return CollectionError(scope=task.scope, collector=task.collector, code="CassetteMiss",
-                               message=str(exc),
-                               remedy="record the tenant again (cjis-scan record) or add this "
-                                      "request to the cassette")
-    if isinstance(exc, ReadOnlyViolation):
-        return CollectionError(scope=task.scope, collector=task.collector, code="ReadOnlyGuard",
-                               message=str(exc), remedy="report this as a cjis-scan bug")
-    if isinstance(exc, ValidationError | DecodeError):
-        detail = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else exc.message
-        return CollectionError(scope=task.scope, collector=task.collector,
-                               code="UnexpectedShape",
-                               message=f"Azure returned data the scanner cannot read: {detail}",
-                               remedy="report this response shape as a cjis-scan bug")
-    if isinstance(exc, HttpResponseError) and exc.status_code is not None:
-        status = exc.status_code
-        code = getattr(getattr(exc, "error", None), "code", None)
-        message = (getattr(getattr(exc, "error", None), "message", None) or exc.reason
-                   or "request failed")
-        remedy = {
-            401: "sign in again: the credential was rejected or has expired",
-            403: task.remedy,
-            404: "not found: the resource was deleted during the scan or its provider is "
-                 "not registered",
-            429: "Azure throttled the scanner after its retries: re-run later or lower "
-                 "--concurrency",
-        }.get(status, "Azure returned a server error: re-run the scan" if status >= 500
-              else task.remedy)
-        return CollectionError(scope=task.scope, collector=task.collector, status=status,
-                               code=code, message=str(message).splitlines()[0][:500],
-                               remedy=remedy)
-    return CollectionError(scope=task.scope, collector=task.collector, code=type(exc).__name__,
-                           message=str(exc).splitlines()[0][:500] if str(exc) else "no response",
-                           remedy="check network access to Azure and re-run the scan")
-
-
-@dataclass
-class Collection:
-    """Shared state of one collection run: clients, and what has been read so far."""
-
-    factory: ClientFactory
-    lists: dict[str, list[Any]] = field(default_factory=dict)
-    errors: list[CollectionError] = field(default_factory=list)
-    diagnostic_targets: list[str] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _clients: dict[str, Any] = field(default_factory=dict)
-    _arm: JsonReader | None = None
-    _claimed: set[str] = field(default_factory=set)
-    from_graph: frozenset[str] = frozenset()
-    """Kinds the Resource Graph stream fills in this run (not listed through ARM)."""
-
-    def client(self, dotted: str) -> Any:
-        """The SDK client `module:Class` (created once, lazily): Resource Graph."""
-        with self._lock:
-            if dotted not in self._clients:
-                module, _, name = dotted.partition(":")
-                cls = getattr(importlib.import_module(module), name)
-                self._clients[dotted] = self.factory.mgmt(cls)
-            return self._clients[dotted]
-
-    def arm(self) -> JsonReader:
-        """The JSON reader every ARM GET goes through (one per collection: it holds no
-        subscription, so one pipeline serves them all)."""
-        with self._lock:
-            if self._arm is None:
-                cloud = self.factory.cloud
-                self._arm = JsonReader(self.factory, cloud.arm_endpoint, cloud.arm_scope)
-            return self._arm
-
-    def add(self, kind: str, items: Iterable[Any]) -> None:
-        """Store items of an inventory kind."""
-        items = list(items)
-        with self._lock:
-            self.lists.setdefault(kind, []).extend(items)
-
-    def add_error(self, error: CollectionError) -> None:
-        with self._lock:
-            self.errors.append(error)
-
-    def read_diagnostics_of(self, target: str) -> None:
-        with self._lock:
-            self.diagnostic_targets.append(target)
-
-    def claim(self, key: str) -> bool:
-        """True the first time `key` is claimed: dedupes reads shared by subscriptions."""
-        with self._lock:
-            if key in self._claimed:
-                return False
-            self._claimed.add(key)
-            return True
-
-
-def list_task(spec: ListSpec, subscription_id: str) -> Task:
-    """The paged list of one spec row in one subscription (plus its follow-ups)."""
-    mapper = mapper_of(spec)
-
-    def run(collection: Collection) -> list[Task]:
-        items = [mapper(raw, subscription_id)
-                 for raw in collection.arm().list(spec.url(subscription_id), spec.api_version)]
-        return followups.after_list(spec.name, items, subscription_id, collection)
-
-    return Task(spec.error_name, f"/subscriptions/{subscription_id}", run, spec.remedy)
-
 
 def regions_task(subscription_id: str) -> Task:
     """One subscription's regions (with geography metadata and paired regions)."""
@@ -264,7 +133,7 @@ def collect(
     regions = {r.name: r for r in lists.pop("regions", [])}
     entra = merge_entra(lists.pop("entra", []))
     services = {k.name: lists.pop(k.name) for k in service_kinds() if k.name in lists}
-    _merge_details(services, lists.pop(followups.DETAILS, []))
+    _merge_details(services, lists.pop(DETAILS, []))
     return Inventory(
         tool_version=__version__,
         cloud=factory.cloud.name.value,

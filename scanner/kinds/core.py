@@ -26,7 +26,7 @@ from scanner.inventory import (
     VirtualMachine,
     Workspace,
 )
-from scanner.kinds import KeyRef, Kind
+from scanner.kinds.base import KeyRef, Kind
 
 RESOURCES_API = "2025-04-01"  # azure-mgmt-resource ResourceManagementClient
 SUBSCRIPTIONS_API = "2022-12-01"  # azure-mgmt-resource-subscriptions SubscriptionClient

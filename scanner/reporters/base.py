@@ -24,8 +24,8 @@ from pydantic_core import to_jsonable_python
 from rich.console import Console
 
 from scanner.errors import UsageError
+from scanner.finding_store import ScanResult
 from scanner.findings import Finding
-from scanner.report import ScanResult
 
 
 class ReportFormat(StrEnum):

@@ -81,7 +81,7 @@ def _header(result: ScanResult) -> Text:
 def _score_table(result: ScanResult) -> Table:
     table = _table()
     # Only the title wraps: a step id or a number cut in two would be misread.
-    table.add_column("Step", no_wrap=True)
+    table.add_column(result.framework.section_label.capitalize(), no_wrap=True)
     table.add_column("Title")
     for label, _ in _COUNT_COLUMNS:
         table.add_column(label, justify="right", no_wrap=True)
@@ -182,7 +182,8 @@ def _attention_tables(result: ScanResult, width: int) -> list[Table | Text]:
         findings = by_step[step]
         counts = result.scoreboard.steps[step].counts
         title = Text.assemble(
-            (f"Step {step} · {result.framework.step_title(step)}", "bold"), ": ",
+            (f"{result.framework.label_of(step).capitalize()} · "
+             f"{result.framework.step_title(step)}", "bold"), ": ",
             _plural(counts["fail"], "failing finding"), ", ",
             f"{counts['unknown']} unknown",
         )
@@ -281,7 +282,7 @@ def render_console(result: ScanResult, console: Console) -> None:
     """Print the console report of `result` on `console`."""
     console.print(_header(result))
     console.print()
-    console.print(Text("Scores by step", "bold"))
+    console.print(Text(f"Scores by {result.framework.section_label}", "bold"))
     console.print(_score_table(result))
     for renderable in _attention_tables(result, console.width):
         console.print(renderable)

@@ -18,8 +18,8 @@ import csv
 import json
 from typing import Any, TextIO
 
+from scanner.finding_store import ScanResult
 from scanner.findings import Finding
-from scanner.report import ScanResult
 from scanner.reporters.base import FileReporter, ReportFormat
 
 FILENAME = "cjis-scan-findings.csv"

@@ -33,13 +33,14 @@ from scanner.report import ScanResult
 from scanner.reporters.base import FileReporter, ReportFormat, as_utc, scored_steps
 from scanner.reporters.console import percent, verdict
 from scanner.reporters.templating import (
-    CJIS_PATHS,
     CLOUD_NAMES,
     asset,
     csp_source,
     environment,
+    profile_title,
     script_json,
 )
+from scanner.reporters.views import framework_views
 
 FILENAME = "cjis-scan-report.html"
 TEMPLATE = "report.html.j2"
@@ -147,7 +148,7 @@ def build_context(result: ScanResult) -> dict[str, Any]:
     return {
         "meta": meta,
         "cloud_name": CLOUD_NAMES.get(meta.cloud, meta.cloud),
-        "profile_path": CJIS_PATHS.get(meta.profile, CJIS_PATHS["commercial"]),
+        "profile_path": profile_title(result.framework, meta.profile),
         "duration": max((finished - started).total_seconds(), 0.0),
         "verdict": {"head": head, "detail": detail, "class": head.lower().replace(" ", "-")},
         "overall": {"counts": overall, "total": sum(overall.values()),
@@ -156,6 +157,11 @@ def build_context(result: ScanResult) -> dict[str, Any]:
         "legend": [{"status": s.value, "label": label, "count": overall.get(s.value, 0)}
                    for s, label in STATUS_LABELS.items()],
         "steps": steps,
+        "views": [{**view, "rows": [
+            {**row, "total": sum(row["counts"].values()), "score": percent(row["counts"]),
+             "segments": _segments(row["counts"], _BAR_WIDTH)} for row in view["rows"]]}
+            for view in framework_views(result)],
+        "section_label": result.framework.section_label,
         "severities": severities,
         "errors": result.errors,
         "boundary": [f"{key}: {_boundary_text(value)}" for key, value in meta.boundary.items()],

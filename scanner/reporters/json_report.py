@@ -12,8 +12,8 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
+from scanner.finding_store import REPORT_SCHEMA_VERSION, ScanResult
 from scanner.findings import Severity, Status
-from scanner.report import REPORT_SCHEMA_VERSION, ScanResult
 from scanner.reporters.base import (
     FileReporter,
     FindingJson,
@@ -28,6 +28,7 @@ from scanner.reporters.schema import (
     ScanInfo,
     Score,
     Scores,
+    SectionScore,
     SeverityCounts,
     StatusCounts,
     StepScore,
@@ -60,6 +61,15 @@ def build_header(result: ScanResult) -> ReportHeader:
         steps.append(StepScore(step=step, title=result.framework.step_title(step),
                                score=_score(counts), **counts))
 
+    framework = result.framework
+    sections = []
+    for section_id, score in board.sections(framework).items():
+        path = framework.section_path(section_id)
+        counts = _counts(score.counts)
+        sections.append(SectionScore(id=section_id, title=framework.section_title(section_id),
+                                     parent=path[-2] if len(path) > 1 else None,
+                                     depth=len(path) - 1, score=_score(counts), **counts))
+
     failing = {s.value: board.failing.get(s.value, 0) for s in Severity}
 
     # Aware and in UTC: pydantic then writes `...Z`, and naive minus aware cannot happen.
@@ -84,7 +94,8 @@ def build_header(result: ScanResult) -> ReportHeader:
             checks_run=list(meta.checks_run),
             boundary=dict(meta.boundary),
         ),
-        scores=Scores(overall=Score(score=_score(overall), **overall), steps=steps),
+        scores=Scores(overall=Score(score=_score(overall), **overall), steps=steps,
+                      sections=sections),
         summary=Summary(
             findings=len(result.findings),
             by_status=StatusCounts(**overall),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
-from scanner.report import ScanResult
+from scanner.finding_store import ScanResult
 from scanner.reporters.base import FileReporter, FindingJson, ReportFormat, iso_utc
 
 FILENAME = "cjis-scan-findings.jsonl"

@@ -3,9 +3,10 @@
 
 Layout:
 
-* `<testsuites>` with the totals (tests, failures, errors); one `<testsuite>` per CJIS step, named
-  `CJIS 6.0 step N: <title>`, with `<properties>` naming the framework, cloud, profile,
-  tenant and scan source.
+* `<testsuites>` with the totals (tests, failures, errors); one `<testsuite>` per top-level
+  section of the framework, named `<short title> <section label>: <title>` (for the
+  built-in framework, `... step 1: Data residency`), with `<properties>` naming the
+  framework, cloud, profile, tenant and scan source.
 * One `<testcase classname="<requirement_id>.<check_id>" name="<resource_id>">` per
   finding. `pass`: empty. `fail`: `<failure message=reason type=severity>`.
   `unknown`: `<error message=reason type="unknown">` (the scan could not decide).
@@ -29,8 +30,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from typing import TextIO
 
+from scanner.finding_store import ScanResult
 from scanner.findings import Finding, Status
-from scanner.report import ScanResult
 from scanner.reporters.base import FileReporter, ReportFormat, as_utc
 
 FILENAME = "cjis-scan-junit.xml"
@@ -45,9 +46,15 @@ def xml_text(value: object) -> str:
 
 
 def suite_name(result: ScanResult, step: str) -> str:
-    """`CJIS 6.0 step 1: Data residency` (`CJIS 6.0 transit: ...` for the transit group)."""
-    label = f"step {step}" if step.isdigit() else step
-    return f"CJIS 6.0 {label}: {result.framework.step_title(step)}"
+    """`<short title> <section label>: <section title>`, all from the framework file."""
+    framework = result.framework
+    return f"{framework.short_title} {framework.label_of(step)}: {framework.section_title(step)}"
+
+
+def _package(result: ScanResult, step: str) -> str:
+    """`<framework id>.<section label>-<id>` (`cjis-6.0.step-1`)."""
+    label = result.framework.section_label.replace(" ", "-")
+    return f"{result.meta.framework_id}.{label}-{step}"
 
 
 def _counts(statuses: Mapping[str, int]) -> dict[str, int]:
@@ -111,12 +118,11 @@ def testcase(finding: Finding) -> ET.Element:
 def _suite_parts(result: ScanResult, step: str, index: int, timestamp: str,
                 properties: dict[str, str]) -> tuple[str, str]:
     """The text of a step's `<testsuite>` before its first test case, and after its last."""
-    meta = result.meta
     suite = ET.Element("testsuite", {
         "name": xml_text(suite_name(result, step)),
         **{k: str(v) for k, v in _counts(result.scoreboard.steps[step].counts).items()},
         "time": "0", "timestamp": timestamp, "hostname": "cjis-scan",
-        "id": str(index), "package": xml_text(f"{meta.framework_id}.step-{step}"),
+        "id": str(index), "package": xml_text(_package(result, step)),
     })
     props = ET.SubElement(suite, "properties")
     for name, value in {**properties, "step": step}.items():

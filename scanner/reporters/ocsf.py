@@ -12,7 +12,7 @@ profiles, and fills:
 * `metadata`: product cjis-scan and its version, the OCSF version, the check id as
   `event_code`, the tenant as `tenant_uid`;
 * `finding_info`: `uid` = the finding's stable fingerprint (dedupe key), `title`, `desc`;
-* `compliance`: standards `["CJIS Security Policy 6.0"]`, `requirements` [requirement
+* `compliance`: standards [the framework file's `standard`], `requirements` [requirement
   id], `control` (the NIST SP 800-53 controls), `status_id` 1 Pass / 2 Warning (unknown:
   "did not yield a result due to missing information") / 3 Fail / 99 Other
   (not applicable, manual); a waived finding keeps the compliance status it had and is
@@ -31,15 +31,14 @@ from __future__ import annotations
 import json
 from typing import Any, TextIO
 
+from scanner.finding_store import ScanResult
 from scanner.findings import Finding, Severity, Status
 from scanner.inventory import resource_group_of
-from scanner.report import ScanResult
 from scanner.reporters.base import FileReporter, ReportFormat, as_utc, iso_utc
 
 FILENAME = "cjis-scan-ocsf.json"
 
 OCSF_VERSION = "1.1.0"
-STANDARD = "CJIS Security Policy 6.0"
 PRODUCT = {"name": "cjis-scan", "uid": "cjis-scan", "vendor_name": "cjis-scan"}
 
 CATEGORY_UID, CATEGORY_NAME = 2, "Findings"
@@ -138,7 +137,7 @@ def event_of(finding: Finding, result: ScanResult, time_ms: int, time_dt: str) -
             "product_uid": PRODUCT["uid"],
         },
         "compliance": {
-            "standards": [STANDARD],
+            "standards": [result.framework.standard],
             "requirements": [finding.requirement_id],
             "control": ", ".join(finding.controls),
             "status_id": compliance_id,

@@ -36,6 +36,7 @@ from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from scanner.findings import Finding, Severity, Status
+from scanner.framework import Framework, views_of
 from scanner.report import ScanResult
 from scanner.reporters.base import ExtraFile, FileReporter, ReportFormat, as_utc, scored_steps
 from scanner.reporters.console import percent, short_resource
@@ -435,10 +436,23 @@ def _logging_section(result: ScanResult, names: Mapping[str, str]) -> dict[str, 
             "diagnostics": diagnostics.counts() if diagnostics.ran else None}
 
 
+def _steps_view(result: ScanResult) -> Framework:
+    """The framework this packet's step numbers are written for: the scan's own, or the
+    view of the same requirements that has them when the scan is grouped another way
+    (`--framework`): its findings then carry that grouping's sections, not these steps.
+    (Hook added by issue 15's framework views; the packet's own rework replaces it.)"""
+    return next((f for f in views_of(result.framework) if f.section(IDENTITY_STEP)),
+                result.framework)
+
+
 def _identity_section(result: ScanResult) -> dict[str, Any]:
     tally = _Tally()
     rows = []
-    for finding in map(tally.add, result.findings.select(steps=(IDENTITY_STEP,))):
+    view = _steps_view(result)
+    identity = {r.id for r in view.requirements if r.step == IDENTITY_STEP}
+    checks = {c for r in view.requirements if r.id in identity for c in r.checks}
+    found = (f for f in result.findings.select(checks=checks) if f.requirement_id in identity)
+    for finding in map(tally.add, found):
         evidence = json.dumps(finding.evidence, indent=2, sort_keys=True, default=str)
         if len(evidence) > MAX_EVIDENCE_CHARS:
             evidence = evidence[:MAX_EVIDENCE_CHARS] + "\n… (cut; the JSON report has all of it)"
@@ -450,7 +464,7 @@ def _identity_section(result: ScanResult) -> dict[str, Any]:
                      "evidence": md_fence(evidence, "json")
                      if finding.evidence and finding.status is not Status.UNKNOWN else None})
     return {"ran": tally.ran, "controls": tally.controls, "rows": rows,
-            "step_title": result.framework.step_title(IDENTITY_STEP)}
+            "step_title": view.step_title(IDENTITY_STEP)}
 
 
 _ATTENTION = (Status.FAIL, Status.UNKNOWN)
@@ -493,6 +507,7 @@ def build_packet(result: ScanResult) -> dict[str, Any]:
              for s in meta.subscriptions if "subscription_id" in s}
     started: datetime = as_utc(meta.started_at)
     board = result.scoreboard
+    cmk = board.sections(_steps_view(result)).get("2")  # step 2 in any view (see above)
     profile = meta.profile if meta.profile in CJIS_PATHS else "commercial"
     return {
         "meta": meta,
@@ -503,8 +518,7 @@ def build_packet(result: ScanResult) -> dict[str, Any]:
         "government": profile == "government",
         "profile_known": meta.profile in CJIS_PATHS,
         "mismatch": CLOUD_PROFILES.get(meta.cloud, meta.profile) != meta.profile,
-        "cmk_step": {"counts": board.steps["2"].counts, "score": percent(
-            board.steps["2"].counts)} if "2" in board.steps else None,
+        "cmk_step": {"counts": cmk.counts, "score": percent(cmk.counts)} if cmk else None,
         "scores": [{"id": s, "title": result.framework.step_title(s),
                     "counts": board.steps[s].counts, "score": percent(board.steps[s].counts)}
                    for s in scored_steps(result)],

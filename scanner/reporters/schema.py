@@ -21,9 +21,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from scanner.finding_store import REPORT_SCHEMA_VERSION
 from scanner.findings import Remediation, Severity, Status
 from scanner.inventory import CollectionError
-from scanner.report import REPORT_SCHEMA_VERSION
 
 SCHEMA_ID = f"https://cjis-scan.dev/schemas/report-{REPORT_SCHEMA_VERSION}.json"
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -41,7 +41,7 @@ class FrameworkRef(_Model):
     """The framework the findings were judged under."""
 
     id: str
-    """e.g. `cjis-6.0`."""
+    """The framework file's id, e.g. `cjis-6.0`."""
     title: str
 
 
@@ -96,10 +96,10 @@ class Score(StatusCounts):
 
 
 class StepScore(_Model):
-    """Counts and score of one step of the framework."""
+    """Counts and score of one top-level section of the framework (a step)."""
 
     step: str
-    """`1`-`7` or `transit`."""
+    """The section's id in the framework file (the built-in one's steps, `1`...)."""
     title: str
     # Repeated rather than inherited from Score, so `step` and `title` lead each object.
     pass_: int = Field(alias="pass", ge=0)
@@ -112,12 +112,33 @@ class StepScore(_Model):
     """pass / (pass + fail + unknown); null when nothing was judged."""
 
 
+class SectionScore(_Model):
+    """Counts and score of one section of the framework, at any depth."""
+
+    id: str
+    title: str
+    parent: str | None
+    """The id of the section holding this one; null at the top level."""
+    depth: int = Field(ge=0)
+    pass_: int = Field(alias="pass", ge=0)
+    fail: int = Field(ge=0)
+    unknown: int = Field(ge=0)
+    not_applicable: int = Field(ge=0)
+    manual: int = Field(ge=0)
+    waived: int = Field(ge=0)
+    score: float | None = Field(ge=0, le=1)
+    """pass / (pass + fail + unknown); null when nothing was judged."""
+
+
 class Scores(_Model):
-    """Overall and per-step scores."""
+    """Overall, per-step and per-section scores."""
 
     overall: Score
     steps: list[StepScore]
-    """In framework step order; only steps that have findings."""
+    """In framework order; only top-level sections that have findings."""
+    sections: list[SectionScore] = Field(default_factory=list)
+    """Every section with findings, at any depth, in the framework's order (depth
+    first): the same counts as `steps` at depth 0, and those of the sections below."""
 
 
 class SeverityCounts(_Model):
@@ -203,7 +224,7 @@ class ReportDocument(ReportHeader):
     """The JSON report of one scan (`cjis-scan-report.json`)."""
 
     findings: list[Finding]
-    """In report order: framework step, requirement and check order, then resource id."""
+    """In report order: framework section, requirement and check order, then resource id."""
 
 
 def report_schema() -> dict[str, Any]:

@@ -17,23 +17,34 @@ from typing import Any
 import jinja2
 from pydantic_core import to_jsonable_python
 
+from scanner.framework import Framework
 from scanner.reporters.base import as_utc
 
 TEMPLATE_PACKAGE = "scanner.reporters"
 TEMPLATE_DIR = "templates"
 
 CLOUD_NAMES = {"commercial": "Azure Commercial", "usgov": "Azure Government",
-               "usgov-dod": "Azure Government DoD",  # issue 10 item 17
-               "government": "Azure Government"}
+               "usgov-dod": "Azure Government DoD"}
 """How the reports name a cloud (`--cloud` values)."""
-CLOUD_PROFILES = {"commercial": "commercial", "usgov": "government", "government": "government",
-                  "usgov-dod": "government"}  # issue 10 item 17
-"""The profile each cloud defaults to."""
-CJIS_PATHS = {
-    "commercial": "Azure Commercial with customer-managed keys as the compensating control",
-    "government": "Azure Government",
-}
-"""The CJIS 6.0 path each profile stands for."""
+
+
+def profile_title(framework: Framework, profile_id: str) -> str:
+    """What a profile of `framework` stands for (its id when the framework lacks it)."""
+    profile = framework.profile(profile_id)
+    return profile.title if profile else profile_id
+
+
+def __getattr__(name: str) -> dict[str, str]:
+    # The names templates used before profiles were the framework file's, derived from
+    # the default framework for code that still imports them.
+    from scanner.framework import load_framework
+
+    framework = load_framework()
+    if name == "CLOUD_PROFILES":
+        return {c: p.id for p in framework.profiles for c in p.clouds}
+    if name == "CJIS_PATHS":
+        return {p.id: p.title for p in framework.profiles}
+    raise AttributeError(name)
 
 
 def _autoescape(name: str | None) -> bool:
@@ -62,8 +73,8 @@ def asset(name: str) -> str:
     """The text of a static file beside the templates (`report.css`, `report.js`)."""
     loader = environment().loader
     assert loader is not None
-    source, _, _ = loader.get_source(environment(), name)
-    return source
+    text, _, _ = loader.get_source(environment(), name)
+    return text
 
 
 def csp_source(text: str) -> str:

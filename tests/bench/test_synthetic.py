@@ -29,9 +29,9 @@ from scanner.azure.credentials import StandInCredential
 from scanner.azure.throttle import ReadBudget
 from scanner.collectors.runner import collect
 from scanner.collectors.specs import SPECS
-from scanner.context import DIAGNOSTIC_LOG_TARGETS
 from scanner.inventory import Inventory
 from scanner.replay import CassetteMiss, CassetteTransport, load_interactions
+from scanner.resource_types import DIAGNOSTIC_LOG_TARGETS
 
 KINDS_COLLECTED = [spec.name for spec in SPECS] + ["regions"]  # no Entra / Intune
 SKIP = {"collected_at", "errors"}

@@ -71,12 +71,12 @@ def test_demo_scan_exits_1_and_its_report_validates(demo_report: dict[str, Any])
 
 def test_demo_has_a_pass_and_a_fail_for_every_check_of_steps_1_2_3_5_transit(
         demo_report: dict[str, Any]) -> None:
-    from scanner.framework import load_framework
+    from scanner.registry import judged_framework
 
     seen: dict[str, set[str]] = {}
     for finding in demo_report["findings"]:
         seen.setdefault(finding["check_id"], set()).add(finding["status"])
-    framework = load_framework()
+    framework = judged_framework()
     tenant_wide = {"tenant_hsm_key_store_exists"}  # one tenant: one verdict
     # Issue 10 item 3: the demo's enforced Allowed locations assignment has an exemption
     # (canary-region-test) inside CJIS Production, so no demo subscription passes it;
@@ -191,13 +191,13 @@ def test_malformed_inputs_exit_2(tmp_path: Path) -> None:
 
 
 def test_checks_catalogue_lists_every_requirement() -> None:
-    from scanner.framework import load_framework
+    from scanner.registry import judged_framework
 
     result = cli("checks", "--format", "json")
     assert result.exit_code == 0
     data = json.loads(result.output)
     ids = [r["id"] for r in data["requirements"]]
-    assert ids == [r.id for r in load_framework().requirements]
+    assert ids == [r.id for r in judged_framework().requirements]
     first = data["requirements"][0]
     assert {"id", "step", "controls", "checks", "severity"} <= set(first)
 

@@ -10,8 +10,8 @@ import pytest
 
 from scanner.engine import Scoreboard
 from scanner.findings import Finding, Remediation, Severity, Status, fingerprint
-from scanner.framework import load_framework
 from scanner.inventory import CollectionError
+from scanner.registry import judged_framework
 from scanner.report import FindingStore, ScanMeta, ScanResult
 
 SUB = "00000000-0000-0000-0000-00000000aaaa"
@@ -41,7 +41,7 @@ def finding(requirement_id: str, check_id: str, resource_id: str, status: Status
             evidence: dict[str, Any] | None = None, location: str | None = "eastus",
             waiver: dict[str, Any] | None = None) -> Finding:
     """A finding of the CJIS 6.0 framework, its step, controls and severity from the file."""
-    requirement = load_framework().requirement(requirement_id)
+    requirement = judged_framework().requirement(requirement_id)
     assert requirement is not None, requirement_id
     return Finding(
         fingerprint=fingerprint(requirement_id, check_id, resource_id),
@@ -114,7 +114,7 @@ def synthetic_findings(count: int) -> Iterator[Finding]:
     Each has its own id, reason and evidence, as a tenant's findings do; statuses cycle
     through every status. Made one at a time, so a test can stream them.
     """
-    framework = load_framework()
+    framework = judged_framework()
     pairs = [(r, c) for r in framework.requirements for c in r.checks]
     remediation = Remediation(summary="Use a customer-managed key.", cli="az storage update",
                               docs="https://learn.microsoft.com/azure/storage/")
@@ -151,7 +151,7 @@ def result_of(findings: list[Finding], errors: list[CollectionError] | None = No
               **meta: Any) -> ScanResult:
     """A ScanResult over `findings` (packed, read back in report order whatever the order
     given), its scoreboard computed as the engine does."""
-    framework = load_framework()
+    framework = judged_framework()
     board = Scoreboard()
     board.extend(findings)
     fields: dict[str, Any] = {

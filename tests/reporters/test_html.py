@@ -16,7 +16,7 @@ from typing import Any
 from rich.console import Console
 
 from scanner.findings import Finding, Remediation, Severity, Status, fingerprint
-from scanner.framework import load_framework
+from scanner.registry import judged_framework
 from scanner.report import ScanResult
 from scanner.reporters import ReportFormat, write_reports
 from scanner.reporters.html_report import FILENAME, PAGE_SIZE, write_html
@@ -230,7 +230,7 @@ def test_written_by_write_reports(sample: ScanResult, tmp_path: Path) -> None:
 
 def large_result(count: int = 50_000) -> ScanResult:
     """`count` findings over 20 subscriptions, every step, status and severity."""
-    framework = load_framework()
+    framework = judged_framework()
     pairs = [(r, c) for r in framework.requirements for c in r.checks]
     statuses = [Status.PASS, Status.PASS, Status.FAIL, Status.PASS, Status.UNKNOWN,
                 Status.NOT_APPLICABLE, Status.PASS, Status.FAIL, Status.MANUAL, Status.WAIVED]
@@ -282,6 +282,6 @@ def test_fifty_thousand_findings(tmp_path: Path, record_property: Any) -> None:
     data = embedded(html)
     assert len(data["findings"]) == len(result.findings)
     assert {row[9] for row in data["findings"]} == {f.fingerprint for f in result.findings}
-    assert len(data["rules"]) <= len(load_framework().check_ids()) + 1
+    assert len(data["rules"]) <= len(judged_framework().check_ids()) + 1
     assert f"Show {PAGE_SIZE} more" in html
     assert ">50,001<" in html  # the findings count badge

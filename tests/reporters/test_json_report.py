@@ -58,6 +58,15 @@ def test_whole_document(sample: ScanResult) -> None:
                 {"step": "2", "title": "Customer-managed keys", "pass": 1, "fail": 2,
                  "unknown": 1, "not_applicable": 1, "manual": 1, "waived": 1, "score": 0.25},
             ],
+            # The built-in framework's sections are its steps: the same counts, depth 0.
+            "sections": [
+                {"id": "1", "title": "Data residency", "parent": None, "depth": 0,
+                 "pass": 2, "fail": 1, "unknown": 1, "not_applicable": 0, "manual": 0,
+                 "waived": 0, "score": 0.5},
+                {"id": "2", "title": "Customer-managed keys", "parent": None, "depth": 0,
+                 "pass": 1, "fail": 2, "unknown": 1, "not_applicable": 1, "manual": 1,
+                 "waived": 1, "score": 0.25},
+            ],
         },
         "summary": {
             "findings": 11,
@@ -108,6 +117,7 @@ def test_empty_scan_is_valid() -> None:
         "overall": {"pass": 0, "fail": 0, "unknown": 0, "not_applicable": 0, "manual": 0,
                     "waived": 0, "score": None},
         "steps": [],
+        "sections": [],
     }
 
 

@@ -22,7 +22,7 @@ from rich.console import Console
 
 from scanner.config import ScanConfig
 from scanner.findings import Finding, Status
-from scanner.framework import load_framework
+from scanner.registry import judged_framework
 from scanner.report import FindingStore, ScanResult
 from scanner.reporters import ReportFormat, reporter_for, write_reports
 from scanner.reporters import schema as report_schema
@@ -159,7 +159,7 @@ def test_every_reporter_streams_a_store_of_many_batches(tmp_path: object) -> Non
 
 def test_demo_reports_do_not_depend_on_the_batch_size() -> None:
     scan = demo()
-    framework = load_framework()
+    framework = judged_framework()
     small = ScanResult(scan.meta, framework,
                        FindingStore(framework, scan.findings, batch_size=7),
                        scan.scoreboard, scan.errors, scan.coverage)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from scanner.kinds import Kind
+from scanner.kinds.base import Kind
 
 
 def _collect() -> tuple[Kind, ...]:

@@ -6,7 +6,7 @@ all when the server uses the service-managed key.
 
 from __future__ import annotations
 
-from scanner.kinds import KeyRef, Kind
+from scanner.kinds.base import KeyRef, Kind
 
 KINDS = (
     Kind("postgresql_flexible_servers", "Microsoft.DBforPostgreSQL/flexibleServers",

@@ -11,26 +11,26 @@ from itertools import islice
 
 import pytest
 
-import scanner.report
+import scanner.finding_store
 from scanner.config import ScanConfig
 from scanner.engine import Scoreboard
+from scanner.finding_store import FindingStore, report_rank
 from scanner.findings import Finding, Severity, Status
-from scanner.framework import load_framework
-from scanner.report import FindingStore, report_rank
+from scanner.registry import judged_framework
 from scanner.scan import run_judgement
 from tests.reporters.conftest import sample_findings, synthetic_findings
 
 
 def report_key(finding: Finding) -> tuple[object, ...]:
     """The report order, computed independently of the store's bookkeeping."""
-    rank = report_rank(load_framework())
+    rank = report_rank(judged_framework())
     return (rank(finding.step, finding.requirement_id, finding.check_id),
             finding.resource_id.lower(), finding.fingerprint)
 
 
 def test_reads_back_every_finding_in_order_as_often_as_asked() -> None:
     findings = list(synthetic_findings(2_500))
-    store = FindingStore(load_framework(), findings, batch_size=100)
+    store = FindingStore(judged_framework(), findings, batch_size=100)
     assert len(store) == 2_500 and store and store.appended_in_order
     assert list(store) == findings
     assert list(store) == findings  # a second pass reads the same
@@ -38,7 +38,7 @@ def test_reads_back_every_finding_in_order_as_often_as_asked() -> None:
 
 
 def test_empty_store() -> None:
-    store = FindingStore(load_framework())
+    store = FindingStore(judged_framework())
     assert len(store) == 0 and not store and list(store) == []
 
 
@@ -47,9 +47,9 @@ def test_out_of_order_findings_are_read_in_report_order(caplog: pytest.LogCaptur
     findings = [*synthetic_findings(300), *sample_findings()]
     shuffled = findings[:]
     random.Random(7).shuffle(shuffled)
-    store = FindingStore(load_framework(), shuffled, batch_size=64)
+    store = FindingStore(judged_framework(), shuffled, batch_size=64)
     assert not store.appended_in_order
-    with caplog.at_level(logging.INFO, logger="scanner.report"):
+    with caplog.at_level(logging.INFO, logger="scanner.finding_store"):
         first = list(store)
     assert first == sorted(findings, key=report_key)
     assert "not added in report order" in caplog.text
@@ -59,7 +59,7 @@ def test_out_of_order_findings_are_read_in_report_order(caplog: pytest.LogCaptur
 
 def test_appending_after_a_read() -> None:
     findings = list(synthetic_findings(250))
-    store = FindingStore(load_framework(), findings[:120], batch_size=50)
+    store = FindingStore(judged_framework(), findings[:120], batch_size=50)
     assert list(store) == findings[:120]
     store.extend(findings[120:])
     assert list(store) == findings and len(store) == 250
@@ -67,10 +67,10 @@ def test_appending_after_a_read() -> None:
 
 def test_select_reads_only_the_batches_it_needs(monkeypatch: pytest.MonkeyPatch) -> None:
     findings = list(synthetic_findings(3_000))
-    store = FindingStore(load_framework(), findings, batch_size=100)
+    store = FindingStore(judged_framework(), findings, batch_size=100)
     unpacked = []
     real_loads = pickle.loads
-    monkeypatch.setattr(scanner.report.pickle, "loads",
+    monkeypatch.setattr(scanner.finding_store.pickle, "loads",
                         lambda data: unpacked.append(1) or real_loads(data))
     check = findings[1_500].check_id
     assert list(store.select(checks=[check])) == [f for f in findings if f.check_id == check]
@@ -86,7 +86,7 @@ def test_select_reads_only_the_batches_it_needs(monkeypatch: pytest.MonkeyPatch)
 
 
 def test_values_of_a_rule_are_shared_not_copied() -> None:
-    store = FindingStore(load_framework(), synthetic_findings(400), batch_size=50)
+    store = FindingStore(judged_framework(), synthetic_findings(400), batch_size=50)
     by_check: dict[str, Finding] = {}
     for finding in store:
         first = by_check.setdefault(finding.check_id, finding)
@@ -99,7 +99,7 @@ def test_memory_does_not_grow_with_the_findings() -> None:
     count = 60_000
     tracemalloc.start()
     try:
-        store = FindingStore(load_framework(), synthetic_findings(count))
+        store = FindingStore(judged_framework(), synthetic_findings(count))
         held, peak = tracemalloc.get_traced_memory()
         tracemalloc.reset_peak()
         before = tracemalloc.get_traced_memory()[0]
