@@ -14,8 +14,13 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from azure.core.exceptions import DecodeError
+
 from scanner.collectors import normalize
+from scanner.collectors.items import map_items
 from scanner.collectors.specs import SPEC_BY_KIND
+from scanner.inventory import CollectionError
+from scanner.redact import redact_json
 
 if TYPE_CHECKING:
     from scanner.collectors.runner import Collection, Task
@@ -68,29 +73,58 @@ def query_request(subscriptions: list[str], skip_token: str | None = None) -> An
 
 def _row_body(row: dict[str, Any]) -> dict[str, Any]:
     """A row as the REST body the mappers read (Resource Graph's extra columns dropped)."""
-    body = {k: row[k] for k in _ROW_FIELDS if row.get(k) not in (None, "")}
+    body = {k: redact_json(row[k]) for k in _ROW_FIELDS if row.get(k) not in (None, "")}
     if not isinstance(body.get("properties"), dict):
         body.pop("properties", None)
     return body
 
 
-def sort_rows(rows: list[dict[str, Any]]) -> dict[tuple[str, str], list[Any]]:
-    """Rows -> {(kind, subscription id): models}; generic `resources` for every resource."""
+def _row_models(row: dict[str, Any]) -> list[tuple[str, Any]]:
+    """(kind, model) of one row: its resource group, or its generic and typed resource."""
+    body = _row_body(row)
+    sub = str(row.get("subscriptionId") or "").lower()
+    row_type = str(row.get("type") or "").lower()
+    if row_type == RESOURCE_GROUP_TYPE:
+        body["type"] = "Microsoft.Resources/resourceGroups"  # ARM's name for the type
+        return [("resource_groups", normalize.resource_group(body, sub))]
+    models = [("resources", normalize.generic_resource(body, sub))]
+    typed = TYPED.get(row_type)
+    if typed:
+        kind, mapper = typed
+        models.append((kind, mapper(body, sub)))
+    return models
+
+
+def sort_rows(rows: list[Any]) -> tuple[dict[tuple[str, str], list[Any]], list[CollectionError]]:
+    """Rows -> ({(kind, subscription id): models}, an error per row that does not map).
+
+    Every resource is also a generic `resources` item; a malformed row is its own
+    error (scanner.collectors.items), the other rows are kept.
+    """
     out: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    errors: list[CollectionError] = []
     for row in rows:
-        body = _row_body(row)
-        sub = str(row.get("subscriptionId") or "").lower()
-        row_type = str(row.get("type") or "").lower()
-        if row_type == RESOURCE_GROUP_TYPE:
-            body["type"] = "Microsoft.Resources/resourceGroups"  # ARM's name for the type
-            out[("resource_groups", sub)].append(normalize.resource_group(body, sub))
-            continue
-        out[("resources", sub)].append(normalize.generic_resource(body, sub))
-        typed = TYPED.get(row_type)
-        if typed:
-            kind, mapper = typed
-            out[(kind, sub)].append(mapper(body, sub))
-    return out
+        sub = str(row.get("subscriptionId") or "").lower() if isinstance(row, dict) else ""
+        row_type = str(row.get("type") or "").lower() if isinstance(row, dict) else ""
+        kind = ("resource_groups" if row_type == RESOURCE_GROUP_TYPE
+                else TYPED.get(row_type, ("resources",))[0])
+        mapped, row_errors = map_items([row], _row_models, f"/subscriptions/{sub}", kind)
+        errors.extend(row_errors)
+        for pairs in mapped:
+            for row_kind, model in pairs:
+                out[(row_kind, sub)].append(model)
+    return out, errors
+
+
+def page_rows(page: Any) -> list[Any]:
+    """The rows of one query page; DecodeError when `data` is not a list of objects."""
+    data = page.data
+    if data is None:
+        return []
+    if not isinstance(data, list) or not all(isinstance(row, dict) for row in data):
+        raise DecodeError("Resource Graph answered a page whose `data` is not a list of "
+                          "objects")
+    return data
 
 
 REMEDY = ("Reader on the subscriptions (Resource Graph shows only what the principal can "
@@ -102,7 +136,9 @@ def _hand_over(rows: list[dict[str, Any]], subscriptions: list[str],
     """Store rows under their kinds; return the per-resource reads that follow them."""
     from scanner.collectors import followups
 
-    grouped = sort_rows(rows)
+    grouped, errors = sort_rows(rows)
+    for error in errors:
+        collection.add_error(error)
     tasks: list[Task] = []
     for sub in subscriptions:
         for kind in GRAPH_KINDS:
@@ -130,7 +166,7 @@ def graph_task(subscriptions: list[str], fallback: bool, skip_token: str | None 
             try:
                 while True:
                     page = client.resources(query_request(subscriptions, token))
-                    rows.extend(page.data or [])
+                    rows.extend(page_rows(page))
                     token = page.skip_token
                     if not token:
                         break
@@ -140,13 +176,14 @@ def graph_task(subscriptions: list[str], fallback: bool, skip_token: str | None 
             return _hand_over(rows, subscriptions, collection)
         try:
             page = client.resources(query_request(subscriptions, skip_token))
+            rows = page_rows(page)
         except READ_FAILURES as exc:
             for sub in subscriptions:
                 for kind in GRAPH_KINDS:
                     collection.add_error(collection_error(
                         Task(kind, f"/subscriptions/{sub}", run, REMEDY), exc))
             return []
-        tasks = _hand_over(list(page.data or []), subscriptions, collection)
+        tasks = _hand_over(rows, subscriptions, collection)
         if page.skip_token:
             tasks.append(graph_task(subscriptions, fallback, page.skip_token))
         return tasks

@@ -29,9 +29,11 @@ from scanner import __version__
 from scanner.azure.arm import JsonReader
 from scanner.azure.clients import ClientFactory
 from scanner.collectors import normalize
+from scanner.collectors.items import map_items
 from scanner.collectors.specs import READER, SPECS, SUBSCRIPTIONS_API, ListSpec
 from scanner.entra_models import merge_entra
 from scanner.errors import ReadOnlyViolation
+from scanner.redact import redact
 from scanner.inventory import CollectionError, Inventory, Subscription
 from scanner.replay import CassetteMiss
 
@@ -64,7 +66,17 @@ ProgressCallback = Callable[[str, int, int], None]
 
 
 def collection_error(task: Task, exc: BaseException) -> CollectionError:
-    """An inventory error for `task`, with the fix a user can apply."""
+    """An inventory error for `task`, with the fix a user can apply.
+
+    Its text is redacted: Azure's error messages quote requests (SAS URLs, connection
+    strings) and go on to logs and reports.
+    """
+    error = _collection_error(task, exc)
+    return error.model_copy(update={"message": redact(error.message),
+                                    "scope": redact(error.scope)})
+
+
+def _collection_error(task: Task, exc: BaseException) -> CollectionError:
     if isinstance(exc, CassetteMiss):
         return CollectionError(scope=task.scope, collector=task.collector, code="CassetteMiss",
                                message=str(exc),
@@ -74,7 +86,8 @@ def collection_error(task: Task, exc: BaseException) -> CollectionError:
         return CollectionError(scope=task.scope, collector=task.collector, code="ReadOnlyGuard",
                                message=str(exc), remedy="report this as a cjis-scan bug")
     if isinstance(exc, ValidationError | DecodeError):
-        detail = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else exc.message
+        detail = (exc.errors()[0]["msg"] if isinstance(exc, ValidationError)
+                  else str(exc.message).splitlines()[0][:400])
         return CollectionError(scope=task.scope, collector=task.collector,
                                code="UnexpectedShape",
                                message=f"Azure returned data the scanner cannot read: {detail}",
@@ -146,6 +159,14 @@ class Collection:
         with self._lock:
             self.diagnostic_targets.append(target)
 
+    def map_items(self, raw_items: Iterable[Any], mapper: Callable[[Any], Any], scope: str,
+                  collector: str) -> list[Any]:
+        """The items of a list that map; an error recorded for each one that does not."""
+        items, errors = map_items(raw_items, mapper, scope, collector)
+        for error in errors:
+            self.add_error(error)
+        return items
+
     def claim(self, key: str) -> bool:
         """True the first time `key` is claimed: dedupes reads shared by subscriptions."""
         with self._lock:
@@ -159,21 +180,24 @@ def list_task(spec: ListSpec, subscription_id: str) -> Task:
     """The paged list of one spec row in one subscription (plus its follow-ups)."""
     from scanner.collectors import followups
 
+    scope = f"/subscriptions/{subscription_id}"
+
     def run(collection: Collection) -> list[Task]:
-        items = [spec.mapper(raw, subscription_id)
-                 for raw in collection.arm().list(spec.url(subscription_id), spec.api_version)]
+        items = collection.map_items(
+            collection.arm().list(spec.url(subscription_id), spec.api_version),
+            lambda raw: spec.mapper(raw, subscription_id), scope, spec.collector or spec.kind)
         return followups.after_list(spec.kind, items, subscription_id, collection)
 
-    return Task(spec.collector or spec.kind, f"/subscriptions/{subscription_id}", run,
-                spec.remedy)
+    return Task(spec.collector or spec.kind, scope, run, spec.remedy)
 
 
 def regions_task(subscription_id: str) -> Task:
     """The cloud's regions (with geography metadata), read once per scan."""
     def run(collection: Collection) -> None:
-        collection.add("regions", (
-            normalize.region(r) for r in collection.arm().list(
-                f"/subscriptions/{subscription_id}/locations", SUBSCRIPTIONS_API)))
+        collection.add("regions", collection.map_items(
+            collection.arm().list(f"/subscriptions/{subscription_id}/locations",
+                                  SUBSCRIPTIONS_API),
+            normalize.region, f"/subscriptions/{subscription_id}", "regions"))
 
     return Task("regions", f"/subscriptions/{subscription_id}", run,
                 f"{READER} (Microsoft.Resources/subscriptions/locations/read)")
@@ -189,18 +213,29 @@ def resolve_subscriptions(collection: Collection, wanted: list[str]) -> list[Sub
                         f"{READER} (Microsoft.Resources/subscriptions/read)")
             try:
                 body = arm.get(f"/subscriptions/{subscription_id}", SUBSCRIPTIONS_API)
-                found[subscription_id] = normalize.subscription(body)
             except READ_FAILURES as exc:
                 collection.add_error(collection_error(task, exc))
+                continue
+            for sub in collection.map_items([body], normalize.subscription, task.scope,
+                                            "subscriptions"):
+                found[subscription_id] = sub
     else:
         task = Task("subscriptions", "/", lambda c: None,
                     "Reader on at least one subscription (Microsoft.Resources/subscriptions/read)")
+        listed: list[Any] = []
         try:
             for raw in arm.list("/subscriptions", SUBSCRIPTIONS_API):
-                sub = normalize.subscription(raw)
-                found.setdefault(sub.subscription_id, sub)  # keyed by id, never display name
+                listed.append(raw)
         except READ_FAILURES as exc:
-            collection.add_error(collection_error(task, exc))
+            # Part-way: the subscriptions listed so far are scanned; the error says the
+            # list is incomplete, so no reader takes the scan for the whole tenant.
+            error = collection_error(task, exc)
+            collection.add_error(error.model_copy(update={"message": (
+                f"the subscription list stopped after {len(listed)} subscription(s); any "
+                f"further subscription could not be enumerated and is not scanned: "
+                f"{error.message}")[:500]}))
+        for sub in collection.map_items(listed, normalize.subscription, "/", "subscriptions"):
+            found.setdefault(sub.subscription_id, sub)  # keyed by id, never display name
     return sorted(found.values(), key=lambda s: s.subscription_id)
 
 
