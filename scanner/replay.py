@@ -27,6 +27,7 @@ from azure.core.rest._http_response_impl import HttpResponseImpl
 from azure.core.utils import case_insensitive_dict
 
 from scanner.errors import InputFileError
+from scanner.redact import REDACTED, redact
 
 # Query parameters ignored when matching: the SDK picks api-version (and rewrites it inside
 # nextLinks), so a cassette recorded with another SDK release still plays.
@@ -273,26 +274,57 @@ class CassetteTransport(HttpTransport):  # type: ignore[type-arg]
 
 _SECRET_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "x-ms-client-secret",
                              "x-ms-authorization-auxiliary"})
-_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
-_BEARER = re.compile(r"(?i)bearer\s+[A-Za-z0-9._~+/=-]{8,}")
-_FORM_SECRET = re.compile(
-    r"(?i)\b(client_secret|client_assertion|refresh_token|access_token|assertion|password)"
-    r"=[^&\s\"]+"
-)
+_SECRET_KEYS = frozenset(key.lower() for key in (
+    "access_token", "accessToken", "refresh_token", "refreshToken", "id_token", "idToken",
+    "client_secret", "clientSecret", "secretText", "password", "adminPassword", "secret",
+    "primaryKey", "secondaryKey", "primaryMasterKey", "secondaryMasterKey",
+    "primaryReadonlyMasterKey", "secondaryReadonlyMasterKey", "primaryConnectionString",
+    "secondaryConnectionString", "connectionString", "sasToken", "accountKey",
+    "serviceSasToken", "accountSasToken", "kubeconfig", "privateKey"))
+"""JSON members whose value is a credential, whatever their case (recorded bodies)."""
 _JSON_SECRET = re.compile(
-    r'(?i)"(access_token|refresh_token|id_token|client_secret|primaryKey|secondaryKey|'
-    r'primaryMasterKey|secondaryMasterKey|primaryReadonlyMasterKey|secondaryReadonlyMasterKey|'
-    r'connectionString|sasToken)"\s*:\s*"(?!\[REDACTED\])[^"]+"'
-)
+    r'(?i)"(' + "|".join(sorted(_SECRET_KEYS)) + r')"\s*:\s*"(?!\[REDACTED\])[^"]+"')
 _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-REDACTED = "[REDACTED]"
+
+
+def _scrub_json(value: Any) -> Any:
+    """Credential members, and the `value` of listKeys-shaped key objects, redacted."""
+    if isinstance(value, list):
+        return [_scrub_json(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    # listKeys / listConnectionStrings: [{"keyName": "key1", "value": "<the key>"}, ...]
+    key_object = any(str(k).lower() in ("keyname", "name") for k in value) and any(
+        str(k).lower() in ("permissions", "keyname") for k in value)
+    out: dict[Any, Any] = {}
+    for key, item in value.items():
+        lowered = str(key).lower()
+        if (lowered in _SECRET_KEYS or (key_object and lowered == "value")) and item not in (
+                None, "", REDACTED):
+            out[key] = REDACTED
+        else:
+            out[key] = _scrub_json(item)
+    return out
 
 
 def scrub_text(text: str) -> str:
-    """Remove bearer tokens, JWTs and form/JSON secrets from `text`. Idempotent."""
-    text = _BEARER.sub(f"Bearer {REDACTED}", text)
-    text = _JWT.sub(REDACTED, text)
-    text = _FORM_SECRET.sub(lambda m: f"{m.group(1)}={REDACTED}", text)
+    """Remove tokens, keys, passwords and connection strings from `text`. Idempotent.
+
+    Secret-shaped values anywhere (scanner.redact), then, in a JSON body, every member
+    named like a credential and the values of listKeys-shaped key lists.
+    """
+    text = redact(text)
+    stripped = text.lstrip()
+    if stripped[:1] in ("{", "["):
+        try:
+            decoded = json.loads(text)
+        except (ValueError, RecursionError):
+            decoded = None
+        if decoded is not None:
+            scrubbed = _scrub_json(decoded)
+            if scrubbed != decoded:
+                return json.dumps(scrubbed)
+            return text
     return _JSON_SECRET.sub(lambda m: f'"{m.group(1)}": "{REDACTED}"', text)
 
 
