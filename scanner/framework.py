@@ -80,16 +80,23 @@ def framework_path(name: str) -> Path:
 @cache
 def load_framework(name: str = "cjis-6.0") -> Framework:
     """Load and validate a framework file."""
+    from scanner.input_files import DECODE_FAILURES, problem, read_text
+
     path = framework_path(name)
+    if not path.is_file():
+        raise InputFileError(f"no framework {name!r} (looked for {path})")
+    text = read_text(path, "framework")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError:
-        raise InputFileError(f"no framework {name!r} (looked for {path})") from None
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise InputFileError(f"{path} is not valid YAML: {exc}") from None
+    except DECODE_FAILURES as exc:
+        raise InputFileError(f"{path} is not valid YAML: {problem(exc)}") from None
     try:
         return Framework.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise InputFileError(f"{path}: {where}: {first['msg']}") from None
+    except DECODE_FAILURES + (AttributeError, KeyError) as exc:
+        raise InputFileError(f"{path}: not a framework: {problem(exc)}") from None

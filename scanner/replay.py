@@ -131,42 +131,53 @@ def load_interactions(path: Path) -> list[Interaction]:
     from vcr.serialize import deserialize
     from vcr.serializers import jsonserializer, yamlserializer
 
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputFileError(f"cannot read cassette {path}: {exc.strerror}") from None
+    from scanner.input_files import DECODE_FAILURES, problem, read_text
+
+    text = read_text(path, "cassette")
     serializer = jsonserializer if path.suffix.lower() == ".json" else yamlserializer
     try:
         loaded = deserialize(text, serializer)
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise InputFileError(f"{path} is not a vcrpy cassette: {exc}") from None
+        requests, responses = loaded[0], loaded[1]
+        pairs = list(zip(requests, responses, strict=True))
+    except (KeyError, AttributeError, *DECODE_FAILURES) as exc:
+        raise InputFileError(f"{path} is not a vcrpy cassette: {problem(exc)}") from None
     except Exception as exc:  # noqa: BLE001 - yaml/json parser errors have no common base
         raise InputFileError(
-            f"{path} is not a valid cassette: {type(exc).__name__}: {exc}") from None
-    requests, responses = loaded[0], loaded[1]
+            f"{path} is not a valid cassette: {problem(exc)}") from None
     interactions: list[Interaction] = []
-    for number, (request, response) in enumerate(zip(requests, responses, strict=True), 1):
+    for number, (request, response) in enumerate(pairs, 1):
         try:
-            status = response["status"]
-            headers = {str(k): [str(x) for x in (v if isinstance(v, list) else [v])]
-                       for k, v in (response.get("headers") or {}).items()}
-            body, headers = _decode_body(_as_bytes(response["body"]["string"]) or b"", headers)
-            interactions.append(Interaction(
-                method=request.method,
-                uri=request.uri,
-                request_body=_as_bytes(request.body),
-                request_headers={str(k): list(v) if isinstance(v, list) else [str(v)]
-                                 for k, v in dict(request.headers).items()},
-                status=int(status["code"]),
-                reason=str(status.get("message", "")),
-                headers=headers,
-                body=body,
-            ))
-        except (KeyError, TypeError, ValueError) as exc:
+            interactions.append(_interaction(request, response))
+        except (KeyError, AttributeError, *DECODE_FAILURES) as exc:
             raise InputFileError(
-                f"{path}: interaction {number} is malformed (missing {exc})"
-            ) from None
+                f"{path}: interaction {number} is malformed ({problem(exc)})") from None
     return interactions
+
+
+def _interaction(request: Any, response: Any) -> Interaction:
+    """One cassette entry, every field checked for its type (raises on a malformed one)."""
+    status = response["status"]
+    headers = {str(k): [str(x) for x in (v if isinstance(v, list) else [v])]
+               for k, v in (response.get("headers") or {}).items()}
+    body, headers = _decode_body(_as_bytes(response["body"]["string"]) or b"", headers)
+    if not isinstance(request.method, str) or not isinstance(request.uri, str):
+        raise TypeError("the request's method and uri must be strings")
+    code = status["code"]
+    if isinstance(code, bool) or not isinstance(code, int | str) or not 100 <= int(code) <= 599:
+        raise ValueError(f"status code {str(code)[:20]!r} is not an HTTP status")
+    interaction = Interaction(
+        method=request.method,
+        uri=request.uri,
+        request_body=_as_bytes(request.body),
+        request_headers={str(k): [str(x) for x in v] if isinstance(v, list) else [str(v)]
+                         for k, v in dict(request.headers).items()},
+        status=int(code),
+        reason=str(status.get("message", "")),
+        headers=headers,
+        body=body,
+    )
+    interaction.key  # noqa: B018 - a uri urlsplit cannot read (bad port, bracket) fails here
+    return interaction
 
 
 def _request_body(request: Any) -> bytes | None:
@@ -387,10 +398,9 @@ def save_cassette(interactions: Iterable[Interaction], path: Path) -> None:
             "body": {"string": i.body},
         })
     text = serialize({"requests": requests, "responses": responses}, yamlserializer)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.touch(mode=0o600, exist_ok=True)
-    path.chmod(0o600)
-    path.write_text(text, encoding="utf-8")
+    from scanner.output_files import write_private
+
+    write_private(path, text)
 
 
 class RecordingTransport(HttpTransport):  # type: ignore[type-arg]

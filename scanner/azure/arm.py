@@ -11,7 +11,6 @@ the same transport, so replays and recordings work unchanged.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -29,6 +28,7 @@ from azure.core.rest import HttpRequest
 from azure.mgmt.core.exceptions import ARMErrorFormat
 
 from scanner.azure.clients import ClientFactory
+from scanner.input_files import loads_json
 from scanner.redact import redact
 
 _ERROR_MAP: dict[int, type[HttpResponseError]] = {
@@ -122,14 +122,10 @@ def decode_json(text: str, url: str) -> Any:
     if not text.strip():
         return {}
     try:
-        return json.loads(redact(text), parse_constant=_no_constant)
+        return loads_json(redact(text))
     except (ValueError, RecursionError) as exc:  # an HTML error page, a truncated body ...
         detail = "nested too deeply" if isinstance(exc, RecursionError) else "not JSON"
         raise DecodeError(f"{_safe(url)}: the response is {detail}") from None
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
 
 
 def _error_code(error: Any) -> str:

@@ -33,8 +33,8 @@ from scanner.collectors.items import map_items
 from scanner.collectors.specs import READER, SPECS, SUBSCRIPTIONS_API, ListSpec
 from scanner.entra_models import merge_entra
 from scanner.errors import ReadOnlyViolation
-from scanner.redact import redact
 from scanner.inventory import CollectionError, Inventory, Subscription
+from scanner.redact import redact
 from scanner.replay import CassetteMiss
 
 log = logging.getLogger(__name__)
