@@ -317,17 +317,20 @@ def main() -> None:
     none is partial); an unexpected internal error exits INTERNAL_ERROR (never 1, which
     means failing findings) with one line and the path of the saved traceback.
     """
+    from scanner.output_files import completed_files
+
+    earlier = len(completed_files())  # files of this run only (tests call main() again)
     try:
         app()
     except ScannerError as exc:
         err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        _interrupted()
+        _interrupted(completed_files()[earlier:])
     except SystemExit as exc:
         # typer turns Ctrl-C into a silent `Exit(130)`; say what was (not) written.
         if exc.code == INTERRUPTED and _interrupt_in(exc):
-            _interrupted()
+            _interrupted(completed_files()[earlier:])
         raise
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback
         _internal_error(exc)
@@ -344,10 +347,7 @@ def _interrupt_in(exc: BaseException) -> bool:
     return False
 
 
-def _interrupted() -> None:
-    from scanner.output_files import completed_files
-
-    written = completed_files()
+def _interrupted(written: list[Path]) -> None:
     what = ("no report written" if not written
             else "wrote " + ", ".join(str(p) for p in written) + "; nothing else written")
     err.print(f"interrupted: {what}", markup=False, highlight=False)
