@@ -7,7 +7,7 @@ byte; valid files in other encodings; and valid documents with a random value (w
 type, huge or non-finite number, deep nesting) put at a random place.
 
 Examples per property are few (fast: a few seconds in all) and derandomized, so the
-suite is reproducible; raise FUZZ_EXAMPLES to search longer locally.
+suite is reproducible; set FUZZ_EXAMPLES=800 FUZZ_RANDOM=1 to search longer locally.
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ from scanner.inventory import Inventory
 from scanner.replay import CassetteTransport, demo_cassette, load_interactions
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "40"))
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=os.environ.get("FUZZ_RANDOM") is None, database=None,
+FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None,
+                derandomize=os.environ.get("FUZZ_RANDOM") is None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 WORK = Path(tempfile.mkdtemp(prefix="cjis-fuzz-"))
 RUNS: dict[str, int] = {}
@@ -49,10 +50,9 @@ def _cassette_yaml() -> str:
 
 
 def _inventory_json() -> str:
+    from scanner.collectors.runner import collect
     from tests.collectors.tenant import tenant
     from tests.conftest import factory_for
-
-    from scanner.collectors.runner import collect
 
     return collect(factory_for(tenant()), concurrency=2).to_json()
 
