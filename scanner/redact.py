@@ -14,6 +14,7 @@ keeps it valid JSON (no string is cut short, no escape split).
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -38,14 +39,32 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b[A-Za-z0-9_~.-]{3}\dQ~[A-Za-z0-9_~.-]{31,34}"), REDACTED),
 )
 
-_TRIGGER = re.compile(r"(?i)eyJ|bearer|sig=|accountkey=|sharedaccess|password=|pwd=|secret"
-                      r"|_token=|assertion=|code_verifier=|\dQ~")
-"""Cheap test first: nearly every string from Azure has none of these."""
+_KEYED = ("sig", "accountkey", "sharedaccesskey", "sharedaccesssignature", "password", "pwd",
+          "client_secret", "client_assertion", "refresh_token", "access_token", "id_token",
+          "assertion", "code_verifier")
+"""Names whose `name=value` is a secret (the keyed patterns above, lower-cased)."""
+
+
+def needs_redaction(text: str) -> bool:
+    """True when `text` may hold a value `redact` would replace.
+
+    The cheap test first, on every body from Azure: a few substring searches, and a look
+    behind each `=` (a page has a handful) — one case-insensitive regex over a 250 KB
+    page took ~40 ms, this ~1 ms.
+    """
+    if "eyJ" in text or "Q~" in text or "earer" in text or "EARER" in text:
+        return True
+    at = text.find("=")
+    while at != -1:
+        if text[max(0, at - 24):at].lower().endswith(_KEYED):
+            return True
+        at = text.find("=", at + 1)
+    return False
 
 
 def redact(text: str) -> str:
     """`text` with every secret-shaped value replaced by `[REDACTED]`. Idempotent."""
-    if not _TRIGGER.search(text):
+    if not needs_redaction(text):
         return text
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
@@ -53,11 +72,10 @@ def redact(text: str) -> str:
 
 
 def redact_json(value: Any) -> Any:
-    """A decoded JSON value with `redact` applied to every string in it (keys included)."""
-    if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, dict):
-        return {redact(k) if isinstance(k, str) else k: redact_json(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [redact_json(v) for v in value]
-    return value
+    """A decoded JSON value with `redact` applied to every string in it (keys included).
+
+    Redacts the value's JSON text, as the ARM reader does a body's: one scan of a
+    Resource Graph page instead of one per string.
+    """
+    text = json.dumps(value)
+    return json.loads(redact(text)) if needs_redaction(text) else value

@@ -597,3 +597,26 @@ def _graph_rows() -> dict[str, Any]:
 def _graph_page(body: dict[str, Any]) -> Interaction:
     request = json.dumps(query_request([SUB], None).serialize()).encode()
     return response(GRAPH_URL, body, method="POST", request_body=request)
+
+
+@pytest.mark.parametrize("name", sorted(SECRETS))
+def test_redact_replaces_each_secret_shape(name: str) -> None:
+    from scanner.redact import needs_redaction, redact
+
+    text = f"prefix {SECRETS[name]} suffix"
+    assert needs_redaction(text)
+    cleaned = redact(text)
+    assert "[REDACTED]" in cleaned and cleaned.startswith("prefix ")
+    assert not any(leak in cleaned for leak in LEAKS)
+    assert redact(cleaned) == cleaned
+
+
+@pytest.mark.parametrize("text", [
+    "https://management.azure.com/subscriptions/x?api-version=2022-12-01&$skiptoken=abc",
+    "/subscriptions/x/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/sto1",
+    "env=prod", "keyvaulturi=https://kv.vault.azure.net/", "Bearer", "design=signature",
+])
+def test_redact_leaves_ordinary_text_alone(text: str) -> None:
+    from scanner.redact import redact
+
+    assert redact(text) == text

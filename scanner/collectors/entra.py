@@ -38,6 +38,7 @@ from scanner.entra_models import (
     ManagedAppProtection,
     RoleDefinition,
 )
+from scanner.redact import redact
 
 if TYPE_CHECKING:
     from scanner.collectors.runner import Collection, Task
@@ -132,7 +133,8 @@ def _intune(collector: str, paths: tuple[str, ...], field: str,
                     raise
                 _store(collection, EntraInventory(intune_unavailable=[IntuneUnavailable(
                     collector=collector, status=exc.status_code or 400,
-                    code=graph_error_code(exc), message=graph_error_message(exc))]))
+                    code=graph_error_code(exc),
+                    message=redact(graph_error_message(exc)))]))  # hard-data: Azure's text
                 return
         _store(collection, EntraInventory.model_validate({"collected": [collector],
                                                          field: items}))

@@ -73,7 +73,7 @@ def query_request(subscriptions: list[str], skip_token: str | None = None) -> An
 
 def _row_body(row: dict[str, Any]) -> dict[str, Any]:
     """A row as the REST body the mappers read (Resource Graph's extra columns dropped)."""
-    body = {k: redact_json(row[k]) for k in _ROW_FIELDS if row.get(k) not in (None, "")}
+    body = {k: row[k] for k in _ROW_FIELDS if row.get(k) not in (None, "")}
     if not isinstance(body.get("properties"), dict):
         body.pop("properties", None)
     return body
@@ -124,7 +124,8 @@ def page_rows(page: Any) -> list[Any]:
     if not isinstance(data, list) or not all(isinstance(row, dict) for row in data):
         raise DecodeError("Resource Graph answered a page whose `data` is not a list of "
                           "objects")
-    return data
+    rows: list[Any] = redact_json(data)  # Azure's text, secret-shaped values out (redact.py)
+    return rows
 
 
 REMEDY = ("Reader on the subscriptions (Resource Graph shows only what the principal can "
