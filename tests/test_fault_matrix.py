@@ -349,6 +349,33 @@ def test_next_link_that_is_not_a_string_is_an_error(link: Any) -> None:
     assert error.code == SHAPE and "nextLink" in error.message
 
 
+def _graph_pages_looping() -> list[Interaction]:
+    """Page 1 -> token A -> page 2 -> token A again (Resource Graph's paging loops)."""
+    first, second = _graph_rows(), _graph_rows()
+    first["$skipToken"] = second["$skipToken"] = "dG9rZW4tQQ=="
+    second["data"] = second["data"][:1]
+    request = json.dumps(query_request([SUB], "dG9rZW4tQQ==").serialize()).encode()
+    return [_graph_page(first),
+            response(GRAPH_URL, second, method="POST", request_body=request)]
+
+
+def test_repeating_skip_token_stops_the_resource_graph_stream_with_an_error() -> None:
+    inv, transport = run(tenant(skip=tuple(GRAPH_KINDS)) + _graph_pages_looping(),
+                         inventory_source="graph", kinds=[*GRAPH_KINDS, "regions"])
+    looped = {e.collector for e in inv.errors if "repeats" in e.message}
+    assert looped == set(GRAPH_KINDS)
+    assert inv.resources  # what was read stays
+    assert sum(m == "POST" for m, _ in transport.log.entries) == 2
+
+
+def test_repeating_skip_token_under_auto_falls_back_to_the_arm_lists() -> None:
+    storage = storage_list()
+    inv, _ = run(tenant(lists={"storage_accounts": storage}) + _graph_pages_looping(),
+                 inventory_source="auto")
+    assert [e for e in inv.errors if e.code == SHAPE] == []
+    assert len(inv.storage_accounts) == len(storage["value"])
+
+
 # --- 10: secrets in any text from Azure -----------------------------------------------
 
 JWT = ("eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwczovL21hbmFnZW1lbnQifQ."

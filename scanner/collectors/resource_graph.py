@@ -148,14 +148,29 @@ def _hand_over(rows: list[dict[str, Any]], subscriptions: list[str],
     return tasks
 
 
-def graph_task(subscriptions: list[str], fallback: bool, skip_token: str | None = None) -> Task:
+def next_token(page: Any, seen: frozenset[str]) -> str | None:
+    """The page's `$skipToken`; DecodeError when it is not a string or repeats (a loop)."""
+    token = page.skip_token
+    if token is None or token == "":
+        return None
+    if not isinstance(token, str):
+        raise DecodeError("Resource Graph answered a `$skipToken` that is not a string")
+    if token in seen:
+        raise DecodeError(f"Resource Graph's `$skipToken` repeats a page already read "
+                          f"({len(seen) + 1} pages): the query stream stops here")
+    return token
+
+
+def graph_task(subscriptions: list[str], fallback: bool, skip_token: str | None = None,
+               seen: frozenset[str] = frozenset()) -> Task:
     """The query stream for up to 1,000 subscriptions.
 
     Source `graph`: each page is a task of its own; its rows go to their kinds and their
     follow-up reads start at once, overlapping the rest of the stream; a failing page
     makes every kind of those subscriptions an error (what was read stays). Source
     `auto`: the whole stream is read before anything is stored, so a failure part-way
-    falls back to the ARM lists without reading or storing anything twice.
+    falls back to the ARM lists without reading or storing anything twice. A skip token
+    that repeats (`seen`: those already followed) is such a failure, never a loop.
     """
     from scanner.collectors.runner import READ_FAILURES, Task, collection_error, list_task
 
@@ -164,29 +179,40 @@ def graph_task(subscriptions: list[str], fallback: bool, skip_token: str | None 
         if fallback:
             rows: list[dict[str, Any]] = []
             token: str | None = None
+            followed: frozenset[str] = frozenset()
             try:
                 while True:
                     page = client.resources(query_request(subscriptions, token))
                     rows.extend(page_rows(page))
-                    token = page.skip_token
+                    token = next_token(page, followed)
                     if not token:
                         break
+                    followed |= {token}
             except READ_FAILURES:
                 return [list_task(SPEC_BY_KIND[kind], sub)
                         for sub in subscriptions for kind in GRAPH_KINDS]
             return _hand_over(rows, subscriptions, collection)
-        try:
-            page = client.resources(query_request(subscriptions, skip_token))
-            rows = page_rows(page)
-        except READ_FAILURES as exc:
+
+        def fail(exc: BaseException) -> None:
             for sub in subscriptions:
                 for kind in GRAPH_KINDS:
                     collection.add_error(collection_error(
                         Task(kind, f"/subscriptions/{sub}", run, REMEDY), exc))
+
+        try:
+            page = client.resources(query_request(subscriptions, skip_token))
+            rows = page_rows(page)
+        except READ_FAILURES as exc:
+            fail(exc)
             return []
         tasks = _hand_over(rows, subscriptions, collection)
-        if page.skip_token:
-            tasks.append(graph_task(subscriptions, fallback, page.skip_token))
+        try:
+            token = next_token(page, seen)
+        except DecodeError as exc:
+            fail(exc)
+            return tasks
+        if token:
+            tasks.append(graph_task(subscriptions, fallback, token, seen | {token}))
         return tasks
 
     return Task("resource_graph", "/", run, REMEDY, urgent=True)
