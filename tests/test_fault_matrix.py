@@ -502,6 +502,34 @@ def test_interrupt_before_any_report_says_none_was_written(
     assert "interrupted: no report written" in result.output
 
 
+@pytest.mark.skipif(os.name != "posix", reason="POSIX signals")
+def test_a_real_sigint_exits_130_saying_nothing_was_written(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    code = ("import sys, time\nimport scanner.scan as s\n"
+            "def slow(*a, **k):\n    print('judging', file=sys.stderr, flush=True)\n"
+            "    time.sleep(60)\n"
+            "s.run_judgement = slow\n"
+            f"sys.argv = ['cjis-scan', 'scan', '--demo', '-q', '-f', 'json', '-o', "
+            f"{str(tmp_path)!r}]\n"
+            "from scanner.cli import main\nmain()\n")
+    root = Path(__file__).resolve().parents[1]
+    process = subprocess.Popen([sys.executable, "-c", code], cwd=root, text=True,
+                               stderr=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert process.stderr is not None
+    try:
+        assert process.stderr.readline().strip() == "judging"
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 130
+    assert "interrupted: no report written" in stderr and "Traceback" not in stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_writer_crash_leaves_no_partial_file(tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     _break_writer(monkeypatch, "json_report", RuntimeError("disk on fire"))
