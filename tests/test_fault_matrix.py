@@ -197,6 +197,19 @@ def test_malformed_field_is_that_items_error_and_the_rest_completes(fault: str) 
         assert {s for r, s in statuses.items() if r != item_id} <= {Status.PASS, Status.FAIL}
 
 
+def test_malformed_follow_up_item_is_the_follow_ups_error_not_a_traceback() -> None:
+    vaults = example("keyvault/vaults_list_by_subscription.json")
+    vaults.pop("nextLink")
+    vault = vaults["value"][0]
+    keys = {"value": [{"id": vault["id"] + "/keys/k1", "name": "k1",
+                       "properties": {"attributes": "enabled"}}]}
+    inv, _ = run(tenant(lists={"key_vaults": vaults}) + [response(vault["id"] + "/keys", keys)])
+    shaped = [e for e in inv.errors if e.code == SHAPE]
+    assert len(shaped) == 1 and "`attributes` is str" in shaped[0].message
+    assert shaped[0].scope == vault["id"].lower() or shaped[0].scope == vault["id"]
+    assert inv.key_vaults and inv.regions
+
+
 @pytest.mark.parametrize("data", [{"id": "x"}, "rows", 7, [1, 2], [None]])
 def test_resource_graph_data_not_a_list_of_objects_is_an_error_per_kind(data: Any) -> None:
     page = _graph_rows()

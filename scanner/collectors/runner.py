@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 # Failures of one read that become an inventory error for that scope. Anything else is a
 # bug and propagates (a bare `except Exception` would hide gaps in a compliance report).
 READ_FAILURES = (HttpResponseError, ServiceRequestError, ServiceResponseError, CassetteMiss,
-                 ReadOnlyViolation, ValidationError)
+                 ReadOnlyViolation, ValidationError, normalize.ShapeError)
 
 
 @dataclass(frozen=True)
@@ -85,9 +85,9 @@ def _collection_error(task: Task, exc: BaseException) -> CollectionError:
     if isinstance(exc, ReadOnlyViolation):
         return CollectionError(scope=task.scope, collector=task.collector, code="ReadOnlyGuard",
                                message=str(exc), remedy="report this as a cjis-scan bug")
-    if isinstance(exc, ValidationError | DecodeError):
+    if isinstance(exc, ValidationError | DecodeError | normalize.ShapeError):
         detail = (exc.errors()[0]["msg"] if isinstance(exc, ValidationError)
-                  else str(exc.message).splitlines()[0][:400])
+                  else str(getattr(exc, "message", exc)).splitlines()[0][:400])
         return CollectionError(scope=task.scope, collector=task.collector,
                                code="UnexpectedShape",
                                message=f"Azure returned data the scanner cannot read: {detail}",
