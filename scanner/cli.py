@@ -4,12 +4,14 @@ Exit codes (for scheduled jobs): 0 no failing finding at or above --fail-on; 1 f
 findings; 2 usage or configuration error (bad flag, unknown check, malformed config,
 cassette or inventory); 3 scan incomplete (collection errors, no failing finding to
 report) unless --allow-partial; 4 could not sign in to Azure; 5 a write was refused by
-the read-only guard (the reads go on; the reports are written first).
+the read-only guard (the reads go on; the reports are written first); 70 an internal
+error (a bug: the traceback is saved, its path printed); 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -21,7 +23,7 @@ from rich.console import Console
 
 from scanner import __version__
 from scanner.azure.clouds import CloudName
-from scanner.errors import ScannerError, UsageError
+from scanner.errors import INTERNAL_ERROR, INTERRUPTED, ScannerError, UsageError
 
 app = typer.Typer(
     name="cjis-scan",
@@ -121,16 +123,6 @@ def _collect(demo: bool, replay: Path | None, inventory: Path | None, cloud: str
                                   inventory_source=inventory_source)
 
 
-def _write_private(path: Path, text: str) -> None:
-    """Write a file readable by its owner only (inventories describe a tenant's defences)."""
-    import os
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-
-
 @app.command()
 def collect(
     output: Annotated[Path, typer.Option("--output", "-o", help="Inventory JSON to write.")],
@@ -147,7 +139,9 @@ def collect(
     _setup_logging(verbose)
     _, inventory = _collect(demo, replay, None, cloud.value, subscription or [], concurrency,
                             quiet, source.value)
-    _write_private(output, inventory.to_json())
+    from scanner.output_files import write_private
+
+    write_private(output, inventory.to_json())  # atomic, 0o600 even over an existing file
     counts = {k: len(v) for k, v in inventory.model_dump().items()
               if isinstance(v, list) and k not in ("diagnostic_targets",)}
     summary = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items() if v)
@@ -325,15 +319,68 @@ def explain(item_id: Annotated[str, typer.Argument(metavar="ID",
 
 
 def main() -> None:
-    """Console-script entry point: run the app, turning scanner errors into exit codes."""
+    """Console-script entry point: run the app, turning scanner errors into exit codes.
+
+    Ctrl-C exits 130 saying which reports were written (each is written atomically, so
+    none is partial); an unexpected internal error exits INTERNAL_ERROR (never 1, which
+    means failing findings) with one line and the path of the saved traceback.
+    """
+    from scanner.output_files import completed_files
+
+    earlier = len(completed_files())  # files of this run only (tests call main() again)
     try:
         app()
     except ScannerError as exc:
         err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        err.print("interrupted")
-        sys.exit(130)
+        _interrupted(completed_files()[earlier:])
+    except SystemExit as exc:
+        # typer turns Ctrl-C into a silent `Exit(130)`; say what was (not) written.
+        if exc.code == INTERRUPTED and _interrupt_in(exc):
+            _interrupted(completed_files()[earlier:])
+        raise
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback
+        _internal_error(exc)
+
+
+def _interrupt_in(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return False
+        if isinstance(seen, KeyboardInterrupt):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _interrupted(written: list[Path]) -> None:
+    what = ("no report written" if not written
+            else "wrote " + ", ".join(str(p) for p in written) + "; nothing else written")
+    err.print(f"interrupted: {what}", markup=False, highlight=False)
+    sys.exit(INTERRUPTED)
+
+
+def _internal_error(exc: BaseException) -> None:
+    import tempfile
+    import traceback
+
+    from scanner.output_files import write_private
+    from scanner.redact import redact
+
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    path = Path(tempfile.gettempdir()) / f"cjis-scan-crash-{stamp}-{os.getpid()}.txt"
+    text = redact(f"cjis-scan {__version__}\n" + "".join(traceback.format_exception(exc)))
+    try:
+        write_private(path, text)
+        where = f"the traceback is in {path}"
+    except OSError:
+        where = "the traceback could not be saved"
+    summary = redact(f"{type(exc).__name__}: {exc}".splitlines()[0])[:200]
+    err.print(f"internal error (a cjis-scan bug, please report it): {summary}; {where}",
+              markup=False, highlight=False)
+    sys.exit(INTERNAL_ERROR)
 
 
 if __name__ == "__main__":

@@ -72,17 +72,25 @@ def load_config(path: Path, overrides: dict[str, object]) -> ScanConfig:
     from pydantic import ValidationError
 
     from scanner.errors import UsageError
+    from scanner.input_files import DECODE_FAILURES, problem, read_text
 
     data: dict[str, object] = {}
     text = ""
     if path.is_file():
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path, "config file", UsageError)
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise UsageError(f"{path}: {exc}") from None
+        except DECODE_FAILURES as exc:
+            raise UsageError(f"{path}: not a valid TOML file: {problem(exc)}") from None
         waivers = data.get("waiver") if "scan" in data else None  # [[waiver]] beside [scan]
-        data = dict(data.get("scan", data))  # type: ignore[call-overload]
+        scan = data.get("scan", data)
+        if not isinstance(scan, dict):
+            line = _line_of(text, "scan")
+            raise UsageError(f"{path}{f', line {line}' if line else ''}: scan: must be a "
+                             f"table ([scan]), not {type(scan).__name__}")
+        data = dict(scan)
         if waivers is not None:
             data.setdefault("waiver", waivers)
     data.update({k: v for k, v in overrides.items() if v not in (None, [], {})})
@@ -102,6 +110,9 @@ def load_config(path: Path, overrides: dict[str, object]) -> ScanConfig:
                 if text else None
         where = f"{path}, line {line}" if line else (str(path) if text else "flags")
         raise UsageError(f"{where}: {field}: {first['msg']}") from None
+    except DECODE_FAILURES + (AttributeError, KeyError) as exc:  # a validator met a wrong type
+        raise UsageError(f"{path if text else 'flags'}: malformed settings: {problem(exc)}") \
+            from None
     unknown = unknown_check(config.waivers)
     if unknown is not None:
         index, check_id = unknown

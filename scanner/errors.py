@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+INTERNAL_ERROR = 70
+"""Exit code of an unexpected internal error (sysexits' EX_SOFTWARE): never 1."""
+INTERRUPTED = 130
+"""Exit code after Ctrl-C (128 + SIGINT, as shells report it)."""
+
 
 class ScannerError(Exception):
     """Root of every error the scanner reports to a user as a message, not a traceback."""

@@ -297,16 +297,19 @@ def framework_path(name: str) -> Path:
 
 
 def _read(name: str) -> tuple[Path, dict[str, Any]]:
+    from scanner.input_files import DECODE_FAILURES, problem, read_text
+
     path = framework_path(name)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError:
+    if not path.is_file():
         choices = ", ".join(framework_names())
-        raise InputFileError(
-            f"no framework {name!r} (looked for {path}; built-in: {choices})"
-        ) from None
+        raise InputFileError(f"no framework {name!r} (looked for {path}; built-in: {choices})")
+    text = read_text(path, "framework")
+    try:
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise InputFileError(f"{path} is not valid YAML: {exc}") from None
+    except DECODE_FAILURES as exc:
+        raise InputFileError(f"{path} is not valid YAML: {problem(exc)}") from None
     if not isinstance(data, dict):
         raise InputFileError(f"{path}: a framework file is a mapping")
     return path, data
@@ -372,12 +375,16 @@ def load_framework(name: str = DEFAULT_FRAMEWORK) -> Framework:
         if "requirements" in data:
             raise InputFileError(f"{path}: a view (requirements_from) declares no requirements")
         data = _view_of(path, data)
+    from scanner.input_files import DECODE_FAILURES, problem
+
     try:
         framework = Framework.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "(top level)"
         raise InputFileError(f"{path}: {where}: {first['msg']}") from None
+    except DECODE_FAILURES + (AttributeError, KeyError) as exc:
+        raise InputFileError(f"{path}: not a framework: {problem(exc)}") from None
     return framework
 
 

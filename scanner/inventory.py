@@ -608,10 +608,9 @@ class Inventory(Model):
     @classmethod
     def load(cls, path: Path) -> Inventory:
         """Read a saved inventory; `InputFileError` with the first problem if it is not one."""
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise InputFileError(f"cannot read inventory {path}: {exc.strerror}") from None
+        from scanner.input_files import DECODE_FAILURES, problem, read_text
+
+        text = read_text(path, "inventory")  # hard-data (issue 13): not UTF-8, gzip ... -> exit 2
         try:
             return cls.model_validate_json(text)
         except ValidationError as exc:
@@ -621,6 +620,8 @@ class Inventory(Model):
                 f"{path} is not a cjis-scan inventory: {where}: {first['msg']} "
                 f"({exc.error_count()} problem(s))"
             ) from None
+        except DECODE_FAILURES + (AttributeError, KeyError) as exc:  # a validator met a wrong type
+            raise InputFileError(f"{path} is not a cjis-scan inventory: {problem(exc)}") from None
 
     def errors_for(self, collector: str, scope: str) -> list[CollectionError]:
         """Collection errors of `collector` that cover `scope` (a resource or subscription id).

@@ -27,6 +27,7 @@ from azure.core.rest._http_response_impl import HttpResponseImpl
 from azure.core.utils import case_insensitive_dict
 
 from scanner.errors import InputFileError, UnservedRead
+from scanner.redact import REDACTED, redact
 
 # Query parameters ignored when matching: the SDK picks api-version (and rewrites it inside
 # nextLinks), so a cassette recorded with another SDK release still plays.
@@ -133,42 +134,53 @@ def load_interactions(path: Path) -> list[Interaction]:
     from vcr.serialize import deserialize
     from vcr.serializers import jsonserializer, yamlserializer
 
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputFileError(f"cannot read cassette {path}: {exc.strerror}") from None
+    from scanner.input_files import DECODE_FAILURES, problem, read_text
+
+    text = read_text(path, "cassette")
     serializer = jsonserializer if path.suffix.lower() == ".json" else yamlserializer
     try:
         loaded = deserialize(text, serializer)
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise InputFileError(f"{path} is not a vcrpy cassette: {exc}") from None
+        requests, responses = loaded[0], loaded[1]
+        pairs = list(zip(requests, responses, strict=True))
+    except (KeyError, AttributeError, *DECODE_FAILURES) as exc:
+        raise InputFileError(f"{path} is not a vcrpy cassette: {problem(exc)}") from None
     except Exception as exc:  # noqa: BLE001 - yaml/json parser errors have no common base
         raise InputFileError(
-            f"{path} is not a valid cassette: {type(exc).__name__}: {exc}") from None
-    requests, responses = loaded[0], loaded[1]
+            f"{path} is not a valid cassette: {problem(exc)}") from None
     interactions: list[Interaction] = []
-    for number, (request, response) in enumerate(zip(requests, responses, strict=True), 1):
+    for number, (request, response) in enumerate(pairs, 1):
         try:
-            status = response["status"]
-            headers = {str(k): [str(x) for x in (v if isinstance(v, list) else [v])]
-                       for k, v in (response.get("headers") or {}).items()}
-            body, headers = _decode_body(_as_bytes(response["body"]["string"]) or b"", headers)
-            interactions.append(Interaction(
-                method=request.method,
-                uri=request.uri,
-                request_body=_as_bytes(request.body),
-                request_headers={str(k): list(v) if isinstance(v, list) else [str(v)]
-                                 for k, v in dict(request.headers).items()},
-                status=int(status["code"]),
-                reason=str(status.get("message", "")),
-                headers=headers,
-                body=body,
-            ))
-        except (KeyError, TypeError, ValueError) as exc:
+            interactions.append(_interaction(request, response))
+        except (KeyError, AttributeError, *DECODE_FAILURES) as exc:
             raise InputFileError(
-                f"{path}: interaction {number} is malformed (missing {exc})"
-            ) from None
+                f"{path}: interaction {number} is malformed ({problem(exc)})") from None
     return interactions
+
+
+def _interaction(request: Any, response: Any) -> Interaction:
+    """One cassette entry, every field checked for its type (raises on a malformed one)."""
+    status = response["status"]
+    headers = {str(k): [str(x) for x in (v if isinstance(v, list) else [v])]
+               for k, v in (response.get("headers") or {}).items()}
+    body, headers = _decode_body(_as_bytes(response["body"]["string"]) or b"", headers)
+    if not isinstance(request.method, str) or not isinstance(request.uri, str):
+        raise TypeError("the request's method and uri must be strings")
+    code = status["code"]
+    if isinstance(code, bool) or not isinstance(code, int | str) or not 100 <= int(code) <= 599:
+        raise ValueError(f"status code {str(code)[:20]!r} is not an HTTP status")
+    interaction = Interaction(
+        method=request.method,
+        uri=request.uri,
+        request_body=_as_bytes(request.body),
+        request_headers={str(k): [str(x) for x in v] if isinstance(v, list) else [str(v)]
+                         for k, v in dict(request.headers).items()},
+        status=int(code),
+        reason=str(status.get("message", "")),
+        headers=headers,
+        body=body,
+    )
+    interaction.key  # noqa: B018 - a uri urlsplit cannot read (bad port, bracket) fails here
+    return interaction
 
 
 def _request_body(request: Any) -> bytes | None:
@@ -276,26 +288,57 @@ class CassetteTransport(HttpTransport):  # type: ignore[type-arg]
 
 _SECRET_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "x-ms-client-secret",
                              "x-ms-authorization-auxiliary"})
-_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
-_BEARER = re.compile(r"(?i)bearer\s+[A-Za-z0-9._~+/=-]{8,}")
-_FORM_SECRET = re.compile(
-    r"(?i)\b(client_secret|client_assertion|refresh_token|access_token|assertion|password)"
-    r"=[^&\s\"]+"
-)
+_SECRET_KEYS = frozenset(key.lower() for key in (
+    "access_token", "accessToken", "refresh_token", "refreshToken", "id_token", "idToken",
+    "client_secret", "clientSecret", "secretText", "password", "adminPassword", "secret",
+    "primaryKey", "secondaryKey", "primaryMasterKey", "secondaryMasterKey",
+    "primaryReadonlyMasterKey", "secondaryReadonlyMasterKey", "primaryConnectionString",
+    "secondaryConnectionString", "connectionString", "sasToken", "accountKey",
+    "serviceSasToken", "accountSasToken", "kubeconfig", "privateKey"))
+"""JSON members whose value is a credential, whatever their case (recorded bodies)."""
 _JSON_SECRET = re.compile(
-    r'(?i)"(access_token|refresh_token|id_token|client_secret|primaryKey|secondaryKey|'
-    r'primaryMasterKey|secondaryMasterKey|primaryReadonlyMasterKey|secondaryReadonlyMasterKey|'
-    r'connectionString|sasToken)"\s*:\s*"(?!\[REDACTED\])[^"]+"'
-)
+    r'(?i)"(' + "|".join(sorted(_SECRET_KEYS)) + r')"\s*:\s*"(?!\[REDACTED\])[^"]+"')
 _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-REDACTED = "[REDACTED]"
+
+
+def _scrub_json(value: Any) -> Any:
+    """Credential members, and the `value` of listKeys-shaped key objects, redacted."""
+    if isinstance(value, list):
+        return [_scrub_json(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    # listKeys / listConnectionStrings: [{"keyName": "key1", "value": "<the key>"}, ...]
+    key_object = any(str(k).lower() in ("keyname", "name") for k in value) and any(
+        str(k).lower() in ("permissions", "keyname") for k in value)
+    out: dict[Any, Any] = {}
+    for key, item in value.items():
+        lowered = str(key).lower()
+        if (lowered in _SECRET_KEYS or (key_object and lowered == "value")) and item not in (
+                None, "", REDACTED):
+            out[key] = REDACTED
+        else:
+            out[key] = _scrub_json(item)
+    return out
 
 
 def scrub_text(text: str) -> str:
-    """Remove bearer tokens, JWTs and form/JSON secrets from `text`. Idempotent."""
-    text = _BEARER.sub(f"Bearer {REDACTED}", text)
-    text = _JWT.sub(REDACTED, text)
-    text = _FORM_SECRET.sub(lambda m: f"{m.group(1)}={REDACTED}", text)
+    """Remove tokens, keys, passwords and connection strings from `text`. Idempotent.
+
+    Secret-shaped values anywhere (scanner.redact), then, in a JSON body, every member
+    named like a credential and the values of listKeys-shaped key lists.
+    """
+    text = redact(text)
+    stripped = text.lstrip()
+    if stripped[:1] in ("{", "["):
+        try:
+            decoded = json.loads(text)
+        except (ValueError, RecursionError):
+            decoded = None
+        if decoded is not None:
+            scrubbed = _scrub_json(decoded)
+            if scrubbed != decoded:
+                return json.dumps(scrubbed)
+            return text
     return _JSON_SECRET.sub(lambda m: f'"{m.group(1)}": "{REDACTED}"', text)
 
 
@@ -358,10 +401,9 @@ def save_cassette(interactions: Iterable[Interaction], path: Path) -> None:
             "body": {"string": i.body},
         })
     text = serialize({"requests": requests, "responses": responses}, yamlserializer)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.touch(mode=0o600, exist_ok=True)
-    path.chmod(0o600)
-    path.write_text(text, encoding="utf-8")
+    from scanner.output_files import write_private
+
+    write_private(path, text)
 
 
 class RecordingTransport(HttpTransport):  # type: ignore[type-arg]

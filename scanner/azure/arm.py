@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from azure.core import PipelineClient
 from azure.core.exceptions import (
@@ -28,6 +28,8 @@ from azure.core.rest import HttpRequest
 from azure.mgmt.core.exceptions import ARMErrorFormat
 
 from scanner.azure.clients import ClientFactory
+from scanner.input_files import loads_json
+from scanner.redact import redact
 
 _ERROR_MAP: dict[int, type[HttpResponseError]] = {
     401: ClientAuthenticationError,
@@ -86,25 +88,82 @@ class JsonReader:
         if response.status_code >= 400:
             map_error(response.status_code, response, _ERROR_MAP)
             raise HttpResponseError(response=response, error_format=ARMErrorFormat)
-        try:
-            body = response.json() if response.content else {}
-        except ValueError:  # an HTML error page from a proxy, a truncated body ...
-            raise DecodeError(f"{url}: the response is not JSON", response=response) from None
+        if 300 <= response.status_code < 400:  # redirects are not followed (scanner/azure/guard)
+            raise DecodeError(f"{_safe(url)}: Azure answered HTTP {response.status_code} "
+                              f"instead of the document")
+        body = decode_json(response.text() if response.content else "", url)
         return body if isinstance(body, dict) else {"value": body}
 
     def list(self, path: str, api_version: str | None = None) -> Iterator[dict[str, Any]]:
         """Every item of a paged list (`value` + nextLink / @odata.nextLink).
 
-        A page whose `value` is not a list of objects raises DecodeError (an
-        HttpResponseError, so the collector records it), never a guess at its items.
+        Fails closed: a page that is not a JSON object with a `value` list of objects
+        (an empty body, a 204, `value` null or missing, an error body answered 200) raises
+        DecodeError (an HttpResponseError, so the collector records an `UnexpectedShape`
+        error for its scope), and so does a nextLink that is not a string or that names a
+        page already read (a loop), never a guess at the items or an endless list.
         """
-        page = self.get(path, api_version)
+        seen = {_page_key(self.base_url + path if path.startswith("/") else path)}
+        page = self._page(path, api_version)
         while True:
-            items = page.get("value") or []
-            if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-                raise DecodeError(f"{path}: the list's `value` is not a list of objects")
-            yield from items
+            yield from page["value"]
             next_link = page.get(self.next_link_key)
-            if not next_link:
+            if next_link is None or next_link == "":
                 return
-            page = self.get(next_link)
+            if not isinstance(next_link, str):
+                raise DecodeError(f"{_safe(path)}: the list's {self.next_link_key} is not a "
+                                  f"string")
+            key = _page_key(next_link)
+            if key in seen:
+                raise DecodeError(f"{_safe(path)}: the list's {self.next_link_key} repeats a "
+                                  f"page already read ({len(seen)} pages): the list stops "
+                                  f"here")
+            seen.add(key)
+            page = self._page(next_link)
+
+    def _page(self, path_or_url: str, api_version: str | None = None) -> dict[str, Any]:
+        """One page of a list, checked to be `{"value": [object, ...], ...}`."""
+        url = path_or_url if path_or_url.startswith("https://") else self.base_url + path_or_url
+        page = self.get(path_or_url, api_version)
+        items = page.get("value")
+        if isinstance(items, list) and all(isinstance(i, dict) for i in items):
+            return page
+        if "value" not in page:
+            error = page.get("error")
+            detail = (f"an error body ({_error_code(error)})" if error is not None
+                      else "an empty body" if not page else "no `value` list")
+            raise DecodeError(f"{_safe(url)}: the list page has {detail}")
+        raise DecodeError(f"{_safe(url)}: the list's `value` is not a list of objects")
+
+
+def decode_json(text: str, url: str) -> Any:
+    """Azure's JSON, redacted of secret-shaped values, or DecodeError naming what is wrong.
+
+    Rejects what Azure never sends and Python's json would accept or choke on: NaN and
+    Infinity, numbers past the int-digit limit, nesting deep enough to recurse out.
+    """
+    if not text.strip():
+        return {}
+    try:
+        return loads_json(redact(text))
+    except (ValueError, RecursionError) as exc:  # an HTML error page, a truncated body ...
+        detail = "nested too deeply" if isinstance(exc, RecursionError) else "not JSON"
+        raise DecodeError(f"{_safe(url)}: the response is {detail}") from None
+
+
+def _error_code(error: Any) -> str:
+    code = error.get("code") if isinstance(error, dict) else None
+    return redact(str(code))[:100] if code else "no code"
+
+
+def _safe(url: str) -> str:
+    """A URL for an error message: redacted, and without its query (skip tokens)."""
+    return redact(urlsplit(url)._replace(query="").geturl())[:300]
+
+
+def _page_key(url: str) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+    """What makes two page URLs the same page (api-version aside, as Azure rewrites it)."""
+    parts = urlsplit(url)
+    query = tuple(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                         if k.lower() != "api-version"))
+    return (parts.netloc.lower(), parts.path.rstrip("/").lower(), query)

@@ -68,7 +68,16 @@ class BoundedRetryPolicy(RetryPolicy):  # type: ignore[type-arg]
 
     def get_retry_after(self, response: Any) -> float | None:
         """Retry-After in seconds, capped at MAX_RETRY_AFTER_SECONDS."""
-        retry_after = super().get_retry_after(response)
+        try:
+            retry_after = super().get_retry_after(response)
+        except (ValueError, TypeError, OverflowError):
+            # hard-data (issue 13 item 3): a Retry-After that is neither seconds nor an
+            # HTTP date is this read's error (UnexpectedShape), not a traceback.
+            from azure.core.exceptions import DecodeError
+
+            header = str(response.http_response.headers.get("Retry-After"))[:40]
+            raise DecodeError(f"Retry-After {header!r} is neither seconds nor an HTTP "
+                              f"date") from None
         return None if retry_after is None else min(retry_after, MAX_RETRY_AFTER_SECONDS)
 
     def get_backoff_time(self, settings: dict[str, Any]) -> float:

@@ -54,6 +54,7 @@ from scanner.graph_kinds import (  # noqa: F401 - ENTRA_KIND and COLLECTORS re-e
     ENTRA_KIND,
     ROLE_DEFINITIONS,
 )
+from scanner.redact import redact
 
 if TYPE_CHECKING:
     from scanner.collectors.tasks import Collection, Task
@@ -174,7 +175,8 @@ def _intune(collector: str, paths: tuple[str, ...], field: str,
                     raise _readable(exc) from None
                 _store(collection, EntraInventory(intune_unavailable=[IntuneUnavailable(
                     collector=collector, status=exc.status_code or 400,
-                    code=graph_error_code(exc), message=graph_error_message(exc))]))
+                    code=graph_error_code(exc),
+                    message=redact(graph_error_message(exc)))]))  # hard-data: Azure's text
                 return
         _store(collection, EntraInventory.model_validate({"collected": [collector],
                                                          field: items}))

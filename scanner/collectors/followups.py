@@ -300,10 +300,12 @@ READ_TEMPLATES = (
 def list_task(spec: ListSpec, subscription_id: str) -> Task:
     """The paged list of one kind in one subscription (plus its follow-ups)."""
     mapper = mapper_of(spec)
+    scope = f"/subscriptions/{subscription_id}"
 
     def run(collection: Collection) -> list[Task]:
-        items = [mapper(raw, subscription_id)
-                 for raw in collection.arm().list(spec.url(subscription_id), spec.api_version)]
+        items = collection.map_items(
+            collection.arm().list(spec.url(subscription_id), spec.api_version),
+            lambda raw: mapper(raw, subscription_id), scope, spec.error_name)
         return after_list(spec.name, items, subscription_id, collection)
 
-    return Task(spec.error_name, f"/subscriptions/{subscription_id}", run, spec.remedy)
+    return Task(spec.error_name, scope, run, spec.remedy)

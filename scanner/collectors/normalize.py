@@ -57,15 +57,29 @@ JsonDict = dict[str, Any]
 
 
 def _props(body: Mapping[str, Any]) -> Mapping[str, Any]:
-    return body.get("properties") or {}
+    props = body.get("properties")
+    if props is not None and not isinstance(props, Mapping):
+        raise ShapeError(f"`properties` is {type(props).__name__}, not an object")
+    return props or {}
+
+
+class ShapeError(ValueError):
+    """A body whose nesting is not as Azure documents it (the item's error, see items.py)."""
 
 
 def _get(body: Mapping[str, Any] | None, *path: str) -> Any:
-    """body[path[0]][path[1]]..., matching keys case-insensitively; None when absent."""
+    """body[path[0]][path[1]]..., matching keys case-insensitively; None when absent.
+
+    A step that is there but is not an object (`"encryption": "on"`) raises ShapeError:
+    reading it as absent would judge a setting Azure did send, as if it had not.
+    """
     node: Any = body
-    for key in path:
-        if not isinstance(node, Mapping):
+    for depth, key in enumerate(path):
+        if node is None:
             return None
+        if not isinstance(node, Mapping):
+            where = ".".join(path[:depth]) or "the body"
+            raise ShapeError(f"`{where}` is {type(node).__name__}, not an object")
         if key in node:
             node = node[key]
             continue

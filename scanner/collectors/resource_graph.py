@@ -13,9 +13,14 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
+from azure.core.exceptions import DecodeError
+
 from scanner.collectors import normalize
+from scanner.collectors.items import map_items
 from scanner.collectors.specs import SPEC_BY_KIND, mapper_of
+from scanner.inventory import CollectionError
 from scanner.kinds import Kind, all_kinds
+from scanner.redact import redact_json
 
 if TYPE_CHECKING:
     from scanner.collectors.tasks import Collection, Task
@@ -65,22 +70,53 @@ def _row_body(row: dict[str, Any]) -> dict[str, Any]:
     return body
 
 
-def sort_rows(rows: list[dict[str, Any]]) -> dict[tuple[str, str], list[Any]]:
-    """Rows -> {(kind, subscription id): models}; generic `resources` for every resource."""
+def _row_models(row: dict[str, Any]) -> list[tuple[str, Any]]:
+    """(kind, model) of one row: its resource group, or its generic and typed resource."""
+    body = _row_body(row)
+    sub = str(row.get("subscriptionId") or "").lower()
+    row_type = str(row.get("type") or "").lower()
+    if row_type == RESOURCE_GROUP_TYPE:
+        body["type"] = "Microsoft.Resources/resourceGroups"  # ARM's name for the type
+        return [("resource_groups", normalize.resource_group(body, sub))]
+    models = [("resources", normalize.generic_resource(body, sub))]
+    typed = TYPED.get(row_type)
+    if typed:
+        models.append((typed.name, mapper_of(typed)(body, sub)))
+    return models
+
+
+def sort_rows(rows: list[Any]) -> tuple[dict[tuple[str, str], list[Any]], list[CollectionError]]:
+    """Rows -> ({(kind, subscription id): models}, an error per row that does not map).
+
+    Every resource is also a generic `resources` item; a malformed row is its own
+    error (scanner.collectors.items), the other rows are kept.
+    """
     out: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    errors: list[CollectionError] = []
     for row in rows:
-        body = _row_body(row)
-        sub = str(row.get("subscriptionId") or "").lower()
-        row_type = str(row.get("type") or "").lower()
-        if row_type == RESOURCE_GROUP_TYPE:
-            body["type"] = "Microsoft.Resources/resourceGroups"  # ARM's name for the type
-            out[("resource_groups", sub)].append(normalize.resource_group(body, sub))
-            continue
-        out[("resources", sub)].append(normalize.generic_resource(body, sub))
+        sub = str(row.get("subscriptionId") or "").lower() if isinstance(row, dict) else ""
+        row_type = str(row.get("type") or "").lower() if isinstance(row, dict) else ""
         typed = TYPED.get(row_type)
-        if typed:
-            out[(typed.name, sub)].append(mapper_of(typed)(body, sub))
-    return out
+        kind = ("resource_groups" if row_type == RESOURCE_GROUP_TYPE
+                else typed.name if typed else "resources")
+        mapped, row_errors = map_items([row], _row_models, f"/subscriptions/{sub}", kind)
+        errors.extend(row_errors)
+        for pairs in mapped:
+            for row_kind, model in pairs:
+                out[(row_kind, sub)].append(model)
+    return out, errors
+
+
+def page_rows(page: Any) -> list[Any]:
+    """The rows of one query page; DecodeError when `data` is not a list of objects."""
+    data = page.data
+    if data is None:
+        return []
+    if not isinstance(data, list) or not all(isinstance(row, dict) for row in data):
+        raise DecodeError("Resource Graph answered a page whose `data` is not a list of "
+                          "objects")
+    rows: list[Any] = redact_json(data)  # Azure's text, secret-shaped values out (redact.py)
+    return rows
 
 
 REMEDY = ("Reader on the subscriptions (Resource Graph shows only what the principal can "
@@ -92,7 +128,9 @@ def _hand_over(rows: list[dict[str, Any]], subscriptions: list[str],
     """Store rows under their kinds; return the per-resource reads that follow them."""
     from scanner.collectors import followups
 
-    grouped = sort_rows(rows)
+    grouped, errors = sort_rows(rows)
+    for error in errors:
+        collection.add_error(error)
     tasks: list[Task] = []
     for sub in subscriptions:
         for kind in GRAPH_KINDS:
@@ -101,14 +139,29 @@ def _hand_over(rows: list[dict[str, Any]], subscriptions: list[str],
     return tasks
 
 
-def graph_task(subscriptions: list[str], fallback: bool, skip_token: str | None = None) -> Task:
+def next_token(page: Any, seen: frozenset[str]) -> str | None:
+    """The page's `$skipToken`; DecodeError when it is not a string or repeats (a loop)."""
+    token = page.skip_token
+    if token is None or token == "":
+        return None
+    if not isinstance(token, str):
+        raise DecodeError("Resource Graph answered a `$skipToken` that is not a string")
+    if token in seen:
+        raise DecodeError(f"Resource Graph's `$skipToken` repeats a page already read "
+                          f"({len(seen) + 1} pages): the query stream stops here")
+    return token
+
+
+def graph_task(subscriptions: list[str], fallback: bool, skip_token: str | None = None,
+               seen: frozenset[str] = frozenset()) -> Task:
     """The query stream for up to 1,000 subscriptions.
 
     Source `graph`: each page is a task of its own; its rows go to their kinds and their
     follow-up reads start at once, overlapping the rest of the stream; a failing page
     makes every kind of those subscriptions an error (what was read stays). Source
     `auto`: the whole stream is read before anything is stored, so a failure part-way
-    falls back to the ARM lists without reading or storing anything twice.
+    falls back to the ARM lists without reading or storing anything twice. A skip token
+    that repeats (`seen`: those already followed) is such a failure, never a loop.
     """
     from scanner.collectors.followups import list_task
     from scanner.collectors.tasks import READ_FAILURES, Task, collection_error
@@ -118,13 +171,15 @@ def graph_task(subscriptions: list[str], fallback: bool, skip_token: str | None 
         if fallback:
             rows: list[dict[str, Any]] = []
             token: str | None = None
+            followed: frozenset[str] = frozenset()
             try:
                 while True:
                     page = client.resources(query_request(subscriptions, token))
-                    rows.extend(page.data or [])
-                    token = page.skip_token
+                    rows.extend(page_rows(page))
+                    token = next_token(page, followed)
                     if not token:
                         break
+                    followed |= {token}
             except READ_FAILURES:
                 # Back to ARM: the ungated lists now, the gated ones where each
                 # subscription's resource list shows their type.
@@ -132,17 +187,27 @@ def graph_task(subscriptions: list[str], fallback: bool, skip_token: str | None 
                 return [list_task(SPEC_BY_KIND[kind], sub) for sub in subscriptions
                         for kind in GRAPH_KINDS if not SPEC_BY_KIND[kind].gated]
             return _hand_over(rows, subscriptions, collection)
-        try:
-            page = client.resources(query_request(subscriptions, skip_token))
-        except READ_FAILURES as exc:
+
+        def fail(exc: BaseException) -> None:
             for sub in subscriptions:
                 for kind in GRAPH_KINDS:
                     collection.add_error(collection_error(
                         Task(kind, f"/subscriptions/{sub}", run, REMEDY), exc))
+
+        try:
+            page = client.resources(query_request(subscriptions, skip_token))
+            rows = page_rows(page)
+        except READ_FAILURES as exc:
+            fail(exc)
             return []
-        tasks = _hand_over(list(page.data or []), subscriptions, collection)
-        if page.skip_token:
-            tasks.append(graph_task(subscriptions, fallback, page.skip_token))
+        tasks = _hand_over(rows, subscriptions, collection)
+        try:
+            token = next_token(page, seen)
+        except DecodeError as exc:
+            fail(exc)
+            return tasks
+        if token:
+            tasks.append(graph_task(subscriptions, fallback, token, seen | {token}))
         return tasks
 
     return Task("resource_graph", "/", run, REMEDY, urgent=True)

@@ -42,9 +42,10 @@ log = logging.getLogger(__name__)
 def regions_task(subscription_id: str) -> Task:
     """One subscription's regions (with geography metadata and paired regions)."""
     def run(collection: Collection) -> None:
-        collection.add("regions", (
-            normalize.region(r) for r in collection.arm().list(
-                f"/subscriptions/{subscription_id}/locations", SUBSCRIPTIONS_API)))
+        collection.add("regions", collection.map_items(
+            collection.arm().list(f"/subscriptions/{subscription_id}/locations",
+                                  SUBSCRIPTIONS_API),
+            normalize.region, f"/subscriptions/{subscription_id}", "regions"))
 
     return Task("regions", f"/subscriptions/{subscription_id}", run,
                 f"{READER} (Microsoft.Resources/subscriptions/locations/read)")
@@ -60,18 +61,29 @@ def resolve_subscriptions(collection: Collection, wanted: list[str]) -> list[Sub
                         f"{READER} (Microsoft.Resources/subscriptions/read)")
             try:
                 body = arm.get(f"/subscriptions/{subscription_id}", SUBSCRIPTIONS_API)
-                found[subscription_id] = normalize.subscription(body)
             except READ_FAILURES as exc:
                 collection.add_error(collection_error(task, exc))
+                continue
+            for sub in collection.map_items([body], normalize.subscription, task.scope,
+                                            "subscriptions"):
+                found[subscription_id] = sub
     else:
         task = Task("subscriptions", "/", lambda c: None,
                     "Reader on at least one subscription (Microsoft.Resources/subscriptions/read)")
+        listed: list[Any] = []
         try:
             for raw in arm.list("/subscriptions", SUBSCRIPTIONS_API):
-                sub = normalize.subscription(raw)
-                found.setdefault(sub.subscription_id, sub)  # keyed by id, never display name
+                listed.append(raw)
         except READ_FAILURES as exc:
-            collection.add_error(collection_error(task, exc))
+            # Part-way: the subscriptions listed so far are scanned; the error says the
+            # list is incomplete, so no reader takes the scan for the whole tenant.
+            error = collection_error(task, exc)
+            collection.add_error(error.model_copy(update={"message": (
+                f"the subscription list stopped after {len(listed)} subscription(s); any "
+                f"further subscription could not be enumerated and is not scanned: "
+                f"{error.message}")[:500]}))
+        for sub in collection.map_items(listed, normalize.subscription, "/", "subscriptions"):
+            found.setdefault(sub.subscription_id, sub)  # keyed by id, never display name
     return sorted(found.values(), key=lambda s: s.subscription_id)
 
 

@@ -24,8 +24,11 @@ from pydantic import ValidationError
 
 from scanner.azure.arm import JsonReader
 from scanner.azure.clients import ClientFactory
+from scanner.collectors.items import map_items
+from scanner.collectors.normalize import ShapeError
 from scanner.errors import ReadOnlyViolation, UnservedRead
 from scanner.inventory import CollectionError
+from scanner.redact import redact
 
 # Failures of one read that become an inventory error for that scope. Anything else is a
 # bug and propagates (a bare `except Exception` would hide gaps in a compliance report).
@@ -36,6 +39,7 @@ READ_FAILURES = (
     UnservedRead,
     ReadOnlyViolation,
     ValidationError,
+    ShapeError,
 )
 
 
@@ -60,7 +64,16 @@ ProgressCallback = Callable[[str, int, int], None]
 
 
 def collection_error(task: Task, exc: BaseException) -> CollectionError:
-    """An inventory error for `task`, with the fix a user can apply."""
+    """An inventory error for `task`, with the fix a user can apply.
+
+    Its text is redacted: Azure's error messages quote requests (SAS URLs, connection
+    strings) and go on to logs and reports.
+    """
+    error = _collection_error(task, exc)
+    return error.model_copy(update={"message": redact(error.message), "scope": redact(error.scope)})
+
+
+def _collection_error(task: Task, exc: BaseException) -> CollectionError:
     if isinstance(exc, UnservedRead):  # the transport says what fixes it (a replay's miss)
         return CollectionError(
             scope=task.scope,
@@ -77,8 +90,12 @@ def collection_error(task: Task, exc: BaseException) -> CollectionError:
             message=str(exc),
             remedy="report this as a cjis-scan bug",
         )
-    if isinstance(exc, ValidationError | DecodeError):
-        detail = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else exc.message
+    if isinstance(exc, ValidationError | DecodeError | ShapeError):
+        detail = (
+            exc.errors()[0]["msg"]
+            if isinstance(exc, ValidationError)
+            else str(getattr(exc, "message", exc)).splitlines()[0][:400]
+        )
         return CollectionError(
             scope=task.scope,
             collector=task.collector,
@@ -166,6 +183,15 @@ class Collection:
     def read_diagnostics_of(self, target: str) -> None:
         with self._lock:
             self.diagnostic_targets.append(target)
+
+    def map_items(
+        self, raw_items: Iterable[Any], mapper: Callable[[Any], Any], scope: str, collector: str
+    ) -> list[Any]:
+        """The items of a list that map; an error recorded for each one that does not."""
+        items, errors = map_items(raw_items, mapper, scope, collector)
+        for error in errors:
+            self.add_error(error)
+        return items
 
     def claim(self, key: str) -> bool:
         """True the first time `key` is claimed: dedupes reads shared by subscriptions."""

@@ -12,7 +12,6 @@ finding at once.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,6 +25,7 @@ from rich.console import Console
 from scanner.errors import UsageError
 from scanner.finding_store import ScanResult
 from scanner.findings import Finding
+from scanner.output_files import AtomicPrivateFile
 
 
 class ReportFormat(StrEnum):
@@ -120,20 +120,13 @@ def ensure_output_dir(output_dir: Path) -> None:
 def open_private(path: Path) -> TextIO:
     """Open `path` for writing UTF-8 text, readable by the owner only from its first byte.
 
-    The mode is given to `os.open` itself, so the file never exists world-readable; an
-    existing file is truncated and its mode tightened before anything is written. A
-    symlink planted at `path` is refused (O_NOFOLLOW) instead of followed.
+    Atomic (scanner.output_files): the text goes to a 0o600 temporary file beside `path`
+    that replaces it when the `with` block ends without an exception, so a reader never
+    sees a partial report and an interrupt leaves the previous complete one. An existing
+    report is replaced (and so becomes 0o600); a symlink planted at `path` is refused
+    instead of followed.
     """
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
-    fd = os.open(path, flags, FILE_MODE)
-    try:
-        if hasattr(os, "fchmod"):  # an older report may have been world-readable
-            os.fchmod(fd, FILE_MODE)
-        # newline="\n": the same bytes on every platform (reports are compared and diffed).
-        return os.fdopen(fd, "w", encoding="utf-8", newline="\n", buffering=1 << 20)
-    except BaseException:
-        os.close(fd)
-        raise
+    return AtomicPrivateFile(path)
 
 
 def as_utc(moment: datetime) -> datetime:
