@@ -9,9 +9,7 @@ the read-only guard (the reads go on; the reports are written first).
 
 from __future__ import annotations
 
-import logging
 import sys
-from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -38,9 +36,10 @@ ReplayOpt = Annotated[Path | None, typer.Option("--replay", metavar="CASSETTE",
                                                 help="Replay a recorded vcrpy cassette (offline).")]
 SubscriptionOpt = Annotated[list[str] | None, typer.Option(
     "--subscription", "-s", metavar="ID", help="Subscription id in scope (repeatable).")]
-CloudOpt = Annotated[CloudName, typer.Option("--cloud", help="Azure cloud.")]
-ConcurrencyOpt = Annotated[int, typer.Option("--concurrency", min=1, max=64,
-                                             help="Parallel reads (bounded pool).")]
+CloudOpt = Annotated[CloudName | None, typer.Option(
+    "--cloud", help="Azure cloud.", show_default="commercial")]
+ConcurrencyOpt = Annotated[int | None, typer.Option(
+    "--concurrency", min=1, max=64, help="Parallel reads (bounded pool).", show_default="8")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")]
 
 
@@ -52,11 +51,12 @@ class InventorySource(StrEnum):
     auto = "auto"
 
 
-SourceOpt = Annotated[InventorySource, typer.Option(
-    "--source", help="arm: one list per kind per subscription (authoritative); graph: "
-                     "Resource Graph in one query stream (fast on large tenants, but it "
-                     "silently omits what the principal cannot read); auto: Resource Graph, "
-                     "falling back to ARM on any error.")]
+SOURCE_HELP = ("arm: one list per kind per subscription (authoritative); graph: Resource "
+               "Graph in one query stream (fast on large tenants, but it silently omits what "
+               "the principal cannot read); auto: Resource Graph, falling back to ARM on any "
+               "error.")
+SourceOpt = Annotated[InventorySource | None, typer.Option(
+    "--source", help=SOURCE_HELP, show_default="arm")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log each read failure.")]
 
 
@@ -74,45 +74,28 @@ def main_callback(
     """Scan an Azure tenant against the FBI CJIS Security Policy 6.0."""
 
 
-def _setup_logging(verbose: bool) -> None:
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    # The SDKs' HTTP logging would print URLs and headers of every call.
-    logging.getLogger("azure").setLevel(logging.WARNING)
+class LogFormat(StrEnum):
+    """How log lines are written to stderr."""
+
+    text = "text"
+    json = "json"
 
 
-def _progress(quiet: bool) -> tuple[Any, Any]:
-    """A rich progress bar on a terminal (stderr), nothing when quiet or piped."""
-    if quiet or not err.is_terminal:
-        return None, None
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    progress = Progress(TextColumn("[bold]collecting[/]"), BarColumn(), MofNCompleteColumn(),
-                        TextColumn("{task.description}"), console=err, transient=True)
-    task_id = progress.add_task("", total=None)
-
-    def update(what: str, done: int, known: int) -> None:
-        progress.update(task_id, completed=done, total=known, description=what[-60:])
-
-    return progress, update
+DebugOpt = Annotated[bool, typer.Option(
+    "--debug", help="Log every request: method, URL (redacted), status, milliseconds.")]
+LogFormatOpt = Annotated[LogFormat | None, typer.Option(
+    "--log-format", help="Log lines as text or JSON objects (for scheduled jobs).",
+    show_default="text")]
+ConfigOpt = Annotated[Path | None, typer.Option(
+    "--config", metavar="FILE", help="Settings file (TOML); every key is a flag's name.",
+    show_default="./cjis-scan.toml if present")]
+DEFAULT_CONFIG = Path("cjis-scan.toml")
 
 
-def _collect(demo: bool, replay: Path | None, inventory: Path | None, cloud: str,
-             subscriptions: list[str], concurrency: int, quiet: bool,
-             inventory_source: str = "arm") -> Any:
-    from scanner.sources import Source, cloud_override_warning, load_inventory
+def _config_path(path: Path | None) -> Path | None:
+    from scanner.cli_validate import config_path
 
-    source = Source(demo=demo, replay=replay, inventory=inventory)
-    warning = cloud_override_warning(cloud)
-    if warning and not (demo or replay or inventory):
-        err.print(f"[yellow]warning:[/] {warning}")
-    progress, update = _progress(quiet or bool(inventory))
-    if progress:
-        with progress:
-            return source, load_inventory(source, cloud, subscriptions, concurrency, update,
-                                          inventory_source=inventory_source)
-    return source, load_inventory(source, cloud, subscriptions, concurrency,
-                                  inventory_source=inventory_source)
+    return config_path(path, DEFAULT_CONFIG)
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -125,27 +108,62 @@ def _write_private(path: Path, text: str) -> None:
         handle.write(text)
 
 
+def _collect_settings(config_file: Path | None, output: Path, cloud: CloudName | None,
+                      subscription: list[str] | None, concurrency: int | None,
+                      source: InventorySource | None = None, quiet: bool = False,
+                      verbose: bool = False, debug: bool = False,
+                      log_format: LogFormat | None = None) -> tuple[Any, Any]:
+    """`collect` and `record` read the config file too; their output is checked first."""
+    from scanner.cli_validate import output_file, subscription_ids
+    from scanner.config import load_settings
+
+    config, options = load_settings(_config_path(config_file), {
+        "cloud": cloud.value if cloud else None, "subscriptions": subscription or [],
+        "concurrency": concurrency,
+    }, {"source": source.value if source else None, "quiet": quiet, "verbose": verbose,
+        "debug": debug, "log_format": log_format.value if log_format else None})
+    subscription_ids(config.subscriptions)
+    output_file(output)
+    return config, options
+
+
 @app.command()
 def collect(
     output: Annotated[Path, typer.Option("--output", "-o", help="Inventory JSON to write.")],
     demo: DemoOpt = False,
     replay: ReplayOpt = None,
     subscription: SubscriptionOpt = None,
-    cloud: CloudOpt = CloudName.commercial,
-    source: SourceOpt = InventorySource.arm,
-    concurrency: ConcurrencyOpt = 8,
+    cloud: CloudOpt = None,
+    source: SourceOpt = None,
+    concurrency: ConcurrencyOpt = None,
+    config_file: ConfigOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
+    debug: DebugOpt = False,
+    log_format: LogFormatOpt = None,
 ) -> None:
     """Collect the tenant into a normalised inventory (JSON), without judging it."""
-    _setup_logging(verbose)
-    _, inventory = _collect(demo, replay, None, cloud.value, subscription or [], concurrency,
-                            quiet, source.value)
-    _write_private(output, inventory.to_json())
+    from scanner.cli_run import load, no_subscription_error, setup_logging
+    from scanner.progress import Progress
+    from scanner.sources import Source
+
+    config, options = _collect_settings(config_file, output, cloud, subscription, concurrency,
+                                        source, quiet, verbose, debug, log_format)
+    setup_logging(options.verbose, options.debug, options.log_format)
+    with Progress(err, quiet=options.quiet, heartbeat=options.heartbeat,
+                  log_format=options.log_format) as progress:
+        inventory = load(Source(demo=demo, replay=replay), config, options, progress)
+    missing = no_subscription_error(inventory, config)
+    if missing is not None:
+        raise missing
+    try:
+        _write_private(output, inventory.to_json())
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
     counts = {k: len(v) for k, v in inventory.model_dump().items()
               if isinstance(v, list) and k not in ("diagnostic_targets",)}
     summary = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items() if v)
-    err.print(f"wrote {output}: {summary}")
+    err.print(f"wrote {output}: {summary}", markup=False, highlight=False)
     if inventory.errors:
         err.print(f"[yellow]{len(inventory.errors)} scope(s) could not be read[/] "
                   f"(see `errors` in {output})")
@@ -155,51 +173,63 @@ def collect(
 def record(
     output: Annotated[Path, typer.Option("--output", "-o", help="Cassette (YAML) to write.")],
     subscription: SubscriptionOpt = None,
-    cloud: CloudOpt = CloudName.commercial,
+    cloud: CloudOpt = None,
     scrub_ids: Annotated[bool, typer.Option(
         "--scrub-ids/--keep-ids", help="Replace tenant and subscription ids too.")] = True,
-    concurrency: ConcurrencyOpt = 8,
+    concurrency: ConcurrencyOpt = None,
+    config_file: ConfigOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Record a live collection into a cassette, with tokens and secrets scrubbed."""
+    from scanner.cli_run import setup_logging
     from scanner.inventory import Inventory
+    from scanner.progress import Progress
     from scanner.replay import RecordingTransport
     from scanner.sources import Source, load_inventory
 
-    _setup_logging(False)
+    config, options = _collect_settings(config_file, output, cloud, subscription, concurrency,
+                                        quiet=quiet)
+    setup_logging(False)
     saved: list[int] = []
 
     def save(transport: RecordingTransport, inventory: Inventory | None) -> None:
-        ids = [s.lower() for s in (subscription or [])] if scrub_ids else []
+        ids = [s.lower() for s in config.subscriptions] if scrub_ids else []
         if scrub_ids and inventory is not None:
             ids += [s.subscription_id for s in inventory.subscriptions]
             ids += [inventory.tenant_id] if inventory.tenant_id else []
         saved.append(transport.save(output, ids))
 
-    progress, update = _progress(quiet)
-    if progress:
-        with progress:
-            inventory = load_inventory(Source(), cloud.value, subscription or [], concurrency,
-                                       update, recorder=save)
-    else:
-        inventory = load_inventory(Source(), cloud.value, subscription or [], concurrency,
-                                   recorder=save)
+    with Progress(err, quiet=options.quiet, heartbeat=options.heartbeat) as progress:
+        progress.phase("collecting")
+        inventory = load_inventory(Source(), config.cloud, config.subscriptions,
+                                   config.concurrency, progress.collected, recorder=save)
     err.print(f"recorded {saved[0] if saved else 0} interactions into {output} "
-              f"({len(inventory.errors)} scope(s) could not be read)")
-
-
-def _parse_tags(tags: list[str]) -> dict[str, str]:
-    parsed = {}
-    for tag in tags:
-        key, sep, value = tag.partition("=")
-        if not sep or not key:
-            raise UsageError(f"--tag {tag!r}: expected KEY=VALUE")
-        parsed[key] = value
-    return parsed
+              f"({len(inventory.errors)} scope(s) could not be read)", markup=False,
+              highlight=False)
 
 
 def _split(values: list[str] | None) -> list[str]:
     return [v.strip() for value in values or [] for v in value.split(",") if v.strip()]
+
+
+class SeverityChoice(StrEnum):
+    """Severities accepted by --fail-on and --min-severity."""
+
+    critical = "critical"
+    high = "high"
+    medium = "medium"
+    low = "low"
+    info = "info"
+
+
+class ProfileChoice(StrEnum):
+    """CJIS 6.0 paths accepted by --profile."""
+
+    commercial = "commercial"
+    government = "government"
+
+
+FORMAT_CHOICES = "console, json, jsonl, html, packet, csv, junit, ocsf"
 
 
 @app.command()
@@ -213,81 +243,71 @@ def scan(
         "--resource-group", "-g", metavar="NAME",
         help="Only judge these resource groups (repeatable).")] = None,
     tag: Annotated[list[str] | None, typer.Option(
-        "--tag", metavar="KEY=VALUE", help="Only judge resources with this tag.")] = None,
+        "--tag", metavar="KEY=VALUE",
+        help="Only judge resources with this tag (keys match case-insensitively).")] = None,
     check: Annotated[list[str] | None, typer.Option(
         "--check", metavar="ID", help="Only these check or requirement ids.")] = None,
     skip_check: Annotated[list[str] | None, typer.Option(
         "--skip-check", metavar="ID", help="Skip these check or requirement ids.")] = None,
     step: Annotated[list[str] | None, typer.Option(
         "--step", help="Only these CJIS steps (1-7, transit).")] = None,
-    cloud: Annotated[CloudName | None, typer.Option(
-        "--cloud", help="Azure cloud [default: commercial, or the config file's].")] = None,
-    profile: Annotated[str | None, typer.Option(
-        "--profile", help="commercial or government (default: from --cloud).")] = None,
-    format: Annotated[str, typer.Option(
-        "--format", "-f", help="Comma-separated report formats: console, json, jsonl, html, "
-                                "packet, csv, junit, ocsf.",
-    )] = "console",
+    cloud: CloudOpt = None,
+    profile: Annotated[ProfileChoice | None, typer.Option(
+        "--profile", help="CJIS 6.0 path (severities).", show_default="from --cloud")] = None,
+    format: Annotated[str | None, typer.Option(
+        "--format", "-f", help=f"Comma-separated report formats: {FORMAT_CHOICES}.",
+        show_default="console")] = None,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", metavar="DIR", help="Directory for file reports.")] = None,
-    fail_on: Annotated[str | None, typer.Option(
-        "--fail-on", help="Lowest severity of a failing finding that makes exit code 1.")] = None,
+    fail_on: Annotated[SeverityChoice | None, typer.Option(
+        "--fail-on", help="Lowest severity of a failing finding that makes exit code 1.",
+        show_default="high")] = None,
     allow_partial: Annotated[bool, typer.Option(
-        "--allow-partial", help="Do not exit 3 when some scopes could not be read.")] = False,
-    config_file: Annotated[Path, typer.Option(
-        "--config", help="Settings file (TOML).")] = Path("cjis-scan.toml"),
-    source: SourceOpt = InventorySource.arm,
-    concurrency: Annotated[int | None, typer.Option(
-        "--concurrency", min=1, max=64, help="Parallel reads [default: 8].")] = None,
+        "--allow-partial", help="Do not exit 3 when unread scopes made findings unknown.")
+    ] = False,
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="Exit 2 when --resource-group or --tag matches nothing.")] = False,
+    config_file: Annotated[Path | None, typer.Option(
+        "--config", metavar="FILE", help="Settings file (TOML); every key is a flag's name.",
+        show_default="./cjis-scan.toml if present")] = None,
+    source: SourceOpt = None,
+    concurrency: ConcurrencyOpt = None,
+    only_failing: Annotated[bool, typer.Option(
+        "--only-failing", help="File reports list only fail and unknown findings.")] = False,
+    min_severity: Annotated[SeverityChoice | None, typer.Option(
+        "--min-severity", help="File reports list only findings this severe or more.")
+    ] = None,
+    summary: Annotated[bool, typer.Option(
+        "--summary", help="Console: scores and the verdict only, one screen.")] = False,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
+    debug: DebugOpt = False,
+    log_format: LogFormatOpt = None,
 ) -> None:
     """Collect (or replay, or load) the tenant, judge it, and write the reports."""
-    from scanner.config import load_config
-    from scanner.findings import Severity
-    from scanner.reporters import parse_formats, write_reports
-    from scanner.scan import run_judgement
+    from scanner.cli_run import run_scan
+    from scanner.cli_validate import parse_tags
+    from scanner.config import load_settings
 
-    _setup_logging(verbose)
-    started = datetime.now(UTC)
-    if profile is not None and profile not in ("commercial", "government"):
-        raise UsageError(f"--profile {profile!r}: choose commercial or government")
-    formats = parse_formats(format)
-    config = load_config(config_file, {
-        "cloud": cloud.value if cloud else None, "profile": profile,
+    config, options = load_settings(_config_path(config_file), {
+        "cloud": cloud.value if cloud else None,
+        "profile": profile.value if profile else None,
         "subscriptions": subscription or [],
-        "resource_groups": resource_group or [], "tags": _parse_tags(tag or []),
+        "resource_groups": resource_group or [], "tags": parse_tags(tag or []),
         "checks": _split(check), "skip_checks": _split(skip_check), "steps": _split(step),
-        "fail_on": fail_on, "concurrency": concurrency,
+        "fail_on": fail_on.value if fail_on else None, "concurrency": concurrency,
+    }, {
+        "format": format, "output": output, "allow_partial": allow_partial,
+        "strict": strict, "source": source.value if source else None,
+        "only_failing": only_failing,
+        "min_severity": min_severity.value if min_severity else None,
+        "summary": summary, "quiet": quiet, "verbose": verbose, "debug": debug,
+        "log_format": log_format.value if log_format else None,
     })
-    from scanner.engine import select
-    from scanner.framework import load_framework
-    from scanner.registry import load_registry
-
-    select(load_framework(), load_registry(), config)  # usage errors before any Azure call
-    origin, inv = _collect(demo, replay, inventory, config.cloud, config.subscriptions,
-                           config.concurrency, quiet, source.value)
-    waiver_notes: list[str] = []  # expired or unused waivers: warned, never fatal
-    result = run_judgement(inv, config, started, origin.label, waiver_warnings=waiver_notes)
-    from rich.markup import escape
-
-    for note in waiver_notes:
-        err.print(f"[yellow]warning:[/] {escape(note)}", highlight=False)
-    written = write_reports(result, formats, output, out)
-    for path in written:
-        err.print(f"wrote {path}")
-    refused = [e for e in result.errors if e.code == "ReadOnlyGuard"]
-    if refused:  # a collector tried to write: a bug, louder than any verdict
-        err.print(f"[bold red]error:[/] the read-only guard refused {len(refused)} request(s): "
-                  f"{refused[0].message}. Please report this as a cjis-scan bug.")
-        raise typer.Exit(5)
-    # Counted while judging: the exit code needs no pass over the findings.
-    if result.scoreboard.failing_at_least(Severity(config.fail_on)):
-        raise typer.Exit(1)
-    if result.errors and not allow_partial:
-        err.print(f"[yellow]scan incomplete:[/] {len(result.errors)} scope(s) could not be "
-                  f"read; their findings are `unknown` (use --allow-partial to accept)")
-        raise typer.Exit(3)
+    code = run_scan(config, options, demo=demo, replay=replay, inventory=inventory,
+                    out=out, err=err)
+    if code:
+        raise typer.Exit(code)
 
 
 @app.command("checks")

@@ -238,6 +238,10 @@ class ScanMeta:
     checks_run: list[str]
     boundary: dict[str, object] = field(default_factory=dict)
     """The `--subscription`, `--resource-group`, `--tag`, `--step`, `--check` selection."""
+    outcome: dict[str, object] = field(default_factory=dict)
+    """`fail_on`, `verdict`, `exit_code` (scanner.outcome): what the run concluded."""
+    collected_at: datetime | None = None
+    """When the evidence was collected (a saved inventory's time; else the scan's)."""
 
 
 @dataclass

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from scanner import __version__
 from scanner.config import ScanConfig
 from scanner.engine import Scoreboard, judge, select
+from scanner.findings import Finding, Severity, Status
 from scanner.framework import Framework, load_framework
 from scanner.inventory import Inventory
+from scanner.outcome import decide
 from scanner.registry import Registry, load_registry
 from scanner.report import FindingStore, ScanMeta, ScanResult
 from scanner.waivers import WaiverBook
@@ -22,6 +25,8 @@ def run_judgement(
     framework: Framework | None = None,
     registry: Registry | None = None,
     waiver_warnings: list[str] | None = None,
+    allow_partial: bool = False,
+    on_check: Callable[[str], None] | None = None,
 ) -> ScanResult:
     """Run the selected checks over `inventory` and wrap the findings for the reporters.
 
@@ -29,7 +34,8 @@ def run_judgement(
     to each finding after it is judged and before it is scored; their warnings (expired,
     unused) are appended to `waiver_warnings` when a list is given. Each finding is then
     counted on the scoreboard and packed into the result's `FindingStore` (in report
-    order, as the engine yields them): none is kept as an object.
+    order, as the engine yields them): none is kept as an object. The outcome (verdict
+    and exit code, `scanner.outcome`) is decided here, so every report records it.
     """
     framework = framework or load_framework()
     registry = registry or load_registry()
@@ -38,15 +44,32 @@ def run_judgement(
     findings = FindingStore(framework)
     waivers = WaiverBook(config.waivers, inventory, started_at,
                          selected={*selection.checks, *(r.id for r in selection.requirements)})
+    errored = {e.collector for e in inventory.errors}
+    reads = {check_id: {*check.meta.kinds, *check.meta.needs}
+             for check_id, check in selection.checks.items()}
+    unknown_from_errors = 0
+    current = None
     for judged in judge(inventory, framework, selection, config):
+        if on_check is not None and judged.check_id != current:
+            if current is not None:
+                on_check(current)  # progress: one more check judged
+            current = judged.check_id
         finding = waivers.apply(judged)
         scoreboard.add(finding)
         findings.append(finding)
+        if errored and _unknown_from_errors(finding, errored, reads):
+            unknown_from_errors += 1
+    if on_check is not None and current is not None:
+        on_check(current)
     if waiver_warnings is not None:
         waiver_warnings.extend(waivers.warnings())
-    in_scope = [s for s in inventory.subscriptions
-                if not config.subscriptions
-                or s.subscription_id in {x.lower() for x in config.subscriptions}]
+    in_scope = sorted((s for s in inventory.subscriptions
+                       if not config.subscriptions
+                       or s.subscription_id in {x.lower() for x in config.subscriptions}),
+                      key=lambda s: ((s.display_name or s.subscription_id).lower(),
+                                     s.subscription_id))
+    outcome = decide(scoreboard, list(inventory.errors), Severity(config.fail_on),
+                     unknown_from_errors, allow_partial)
     meta = ScanMeta(
         tool_version=__version__,
         framework_id=framework.id,
@@ -64,6 +87,20 @@ def run_judgement(
             "subscriptions": config.subscriptions, "resource_groups": config.resource_groups,
             "tags": config.tags, "steps": config.steps, "checks": config.checks,
             "skip_checks": config.skip_checks}.items() if v},
+        outcome=outcome.as_dict(),
+        collected_at=inventory.collected_at,
     )
     return ScanResult(meta=meta, framework=framework, findings=findings, scoreboard=scoreboard,
                       errors=list(inventory.errors))
+
+
+def _unknown_from_errors(finding: Finding, errored: set[str],
+                         reads: dict[str, set[str]]) -> bool:
+    """True when a collection error made `finding` unknown: its evidence quotes one, or
+    its check reads (kinds) or needs a collector that failed."""
+    if finding.status is not Status.UNKNOWN:
+        return False
+    evidence = finding.evidence or {}
+    if "collection_errors" in evidence or "incomplete" in evidence:
+        return True
+    return not reads.get(finding.check_id, set()).isdisjoint(errored)
