@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from scanner import __version__
 from scanner.azure.clouds import CloudName
@@ -31,15 +32,22 @@ app = typer.Typer(
 out = Console()
 err = Console(stderr=True)
 
+
+def _with_default(text: str, default: str) -> str:
+    """Help text ending in its default (typer shows none for a flag whose default is
+    "not given", so a config file can set it)."""
+    return f"{text} {escape(f'[default: {default}]')}"  # literal brackets, not rich markup
+
+
 DemoOpt = Annotated[bool, typer.Option("--demo", help="Replay the bundled demo tenant (offline).")]
 ReplayOpt = Annotated[Path | None, typer.Option("--replay", metavar="CASSETTE",
                                                 help="Replay a recorded vcrpy cassette (offline).")]
 SubscriptionOpt = Annotated[list[str] | None, typer.Option(
     "--subscription", "-s", metavar="ID", help="Subscription id in scope (repeatable).")]
 CloudOpt = Annotated[CloudName | None, typer.Option(
-    "--cloud", help="Azure cloud.", show_default="commercial")]
+    "--cloud", help=_with_default("Azure cloud.", "commercial"))]
 ConcurrencyOpt = Annotated[int | None, typer.Option(
-    "--concurrency", min=1, max=64, help="Parallel reads (bounded pool).", show_default="8")]
+    "--concurrency", min=1, max=64, help=_with_default("Parallel reads (bounded pool).", "8"))]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")]
 
 
@@ -56,7 +64,7 @@ SOURCE_HELP = ("arm: one list per kind per subscription (authoritative); graph: 
                "the principal cannot read); auto: Resource Graph, falling back to ARM on any "
                "error.")
 SourceOpt = Annotated[InventorySource | None, typer.Option(
-    "--source", help=SOURCE_HELP, show_default="arm")]
+    "--source", help=_with_default(SOURCE_HELP, "arm"))]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log each read failure.")]
 
 
@@ -84,11 +92,9 @@ class LogFormat(StrEnum):
 DebugOpt = Annotated[bool, typer.Option(
     "--debug", help="Log every request: method, URL (redacted), status, milliseconds.")]
 LogFormatOpt = Annotated[LogFormat | None, typer.Option(
-    "--log-format", help="Log lines as text or JSON objects (for scheduled jobs).",
-    show_default="text")]
+    "--log-format", help=_with_default("Log lines as text or JSON objects (for scheduled jobs).", "text"))]
 ConfigOpt = Annotated[Path | None, typer.Option(
-    "--config", metavar="FILE", help="Settings file (TOML); every key is a flag's name.",
-    show_default="./cjis-scan.toml if present")]
+    "--config", metavar="FILE", help=_with_default("Settings file (TOML); every key is a flag's name.", "./cjis-scan.toml if present"))]
 DEFAULT_CONFIG = Path("cjis-scan.toml")
 
 
@@ -253,23 +259,20 @@ def scan(
         "--step", help="Only these CJIS steps (1-7, transit).")] = None,
     cloud: CloudOpt = None,
     profile: Annotated[ProfileChoice | None, typer.Option(
-        "--profile", help="CJIS 6.0 path (severities).", show_default="from --cloud")] = None,
+        "--profile", help=_with_default("CJIS 6.0 path (severities).", "from --cloud"))] = None,
     format: Annotated[str | None, typer.Option(
-        "--format", "-f", help=f"Comma-separated report formats: {FORMAT_CHOICES}.",
-        show_default="console")] = None,
+        "--format", "-f", help=_with_default(f"Comma-separated report formats: {FORMAT_CHOICES}.", "console"))] = None,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", metavar="DIR", help="Directory for file reports.")] = None,
     fail_on: Annotated[SeverityChoice | None, typer.Option(
-        "--fail-on", help="Lowest severity of a failing finding that makes exit code 1.",
-        show_default="high")] = None,
+        "--fail-on", help=_with_default("Lowest severity of a failing finding that makes exit code 1.", "high"))] = None,
     allow_partial: Annotated[bool, typer.Option(
         "--allow-partial", help="Do not exit 3 when unread scopes made findings unknown.")
     ] = False,
     strict: Annotated[bool, typer.Option(
         "--strict", help="Exit 2 when --resource-group or --tag matches nothing.")] = False,
     config_file: Annotated[Path | None, typer.Option(
-        "--config", metavar="FILE", help="Settings file (TOML); every key is a flag's name.",
-        show_default="./cjis-scan.toml if present")] = None,
+        "--config", metavar="FILE", help=_with_default("Settings file (TOML); every key is a flag's name.", "./cjis-scan.toml if present"))] = None,
     source: SourceOpt = None,
     concurrency: ConcurrencyOpt = None,
     only_failing: Annotated[bool, typer.Option(
@@ -341,7 +344,7 @@ def main() -> None:
     try:
         app()
     except ScannerError as exc:
-        err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err.print("interrupted")

@@ -117,7 +117,18 @@ def validate_scan(config: ScanConfig, options: RunOptions) -> tuple[Any, list[An
 
     cli_validate.subscription_ids(config.subscriptions)
     formats = parse_formats(options.format)
-    selection = select(load_framework(), load_registry(), config)
+    framework = load_framework()
+    ids = sorted(framework.check_ids() | {r.id for r in framework.requirements})
+    for flag, values in (("--check", config.checks), ("--skip-check", config.skip_checks)):
+        for value in values:
+            if value not in ids:
+                raise UsageError(f"{flag} {value}: no check or requirement has this id"
+                                 f"{cli_validate.did_you_mean(value, ids)} "
+                                 "(`cjis-scan checks` lists them)")
+    steps = [s.id for s in framework.steps]
+    for value in config.steps:
+        cli_validate.choice("--step", value, steps)
+    selection = select(framework, load_registry(), config)
     if not selection.checks:
         chosen = [f"--{name} {' '.join(values)}" for name, values in (
             ("step", config.steps), ("check", config.checks),
