@@ -4,7 +4,7 @@ Exit codes (for scheduled jobs): 0 no failing finding at or above --fail-on; 1 f
 findings; 2 usage or configuration error (bad flag, unknown check, malformed config,
 cassette or inventory); 3 scan incomplete (collection errors, no failing finding to
 report) unless --allow-partial; 4 could not sign in to Azure; 5 a write was refused by
-the read-only guard (the reads go on; the reports are written first).
+the read-only guard (the reads go on; the reports are written first); 6 an internal error.
 """
 
 from __future__ import annotations
@@ -92,10 +92,14 @@ class LogFormat(StrEnum):
 DebugOpt = Annotated[bool, typer.Option(
     "--debug", help="Log every request: method, URL (redacted), status, milliseconds.")]
 LogFormatOpt = Annotated[LogFormat | None, typer.Option(
-    "--log-format", help=_with_default("Log lines as text or JSON objects (for scheduled jobs).", "text"))]
+    "--log-format",
+    help=_with_default("Log lines as text or JSON objects (for scheduled jobs).", "text"))]
 ConfigOpt = Annotated[Path | None, typer.Option(
-    "--config", metavar="FILE", help=_with_default("Settings file (TOML); every key is a flag's name.", "./cjis-scan.toml if present"))]
+    "--config", metavar="FILE", help=_with_default(
+        "Settings file (TOML); every key is a flag's name.", "./cjis-scan.toml if present"))]
 DEFAULT_CONFIG = Path("cjis-scan.toml")
+INTERNAL_ERROR = 6
+"""Exit code of a crash (a bug), never 1: a CI gate must not read it as failing findings."""
 
 
 def _config_path(path: Path | None) -> Path | None:
@@ -261,18 +265,21 @@ def scan(
     profile: Annotated[ProfileChoice | None, typer.Option(
         "--profile", help=_with_default("CJIS 6.0 path (severities).", "from --cloud"))] = None,
     format: Annotated[str | None, typer.Option(
-        "--format", "-f", help=_with_default(f"Comma-separated report formats: {FORMAT_CHOICES}.", "console"))] = None,
+        "--format", "-f",
+        help=_with_default(f"Comma-separated report formats: {FORMAT_CHOICES}.", "console"))
+    ] = None,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", metavar="DIR", help="Directory for file reports.")] = None,
     fail_on: Annotated[SeverityChoice | None, typer.Option(
-        "--fail-on", help=_with_default("Lowest severity of a failing finding that makes exit code 1.", "high"))] = None,
+        "--fail-on",
+        help=_with_default("Lowest severity of a failing finding that makes exit code 1.", "high"))
+    ] = None,
     allow_partial: Annotated[bool, typer.Option(
         "--allow-partial", help="Do not exit 3 when unread scopes made findings unknown.")
     ] = False,
     strict: Annotated[bool, typer.Option(
         "--strict", help="Exit 2 when --resource-group or --tag matches nothing.")] = False,
-    config_file: Annotated[Path | None, typer.Option(
-        "--config", metavar="FILE", help=_with_default("Settings file (TOML); every key is a flag's name.", "./cjis-scan.toml if present"))] = None,
+    config_file: ConfigOpt = None,
     source: SourceOpt = None,
     concurrency: ConcurrencyOpt = None,
     only_failing: Annotated[bool, typer.Option(
@@ -349,6 +356,14 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - a crash is never exit 1 ("failing findings")
+        import logging
+
+        logging.getLogger("cjis_scan").debug("internal error", exc_info=True)
+        err.print(f"[bold red]internal error:[/] {escape(type(exc).__name__)}: "
+                  f"{escape(str(exc))} (a cjis-scan bug: please report it; --debug shows "
+                  "where)", highlight=False, soft_wrap=True)
+        sys.exit(INTERNAL_ERROR)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,23 @@ PROFILES = ("commercial", "government")
 STEPS = ("1", "2", "3", "4", "5", "6", "7", "transit")
 
 
+class PacketEvidence(BaseModel):
+    """Where the audit packet shows a requirement's findings (scanner.reporters.packet):
+    the packet gathers its evidence from this declaration, never from check ids."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    section: str
+    """The packet section: `compensating_control`, `cmk_architecture`,
+    `key_administrators`, `residency`, `logging` or `identity`."""
+    part: str | None = None
+    """Its role within the section (e.g. `retention` in `logging`)."""
+    label: str | None = None
+    """How the packet names it, when not by its check's title."""
+    evidence: tuple[str, ...] = ()
+    """The evidence keys of its findings the packet reads."""
+
+
 class Requirement(BaseModel):
     """One requirement of a framework."""
 
@@ -29,6 +46,8 @@ class Requirement(BaseModel):
     """Severity per profile (`commercial`, `government`)."""
     judges: str
     pass_when: str
+    packet: PacketEvidence | None = None
+    """The audit packet's use of this requirement's evidence, if any."""
 
 
 class Step(BaseModel):

@@ -49,7 +49,8 @@ class Progress:
     # --- lifecycle ---------------------------------------------------------------------
     def __enter__(self) -> Progress:
         if self.interactive:
-            from rich.progress import BarColumn, Progress as RichProgress, TextColumn
+            from rich.progress import BarColumn, TextColumn
+            from rich.progress import Progress as RichProgress
 
             self._live = RichProgress(TextColumn("[bold]{task.fields[phase]}[/]"), BarColumn(),
                                       TextColumn("{task.fields[counts]}"),

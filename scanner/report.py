@@ -242,6 +242,10 @@ class ScanMeta:
     """`fail_on`, `verdict`, `exit_code` (scanner.outcome): what the run concluded."""
     collected_at: datetime | None = None
     """When the evidence was collected (a saved inventory's time; else the scan's)."""
+    exceptions: dict[str, object] = field(default_factory=dict)
+    """Waivers and exemptions expired or unmatched (scanner.exceptions_ledger)."""
+    not_assessed: dict[str, object] = field(default_factory=dict)
+    """Resource types in the boundary no check of their own judged."""
 
 
 @dataclass

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 from scanner import __version__
 from scanner.config import ScanConfig
-from scanner.engine import Scoreboard, judge, select
+from scanner.engine import Scoreboard, _in_boundary, judge, select
+from scanner.exceptions_ledger import ExceptionsLedger
 from scanner.findings import Finding, Severity, Status
 from scanner.framework import Framework, load_framework
 from scanner.inventory import Inventory
@@ -44,6 +45,11 @@ def run_judgement(
     findings = FindingStore(framework)
     waivers = WaiverBook(config.waivers, inventory, started_at,
                          selected={*selection.checks, *(r.id for r in selection.requirements)})
+    ledger = ExceptionsLedger(config, inventory, started_at,
+                              {s.casefold() for s in (*selection.checks,
+                                                      *(r.id for r in selection.requirements))})
+    generic_kinds = {"resources", "resource_groups", "subscriptions", "tenant"}
+    judged_types: set[str] = set()  # types a check of their own judged (not only generic)
     errored = {e.collector for e in inventory.errors}
     reads = {check_id: {*check.meta.kinds, *check.meta.needs}
              for check_id, check in selection.checks.items()}
@@ -57,12 +63,16 @@ def run_judgement(
         finding = waivers.apply(judged)
         scoreboard.add(finding)
         findings.append(finding)
+        ledger.add(finding)
+        if not set(selection.checks[finding.check_id].meta.kinds) <= generic_kinds:
+            judged_types.add(finding.resource_type.lower())
         if errored and _unknown_from_errors(finding, errored, reads):
             unknown_from_errors += 1
     if on_check is not None and current is not None:
         on_check(current)
+    notes = waivers.warnings()
     if waiver_warnings is not None:
-        waiver_warnings.extend(waivers.warnings())
+        waiver_warnings.extend(notes)
     in_scope = sorted((s for s in inventory.subscriptions
                        if not config.subscriptions
                        or s.subscription_id in {x.lower() for x in config.subscriptions}),
@@ -88,6 +98,8 @@ def run_judgement(
             "tags": config.tags, "steps": config.steps, "checks": config.checks,
             "skip_checks": config.skip_checks}.items() if v},
         outcome=outcome.as_dict(),
+        exceptions=ledger.summary(notes),
+        not_assessed=_not_assessed(inventory, config, judged_types),
         collected_at=inventory.collected_at,
     )
     return ScanResult(meta=meta, framework=framework, findings=findings, scoreboard=scoreboard,
@@ -104,3 +116,15 @@ def _unknown_from_errors(finding: Finding, errored: set[str],
     if "collection_errors" in evidence or "incomplete" in evidence:
         return True
     return not reads.get(finding.check_id, set()).isdisjoint(errored)
+
+
+def _not_assessed(inventory: Inventory, config: ScanConfig,
+                  judged_types: set[str]) -> dict[str, object]:
+    """Resource types in the boundary that no check of their own judged (only the generic
+    location and logging checks, if those ran): {"resource_types": {type: count}}."""
+    counts: dict[str, int] = {}
+    for resource in inventory.resources:
+        kind = resource.type.lower()
+        if kind not in judged_types and _in_boundary(resource, config, "resources"):
+            counts[kind] = counts.get(kind, 0) + 1
+    return {"resource_types": dict(sorted(counts.items()))}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.test_scan_cli import SUB_A, cli
+from tests.cli.test_scan_cli import cli
 
 
 @pytest.fixture(autouse=True)
