@@ -80,7 +80,8 @@ def setting_names() -> list[str]:
     for model in (ScanConfig, RunOptions):
         for name, info in model.model_fields.items():
             alias = info.validation_alias
-            names.extend(alias.choices if isinstance(alias, AliasChoices) else [name])
+            choices = alias.choices if isinstance(alias, AliasChoices) else [name]
+            names.extend(str(c) for c in choices)
     return [str(n) for n in dict.fromkeys(names)]
 
 

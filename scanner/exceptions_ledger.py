@@ -44,14 +44,14 @@ class ExceptionsLedger:
         expired: list[dict[str, Any]] = []
         unmatched: list[dict[str, Any]] = []
         for number, waiver in enumerate(self.config.waivers, 1):
-            record = {"source": "config", "id": f"config:{number}", "check": waiver.check,
+            entry: dict[str, Any] = {"source": "config", "id": f"config:{number}", "check": waiver.check,
                       "resource": waiver.resource, "approver": waiver.approver,
                       "justification": waiver.justification,
                       "expires": waiver.expires.isoformat(), "ticket": waiver.ticket}
             if waiver.expired(now.date()):
-                expired.append(record)
-            elif waiver.check.casefold() in self.selected and record["id"] not in self._used:
-                unmatched.append(record)
+                expired.append(entry)
+            elif waiver.check.casefold() in self.selected and entry["id"] not in self._used:
+                unmatched.append(entry)
         seen: set[str] = set()
         for exemption in self.inventory.policy_exemptions:
             if exemption.id in seen:
@@ -60,7 +60,7 @@ class ExceptionsLedger:
             checks = exempted_checks(exemption, self.inventory)
             if not checks:
                 continue  # not an exemption from a policy a check stands for
-            record = {"source": "azure_policy", "id": exemption.id, "name": exemption.name,
+            record: dict[str, Any] = {"source": "azure_policy", "id": exemption.id, "name": exemption.name,
                       "category": exemption.exemption_category, "scope": exemption.scope,
                       "justification": exemption.description or exemption.display_name
                       or exemption.name,

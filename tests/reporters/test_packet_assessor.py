@@ -12,7 +12,13 @@ import pytest
 
 from scanner.findings import Status
 from scanner.reporters.packet import render_markdown
-from scanner.reporters.packet.fips import BY_PLATFORM, MANAGED_HSM, SOFTWARE, UNDETERMINED, fips_level
+from scanner.reporters.packet.fips import (
+    BY_PLATFORM,
+    MANAGED_HSM,
+    SOFTWARE,
+    UNDETERMINED,
+    fips_level,
+)
 from tests.reporters.conftest import SA_PASS, finding, result_of
 from tests.reporters.test_packet import SECTIONS, evidence_result, section, table_rows
 
