@@ -44,8 +44,9 @@ class ExceptionsLedger:
         expired: list[dict[str, Any]] = []
         unmatched: list[dict[str, Any]] = []
         for number, waiver in enumerate(self.config.waivers, 1):
-            entry: dict[str, Any] = {"source": "config", "id": f"config:{number}", "check": waiver.check,
-                      "resource": waiver.resource, "approver": waiver.approver,
+            entry: dict[str, Any] = {
+                "source": "config", "id": f"config:{number}", "check": waiver.check,
+                "resource": waiver.resource, "approver": waiver.approver,
                       "justification": waiver.justification,
                       "expires": waiver.expires.isoformat(), "ticket": waiver.ticket}
             if waiver.expired(now.date()):
@@ -60,8 +61,9 @@ class ExceptionsLedger:
             checks = exempted_checks(exemption, self.inventory)
             if not checks:
                 continue  # not an exemption from a policy a check stands for
-            record: dict[str, Any] = {"source": "azure_policy", "id": exemption.id, "name": exemption.name,
-                      "category": exemption.exemption_category, "scope": exemption.scope,
+            record: dict[str, Any] = {
+                "source": "azure_policy", "id": exemption.id, "name": exemption.name,
+                "category": exemption.exemption_category, "scope": exemption.scope,
                       "justification": exemption.description or exemption.display_name
                       or exemption.name,
                       "expires": exemption.expires_on.isoformat()
