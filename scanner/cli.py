@@ -1,4 +1,4 @@
-"""The `cjis-scan` command line: scan, collect, record, checks, explain.
+"""The `cjis-scan` command line: scan, collect, record, doctor, checks, explain.
 
 Exit codes (for scheduled jobs): 0 no failing finding at or above --fail-on; 1 failing
 findings; 2 usage or configuration error (bad flag, unknown check, malformed config,
@@ -318,6 +318,37 @@ def scan(
                     out=out, err=err)
     if code:
         raise typer.Exit(code)
+
+
+@app.command()
+def doctor(
+    demo: DemoOpt = False,
+    replay: ReplayOpt = None,
+    subscription: SubscriptionOpt = None,
+    cloud: CloudOpt = None,
+    config_file: ConfigOpt = None,
+) -> None:
+    """Check sign-in and every permission a scan needs, in seconds: Reader on each
+    subscription, each Microsoft Graph permission, Resource Graph access; say what each
+    missing one would make unknown. Exit 0 when all are in place, 3 when not."""
+    from scanner.cli_validate import subscription_ids
+    from scanner.config import load_settings
+    from scanner.doctor import diagnose, factory_for, render
+    from scanner.registry import load_registry
+
+    config, _ = load_settings(_config_path(config_file), {
+        "cloud": cloud.value if cloud else None, "subscriptions": subscription or []})
+    subscription_ids(config.subscriptions)
+    if replay is not None and not replay.is_file():
+        raise UsageError(f"--replay {replay}: no such file")
+    factory, transport = factory_for(demo, replay, config.cloud)
+    try:
+        diagnosis = diagnose(factory, config.subscriptions, load_registry())
+    finally:
+        transport.close()
+    render(diagnosis, out)
+    if diagnosis.exit_code:
+        raise typer.Exit(diagnosis.exit_code)
 
 
 @app.command("checks")
