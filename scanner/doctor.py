@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from azure.core.exceptions import HttpResponseError
@@ -113,13 +114,13 @@ def diagnose(factory: ClientFactory, subscriptions: list[str], registry: Registr
         if named:  # listed ones are readable already
             diagnosis.probes.append(_probe(
                 "Azure Resource Manager", "read the subscription", scope,
-                lambda s=scope: arm.get(s, SUBSCRIPTIONS_API), READER, "subscriptions",
+                partial(arm.get, scope, SUBSCRIPTIONS_API), READER, "subscriptions",
                 ("every check of this subscription",)))
         for spec in SPECS:
             collector = spec.collector or spec.kind
             diagnosis.probes.append(_probe(
                 "Azure Resource Manager", f"list {spec.kind.replace('_', ' ')}", scope,
-                lambda s=spec, sub=subscription: arm.get(s.url(sub), s.api_version),
+                partial(arm.get, spec.url(subscription), spec.api_version),
                 spec.remedy, collector, checks_reading(registry, collector, spec.kind)))
     graph = graph_reader(factory)
     scope = entra.tenant_scope(None)
@@ -127,7 +128,7 @@ def diagnose(factory: ClientFactory, subscriptions: list[str], registry: Registr
     for collector, path in paths.items():
         diagnosis.probes.append(_probe(
             "Microsoft Graph", f"read {path.split('?')[0]}", scope,
-            lambda p=path: _graph_get(graph, p), entra.REMEDIES[collector], collector,
+            partial(_graph_get, graph, path), entra.REMEDIES[collector], collector,
             checks_reading(registry, collector)))
     if in_scope:
         diagnosis.probes.append(_probe(
