@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import json
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -424,8 +426,13 @@ def test_the_example_config_loads_and_shows_every_setting() -> None:
     config = load_config(path, {})
     (example_waiver,) = config.waivers
     assert example_waiver.ticket and example_waiver.check == "storage_account_cmk_encryption"
-    keys = set(tomllib.loads(path.read_text(encoding="utf-8")))
-    fields = {name if name != "waivers" else "waiver" for name in ScanConfig.model_fields}
+    from scanner.config import RunOptions
+
+    text = path.read_text(encoding="utf-8")
+    keys = set(tomllib.loads(text))
+    keys |= set(re.findall(r"^# (\w+) = ", text, re.M))  # settings with no default shown
+    fields = {name if name != "waivers" else "waiver"
+              for name in (*ScanConfig.model_fields, *RunOptions.model_fields)}
     assert keys == fields
 
 
