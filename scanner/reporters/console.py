@@ -296,7 +296,7 @@ def verdict(result: ScanResult) -> Text:
         extras.append("no finding passed or failed" if result.findings
                       else "no findings in scope")
     tail = "; ".join(extras)
-    outcome = result.meta.outcome or _outcome_of(result)
+    outcome = result.meta.outcome or outcome_of(result)
     style = _VERDICT_STYLE.get(str(outcome.get("verdict")), "bold")
     failing = result.scoreboard.failing
     by_severity = ", ".join(f"{failing[s.value]} {s.value}" for s in Severity
@@ -307,7 +307,7 @@ def verdict(result: ScanResult) -> Text:
                          f"; {tail}" if tail else "")
 
 
-def _outcome_of(result: ScanResult) -> dict[str, object]:
+def outcome_of(result: ScanResult) -> dict[str, object]:
     """The outcome of a result judged without one (built by hand): the default --fail-on,
     every unknown counted as a gap when scopes could not be read."""
     from scanner.outcome import decide
