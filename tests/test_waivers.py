@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 import json
+import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
