@@ -122,12 +122,13 @@ def validate_scan(config: ScanConfig, options: RunOptions) -> tuple[Any, list[An
     for flag, values in (("--check", config.checks), ("--skip-check", config.skip_checks)):
         for value in values:
             if value not in ids:
-                raise UsageError(f"{flag} {value}: no check or requirement has this id"
+                raise UsageError(f"{flag} {value}: unknown check or requirement id"
                                  f"{cli_validate.did_you_mean(value, ids)} "
                                  "(`cjis-scan checks` lists them)")
     steps = [s.id for s in framework.steps]
     for value in config.steps:
-        cli_validate.choice("--step", value, steps)
+        if value not in steps:
+            raise UsageError(f"--step {value}: unknown step: choose {', '.join(steps)}")
     selection = select(framework, load_registry(), config)
     if not selection.checks:
         chosen = [f"--{name} {' '.join(values)}" for name, values in (

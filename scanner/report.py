@@ -246,6 +246,8 @@ class ScanMeta:
     """Waivers and exemptions expired or unmatched (scanner.exceptions_ledger)."""
     not_assessed: dict[str, object] = field(default_factory=dict)
     """Resource types in the boundary no check of their own judged."""
+    directory: dict[str, object] = field(default_factory=dict)
+    """Key-store principals named through Microsoft Graph (scanner.directory)."""
 
 
 @dataclass

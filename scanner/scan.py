@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from scanner import __version__
 from scanner.config import ScanConfig
+from scanner.directory import directory_summary
 from scanner.engine import Scoreboard, _in_boundary, judge, select
 from scanner.exceptions_ledger import ExceptionsLedger
 from scanner.findings import Finding, Severity, Status
@@ -100,6 +101,7 @@ def run_judgement(
         outcome=outcome.as_dict(),
         exceptions=ledger.summary(notes),
         not_assessed=_not_assessed(inventory, config, judged_types),
+        directory=directory_summary(inventory, list(inventory.errors)),
         collected_at=inventory.collected_at,
     )
     return ScanResult(meta=meta, framework=framework, findings=findings, scoreboard=scoreboard,

@@ -80,8 +80,9 @@ def load_inventory(
         # Nothing reaches Azure in a replay: no read budget to wait for.
         factory = ClientFactory(cloud_info, StandInCredential(), wrap(replay),
                                 ReadBudget(enabled=False))
-        return collect(factory, subscriptions, concurrency, progress=progress,
-                       source=source.label, inventory_source=inventory_source, kinds=kinds)
+        return _named(factory, collect(factory, subscriptions, concurrency, progress=progress,
+                                       source=source.label, inventory_source=inventory_source,
+                                       kinds=kinds), kinds)
     credential = live_credential(cloud_info)
     inner = live_transport(concurrency)
     recording = RecordingTransport(inner) if recorder else None
@@ -89,8 +90,10 @@ def load_inventory(
     inventory: Inventory | None = None
     try:
         factory = ClientFactory(cloud_info, credential, wrap(transport))
-        inventory = collect(factory, subscriptions, concurrency, progress=progress,
-                            inventory_source=inventory_source, kinds=kinds)
+        inventory = _named(factory, collect(factory, subscriptions, concurrency,
+                                            progress=progress,
+                                            inventory_source=inventory_source, kinds=kinds),
+                           kinds)
     finally:
         # Saved even when the collection stopped part-way (secrets are scrubbed on capture;
         # ids only when the inventory says which ones to replace).
@@ -98,3 +101,14 @@ def load_inventory(
             recorder(recording, inventory)
         inner.close()
     return inventory
+
+
+def _named(factory: ClientFactory, inventory: Inventory, kinds: set[str] | None) -> Inventory:
+    """ux (issue 14): the key stores' principals named through Microsoft Graph, when the
+    role assignments were collected (scanner.directory)."""
+    if kinds is not None and "role_assignments" not in kinds:
+        return inventory
+    from scanner.directory import resolve_inventory
+
+    named: Inventory = resolve_inventory(factory, inventory)
+    return named

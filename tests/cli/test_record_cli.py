@@ -36,7 +36,7 @@ def test_record_scrubs_tokens_and_ids_and_replays(live_is_the_demo: None,
     assert SUB_A not in text  # subscription ids replaced by stand-ins
     assert cassette.stat().st_mode & 0o777 == 0o600
     interactions = load_interactions(cassette)
-    assert len(interactions) == 78  # every read of the collection, once
+    assert len(interactions) == 84  # every read of the collection, once (78 + 6 directory)
     assert not any(k.lower() == "authorization" for i in interactions for k in i.request_headers)
 
     report = tmp_path / "out"

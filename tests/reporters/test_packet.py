@@ -253,12 +253,14 @@ def test_cmk_not_run() -> None:
 
 def test_key_administrators_to_screen(packet: str) -> None:
     text = section(packet, 3)
-    screening = table_rows(text, "Principal (object id)")
+    screening = table_rows(text, "Name | User principal name")
+    unread = "unknown: names were not read (an inventory collected without them)"
     assert screening == [
-        [f"`{ADMIN}`", "User", "kv-cjis", "Key Vault Administrator"],
-        ["`group-1`", "Group", "hsm-cjis, kv-cjis", "Owner"],
-        ["`legacy-app`", "unknown", "hsm-cjis", "keys delete, purge"],
+        [unread, "—", "User", f"`{ADMIN}`", "kv-cjis", "Key Vault Administrator"],
+        [unread, "—", "Group", "`group-1`", "hsm-cjis, kv-cjis", "Owner"],
+        [unread, "—", "unknown", "`legacy-app`", "hsm-cjis", "keys delete, purge"],
     ]
+    assert "**Names unknown:** this inventory was collected without directory reads" in text
     assert "### kv-cjis" in text and "### hsm-cjis" in text
     assert "kv-unused" not in text  # not applicable: holds no CMK
     assert "management group mg-cjis" in text
@@ -401,7 +403,9 @@ def test_demo_tenant_packet() -> None:
     assert [r[0] for r in rows] == [s["store"].rsplit("/", 1)[-1]
                                     for s in cmk.evidence["stores"]]
     assert "_As of the scan of 2026-01-02 03:04 UTC._" in markdown
-    assert table_rows(section(markdown, 3), "Principal (object id)")
+    names = table_rows(section(markdown, 3), "Name | User principal name")
+    assert names[-1][:3] == ["Dana Whitfield", "d.whitfield@hcso-cjis.gov", "User"]
+    assert any(r[0].startswith("↳ Rosa Ortiz") for r in names)  # a group's member
     assert "| Log Analytics" not in markdown  # headings are sentences, not tables
     assert table_rows(section(markdown, 5), "Workspace")
     assert table_rows(section(markdown, 4), "Subscription")

@@ -131,14 +131,43 @@ def admin_section(result: ScanResult, names: Mapping[str, str]) -> dict[str, Any
             "grants": grants,
             "managed_hsm": "managedhsms" in finding.resource_id.lower(),
         })
-    screening = [{"principal": p["principal"],
-                  "type": ", ".join(sorted(p["types"])) or "unknown",
-                  "stores": ", ".join(sorted(p["stores"])),
-                  "access": "; ".join(sorted(p["access"]))}
-                 for p in sorted(principals.values(), key=lambda p: str(p["principal"]))]
+    directory = as_dict(result.meta.directory)
+    named = as_dict(directory.get("principals"))
+    screening = []
+    for p in sorted(principals.values(), key=lambda p: str(p["principal"])):
+        entry = as_dict(named.get(str(p["principal"]).lower()))
+        screening.append({
+            "principal": p["principal"],
+            "name": principal_name(entry, directory),
+            "upn": entry.get("user_principal_name") or "—",
+            "type": entry.get("type") or ", ".join(sorted(p["types"])) or "unknown",
+            "stores": ", ".join(sorted(p["stores"])),
+            "access": "; ".join(sorted(p["access"])),
+            "members": [{"name": m.get("display_name") or "unknown",
+                         "upn": m.get("user_principal_name") or "—",
+                         "type": m.get("type") or "unknown", "id": m.get("id")}
+                        for m in as_list(entry.get("members")) if isinstance(m, dict)],
+            "members_cut": bool(entry.get("members_cut"))})
+    error = as_dict(directory.get("error"))
     return {"ran": tally.ran, "controls": tally.controls, "stores": stores,
             "unread": unread, "screening": screening,
+            "directory_error": error or None,
+            "directory_read": bool(directory.get("resolved")),
+            "permission": directory.get("permission") or "Directory.Read.All",
             "not_applicable": tally.statuses[Status.NOT_APPLICABLE.value]}
+
+
+def principal_name(entry: Mapping[str, Any], directory: Mapping[str, Any]) -> str:
+    """A principal's display name, or why it is unknown (never the id alone, silently)."""
+    if entry.get("found") is False:
+        return "not found in the directory (deleted, or of another tenant)"
+    if entry.get("display_name"):
+        return str(entry["display_name"])
+    if directory.get("error"):
+        return "unknown: Microsoft Graph could not be read (see below)"
+    if not directory.get("resolved"):
+        return "unknown: names were not read (an inventory collected without them)"
+    return "unknown: Microsoft Graph returned no name"
 
 
 def _regions(candidate: Mapping[str, Any]) -> str:
