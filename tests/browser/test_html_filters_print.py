@@ -95,6 +95,8 @@ def test_the_print_view_shows_the_tenant_and_whole_cells(browser: Browser,
         assert state["filters"] == "none"
         assert state["overflow"] == "visible" and state["clamp"] in ("none", "", "unset")
         assert state["whiteSpace"] == "normal"
+        set_filter(browser, "f-step", "2")
+        browser.evaluate("document.getElementById('findings').scrollIntoView()")
         shot = browser.screenshot(tmp_path / "print.png")
         pdf = browser.call("Page.printToPDF", {"printBackground": True})["data"]
         assert base64.b64decode(pdf)[:4] == b"%PDF"
