@@ -225,3 +225,18 @@ def test_only_the_unknowns_caused_by_unread_scopes_make_a_scan_incomplete() -> N
     assert cmk.exit_code in (1, 3), cmk.output
     if cmk.exit_code == 3:
         assert "INCOMPLETE" in cmk.output
+
+
+def test_subscriptions_are_sorted_by_name_in_every_report() -> None:
+    from datetime import UTC, datetime
+
+    from scanner.config import ScanConfig
+    from scanner.inventory import Inventory, Subscription
+    from scanner.scan import run_judgement
+
+    subs = [Subscription(subscription_id=f"0000000{i}-0000-0000-0000-000000000000",
+                         display_name=name)
+            for i, name in enumerate(["Zulu", "alpha", "Mike"])]
+    result = run_judgement(Inventory(subscriptions=subs), ScanConfig(checks=[
+        "subscription_activity_log_to_workspace"]), datetime(2026, 6, 1, tzinfo=UTC), "t")
+    assert [s["display_name"] for s in result.meta.subscriptions] == ["alpha", "Mike", "Zulu"]
