@@ -108,16 +108,6 @@ def _config_path(path: Path | None) -> Path | None:
     return config_path(path, DEFAULT_CONFIG)
 
 
-def _write_private(path: Path, text: str) -> None:
-    """Write a file readable by its owner only (inventories describe a tenant's defences)."""
-    import os
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-
-
 def _collect_settings(config_file: Path | None, output: Path, cloud: CloudName | None,
                       subscription: list[str] | None, concurrency: int | None,
                       source: InventorySource | None = None, quiet: bool = False,
@@ -153,30 +143,11 @@ def collect(
     log_format: LogFormatOpt = None,
 ) -> None:
     """Collect the tenant into a normalised inventory (JSON), without judging it."""
-    from scanner.cli_run import load, no_subscription_error, setup_logging
-    from scanner.progress import Progress
-    from scanner.sources import Source
+    from scanner.cli_run import run_collect
 
     config, options = _collect_settings(config_file, output, cloud, subscription, concurrency,
                                         source, quiet, verbose, debug, log_format)
-    setup_logging(options.verbose, options.debug, options.log_format)
-    with Progress(err, quiet=options.quiet, heartbeat=options.heartbeat,
-                  log_format=options.log_format) as progress:
-        inventory = load(Source(demo=demo, replay=replay), config, options, progress)
-    missing = no_subscription_error(inventory, config)
-    if missing is not None:
-        raise missing
-    try:
-        _write_private(output, inventory.to_json())
-    except OSError as exc:
-        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
-    counts = {k: len(v) for k, v in inventory.model_dump().items()
-              if isinstance(v, list) and k not in ("diagnostic_targets",)}
-    summary = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items() if v)
-    err.print(f"wrote {output}: {summary}", markup=False, highlight=False)
-    if inventory.errors:
-        err.print(f"[yellow]{len(inventory.errors)} scope(s) could not be read[/] "
-                  f"(see `errors` in {output})")
+    run_collect(config, options, demo=demo, replay=replay, output=output, err=err)
 
 
 @app.command()

@@ -248,3 +248,38 @@ def _report_view(result: Any, options: RunOptions) -> Any:
 
     return filtered(result, only_failing=options.only_failing,
                     min_severity=options.min_severity)
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write a file readable by its owner only (inventories describe a tenant's defences)."""
+    import os
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def run_collect(config: ScanConfig, options: RunOptions, *, demo: bool, replay: Path | None,
+                output: Path, err: Console) -> None:
+    """`collect`: the inventory, written to `output` (checked before collecting)."""
+    from scanner.sources import Source
+
+    setup_logging(options.verbose, options.debug, options.log_format)
+    with Progress(err, quiet=options.quiet, heartbeat=options.heartbeat,
+                  log_format=options.log_format) as progress:
+        inventory = load(Source(demo=demo, replay=replay), config, options, progress)
+    missing = no_subscription_error(inventory, config)
+    if missing is not None:
+        raise missing
+    try:
+        write_private(output, inventory.to_json())
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+    counts = {k: len(v) for k, v in inventory.model_dump().items()
+              if isinstance(v, list) and k not in ("diagnostic_targets",)}
+    summary = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items() if v)
+    err.print(f"wrote {output}: {summary}", markup=False, highlight=False)
+    if inventory.errors:
+        err.print(f"[yellow]{len(inventory.errors)} scope(s) could not be read[/] "
+                  f"(see `errors` in {escape(str(output))})")
