@@ -21,11 +21,8 @@ from typing import Any
 
 from azure.core.exceptions import HttpResponseError
 
-from scanner.directory_model import DirectoryPrincipal
+from scanner.directory_model import COLLECTOR, PERMISSION, DirectoryPrincipal
 
-COLLECTOR = "entra_principals"
-PERMISSION = ("Directory.Read.All (or the narrower User.Read.All, GroupMember.Read.All and "
-              "Application.Read.All)")
 REMEDY = (f"grant the scanner's identity the Microsoft Graph application permission "
           f"{PERMISSION}, with admin consent")
 MAX_MEMBERS = 500
@@ -115,18 +112,3 @@ def resolve_inventory(factory: Any, inventory: Any) -> Any:
     principals, errors = resolve(graph_reader(factory), ids, tenant_scope(inventory.tenant_id))
     return inventory.model_copy(update={"principals": principals,
                                         "errors": [*inventory.errors, *errors]})
-
-
-def directory_summary(inventory: Any, errors: list[Any]) -> dict[str, Any]:
-    """What the reports show of the directory: each principal by id, and why not, if not."""
-    error = next((e for e in errors if e.collector == COLLECTOR), None)
-    return {
-        "permission": PERMISSION,
-        "principals": {p.id: p.model_dump(exclude_none=True)
-                       for p in getattr(inventory, "principals", [])},
-        "error": None if error is None else {
-            "status": error.status, "code": error.code, "message": error.message,
-            "remedy": error.remedy},
-        "resolved": bool(getattr(inventory, "principals", [])) or error is not None,
-    }
-

@@ -109,6 +109,7 @@ def diagnose(factory: ClientFactory, subscriptions: list[str], registry: Registr
         diagnosis.probes.append(probe)
         in_scope = sorted(s for s in found if s)
     named = bool(subscriptions)
+    pages: dict[str, list[Any]] = {}
     for subscription in in_scope:
         scope = f"/subscriptions/{subscription}"
         if named:  # listed ones are readable already
@@ -118,9 +119,10 @@ def diagnose(factory: ClientFactory, subscriptions: list[str], registry: Registr
                 ("every check of this subscription",)))
         for spec in SPECS:
             collector = spec.collector or spec.kind
+            read = partial(_keep, pages, spec.kind,
+                           partial(arm.get, spec.url(subscription), spec.api_version))
             diagnosis.probes.append(_probe(
-                "Azure Resource Manager", f"list {spec.kind.replace('_', ' ')}", scope,
-                partial(arm.get, spec.url(subscription), spec.api_version),
+                "Azure Resource Manager", f"list {spec.kind.replace('_', ' ')}", scope, read,
                 spec.remedy, collector, checks_reading(registry, collector, spec.kind)))
     graph = graph_reader(factory)
     scope = entra.tenant_scope(None)
@@ -130,6 +132,18 @@ def diagnose(factory: ClientFactory, subscriptions: list[str], registry: Registr
             "Microsoft Graph", f"read {path.split('?')[0]}", scope,
             partial(_graph_get, graph, path), entra.REMEDIES[collector], collector,
             checks_reading(registry, collector)))
+    principal = next((str(a.get("properties", {}).get("principalId") or "")
+                      for page in pages.get("role_assignments", []) for a in page.get("value", [])
+                      if isinstance(a, dict) and a.get("properties", {}).get("principalId")),
+                     None)
+    if principal:
+        from scanner.directory import REMEDY
+        from scanner.directory_model import COLLECTOR
+
+        diagnosis.probes.append(_probe(
+            "Microsoft Graph", "read a key administrator's name (/directoryObjects/{id})",
+            scope, partial(_graph_get, graph, f"/directoryObjects/{principal}"), REMEDY,
+            COLLECTOR, ("none: the audit packet's key administrators are named unknown",)))
     if in_scope:
         diagnosis.probes.append(_probe(
             "Resource Graph", "query Resources (for --source graph or auto)", "/",
@@ -137,6 +151,13 @@ def diagnose(factory: ClientFactory, subscriptions: list[str], registry: Registr
             f"{READER} (Resource Graph returns only what Reader can read)", "resource_graph",
             ("none with --source arm (the default); the bulk inventory with --source graph",)))
     return diagnosis
+
+
+def _keep(pages: dict[str, list[Any]], kind: str, read: Callable[[], Any]) -> Any:
+    """Run `read` and keep its page (the doctor names a principal from a role assignment)."""
+    page = read()
+    pages.setdefault(kind, []).append(page)
+    return page
 
 
 def _graph_get(graph: Any, path: str) -> Any:

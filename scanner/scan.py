@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from scanner import __version__
 from scanner.config import ScanConfig
-from scanner.directory import directory_summary
+from scanner.directory_model import directory_summary
 from scanner.engine import Scoreboard, _in_boundary, judge, select
 from scanner.exceptions_ledger import ExceptionsLedger
 from scanner.findings import Finding, Severity, Status

@@ -36,7 +36,7 @@ def test_doctor_over_the_demo_names_the_one_missing_reader_permission() -> None:
     result = cli("doctor", "--demo")
     assert result.exit_code == 3, result.output
     flat = _flat(result.output)
-    assert "Microsoft Graph: 6 of 6 reads work" in flat
+    assert "Microsoft Graph: 7 of 7 reads work" in flat
     assert "Resource Graph: 1 of 1 reads work" in flat
     assert "list cosmos accounts at /subscriptions/9d2e4f6a-1b3c-4d5e-8f7a-0c2e4a6b8d9f " \
            "(HTTP 403 AuthorizationFailed)" in flat
@@ -52,7 +52,7 @@ def test_doctor_names_each_missing_graph_permission_and_its_checks(tmp_path: Pat
     result = cli("doctor", "--replay", str(cassette))
     assert result.exit_code == 3
     flat = _flat(result.output)
-    assert "Microsoft Graph: 4 of 6 reads work" in flat
+    assert "Microsoft Graph: 5 of 7 reads work" in flat
     assert "read /policies/authenticationMethodsPolicy at /tenants/unknown (HTTP 403 " \
            "Authorization_RequestDenied)" in flat
     assert "Policy.Read.All (or the narrower Policy.Read.AuthenticationMethod)" in flat
@@ -88,3 +88,11 @@ def test_doctor_checks_each_named_subscription(tmp_path: Path) -> None:
 @pytest.mark.parametrize("flag", ["--replay"])
 def test_doctor_missing_cassette_is_a_usage_error(flag: str, tmp_path: Path) -> None:
     assert cli("doctor", flag, str(tmp_path / "nope.yaml")).exit_code == 2
+
+
+def test_doctor_names_the_directory_permission_the_packet_needs(tmp_path: Path) -> None:
+    cassette = _cassette(tmp_path, {"/directoryObjects/": DENIED})
+    flat = _flat(cli("doctor", "--replay", str(cassette)).output)
+    assert "read a key administrator's name (/directoryObjects/{id})" in flat
+    assert "Directory.Read.All" in flat
+    assert "the audit packet's key administrators are named unknown" in flat
