@@ -69,6 +69,7 @@ def collected_kinds(selection: Any) -> set[str] | None:
     from scanner.collectors.entra import COLLECTORS as ENTRA_COLLECTORS
     from scanner.collectors.entra import ENTRA_KIND
     from scanner.collectors.specs import SPECS
+    from scanner.directory_model import COLLECTOR as PRINCIPALS
 
     graph_only = {*ENTRA_COLLECTORS, "tenant"}
     reads_arm = reads_graph = False
@@ -83,8 +84,10 @@ def collected_kinds(selection: Any) -> set[str] | None:
     if reads_graph:
         return {ENTRA_KIND}
     # The waiver book applies the tenant's Azure Policy exemptions whatever the checks:
-    # they are ARM lists, collected with the rest.
-    return {"regions", *(spec.kind for spec in SPECS)}
+    # they are ARM lists, collected with the rest. The key administrators are named
+    # (Microsoft Graph directory reads) only for a check that reads role assignments.
+    named = any("role_assignments" in c.meta.needs for c in selection.checks.values())
+    return {"regions", *(spec.kind for spec in SPECS), *([PRINCIPALS] if named else [])}
 
 
 def _boundary_warnings(inventory: Inventory, config: ScanConfig) -> list[str]:

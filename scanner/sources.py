@@ -104,11 +104,13 @@ def load_inventory(
 
 
 def _named(factory: ClientFactory, inventory: Inventory, kinds: set[str] | None) -> Inventory:
-    """ux (issue 14): the key stores' principals named through Microsoft Graph, when the
-    role assignments were collected (scanner.directory)."""
-    if kinds is not None and "role_assignments" not in kinds:
-        return inventory
+    """ux (issue 14): the key stores' principals named through Microsoft Graph, in a full
+    collection or one that asks for them (scanner.directory)."""
     from scanner.directory import resolve_inventory
+    from scanner.directory_model import COLLECTOR
+
+    if kinds is not None and COLLECTOR not in kinds:
+        return inventory
 
     named: Inventory = resolve_inventory(factory, inventory)
     return named

@@ -78,3 +78,10 @@ def test_a_graph_only_scan_makes_no_arm_list_read() -> None:
     assert played and all("graph.microsoft" in url or url.count("/") <= 5 for url in played), played
     assert not any("/providers/" in url for url in played)
     assert demo_cassette()
+
+
+def test_the_directory_is_read_only_for_a_check_that_reads_role_assignments() -> None:
+    transit = _kinds(steps=["transit"])
+    ssp = _kinds(checks=["key_store_administrators"])
+    assert transit is not None and "entra_principals" not in transit
+    assert ssp is not None and "entra_principals" in ssp
