@@ -344,8 +344,15 @@ def explain(item_id: Annotated[str, typer.Argument(metavar="ID",
                                                    help="A requirement or check id.")]) -> None:
     """Print one requirement or check in full."""
     from scanner.catalogue import explain_text
+    from scanner.cli_validate import did_you_mean
+    from scanner.framework import load_framework
 
-    out.print(explain_text(item_id))
+    try:
+        out.print(explain_text(item_id))
+    except UsageError as exc:
+        framework = load_framework()
+        ids = [*framework.check_ids(), *(r.id for r in framework.requirements)]
+        raise UsageError(f"{exc}{did_you_mean(item_id, ids)}") from None
 
 
 def main() -> None:

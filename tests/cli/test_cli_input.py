@@ -240,3 +240,9 @@ def test_subscriptions_are_sorted_by_name_in_every_report() -> None:
     result = run_judgement(Inventory(subscriptions=subs), ScanConfig(checks=[
         "subscription_activity_log_to_workspace"]), datetime(2026, 6, 1, tzinfo=UTC), "t")
     assert [s["display_name"] for s in result.meta.subscriptions] == ["alpha", "Mike", "Zulu"]
+
+
+def test_explain_an_unknown_id_says_did_you_mean() -> None:
+    result = cli("explain", "storage_acount_https_only")
+    assert result.exit_code == 2
+    assert "did you mean 'storage_account_https_only'?" in _flat(result.output)
