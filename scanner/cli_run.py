@@ -44,9 +44,10 @@ def setup_logging(verbose: bool, debug: bool = False, log_format: str = "text") 
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if log_format == "json"
                          else logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.set_name("cjis-scan")
     root = logging.getLogger()
-    for old in list(root.handlers):
-        root.removeHandler(old)
+    for old in [h for h in root.handlers if h.get_name() == "cjis-scan"]:
+        root.removeHandler(old)  # a second run in one process (tests) replaces its own only
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING)
     # The SDKs' HTTP logging would print URLs and headers of every call: --debug logs
@@ -195,11 +196,15 @@ def run_scan(config: ScanConfig, options: RunOptions, *, demo: bool, replay: Pat
         err.print(f"[yellow]warning:[/] {escape(warning)}", highlight=False)
     with Progress(err, quiet=options.quiet, heartbeat=options.heartbeat,
                   log_format=options.log_format) as progress:
-        inv = load(source, config, options, progress, collected_kinds(selection))
+        kinds = collected_kinds(selection)
+        inv = load(source, config, options, progress, kinds)
         missing = no_subscription_error(inv, config)
         if missing is not None:
             raise missing
-        for note in _boundary_warnings(inv, config):
+        # Groups and tags are only known when the groups were listed (not in a Graph-only
+        # scan, whose tenant-wide checks no group or tag narrows).
+        listed = kinds is None or "resource_groups" in kinds
+        for note in _boundary_warnings(inv, config) if listed else []:
             if options.strict:
                 raise UsageError(f"{note} (--strict)")
             err.print(f"[yellow]warning:[/] {escape(note)}", highlight=False)

@@ -246,3 +246,10 @@ def test_explain_an_unknown_id_says_did_you_mean() -> None:
     result = cli("explain", "storage_acount_https_only")
     assert result.exit_code == 2
     assert "did you mean 'storage_account_https_only'?" in _flat(result.output)
+
+
+def test_a_graph_only_scan_does_not_warn_about_groups_it_never_listed() -> None:
+    result = cli("scan", "--demo", "--quiet", "--summary", "--step", "4", "-g", "rg-cjis-data",
+                 "--strict")
+    assert result.exit_code in (0, 1), result.output
+    assert "no resource group of that name" not in result.output
