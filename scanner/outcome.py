@@ -64,8 +64,7 @@ def decide(scoreboard: Scoreboard, errors: list[CollectionError], fail_on: Sever
                        "scopes could not be read (--allow-partial accepts this)",
                        gating, below, unknown_from_errors)
     if below:
-        line = (f"FAIL below the {threshold} threshold: not gating ({below} failing "
-                "finding(s), exit 0)")
+        line = f"FAIL below the {threshold} threshold: not gating ({below} failing finding(s))"
     else:
         line = f"PASS: no failing finding at or above {threshold}"
     if unknown_from_errors:
