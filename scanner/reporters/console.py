@@ -61,6 +61,14 @@ def percent(counts: Mapping[str, int]) -> str:
     return f"{counts.get('pass', 0) * 100 // judged}%"
 
 
+def step_score(counts: dict[str, int]) -> str:
+    """The score shown for a step: "not assessed" when every judged finding is unknown
+    (0 % would read as "all failed"), else the percentage."""
+    if not counts.get("pass") and not counts.get("fail") and counts.get("unknown"):
+        return "not assessed"
+    return percent(counts)
+
+
 def _table() -> Table:
     # No outer edge or edge padding: four more columns of text on an 80-column terminal.
     return Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)

@@ -34,7 +34,7 @@ from markupsafe import Markup
 from scanner.findings import Finding, Severity, Status
 from scanner.report import ScanResult
 from scanner.reporters.base import FileReporter, ReportFormat, as_utc, scored_steps
-from scanner.reporters.console import outcome_of, percent
+from scanner.reporters.console import outcome_of, percent, step_score
 from scanner.reporters.templating import (
     CJIS_PATHS,
     CLOUD_NAMES,
@@ -125,14 +125,6 @@ def _boundary_text(value: object) -> str:
 
 PORTALS = {"commercial": "https://portal.azure.com", "usgov": "https://portal.azure.us"}
 """The Azure portal of each cloud, for a finding's deep link."""
-
-
-def step_score(counts: dict[str, int]) -> str:
-    """The score shown for a step: "not assessed" when every judged finding is unknown
-    (0 % would read as "all failed"), else the percentage."""
-    if not counts.get("pass") and not counts.get("fail") and counts.get("unknown"):
-        return "not assessed"
-    return percent(counts)
 
 
 def _check_options(result: ScanResult) -> list[dict[str, str]]:

@@ -288,7 +288,8 @@ def test_fifty_thousand_findings(tmp_path: Path, record_property: Any) -> None:
 
 
 def test_a_step_with_only_unknown_findings_is_not_assessed_not_zero_percent() -> None:
-    from scanner.reporters.html_report import build_context, step_score
+    from scanner.reporters.console import step_score
+    from scanner.reporters.html_report import build_context
 
     assert step_score({"pass": 0, "fail": 0, "unknown": 3}) == "not assessed"
     assert step_score({"pass": 0, "fail": 1, "unknown": 3}) == "0%"

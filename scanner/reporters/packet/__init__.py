@@ -47,7 +47,7 @@ from markupsafe import Markup
 
 from scanner.report import ScanResult
 from scanner.reporters.base import ExtraFile, FileReporter, ReportFormat, as_utc, scored_steps
-from scanner.reporters.console import percent
+from scanner.reporters.console import percent, step_score
 from scanner.reporters.packet.assessor import (
     attestation_section,
     boundary_section,
@@ -124,7 +124,8 @@ def build_packet(result: ScanResult) -> dict[str, Any]:
         "mismatch": CLOUD_PROFILES.get(meta.cloud, meta.profile) != meta.profile,
         "cmk_step": _compensating_control(result),
         "scores": [{"id": s, "title": result.framework.step_title(s),
-                    "counts": board.steps[s].counts, "score": percent(board.steps[s].counts)}
+                    "counts": board.steps[s].counts,
+                    "score": step_score(board.steps[s].counts)}
                    for s in scored_steps(result)],
         "overall": {"counts": board.overall.counts, "score": percent(board.overall.counts)},
         "subscriptions": [(s.get("display_name") or s.get("subscription_id", "?"),
