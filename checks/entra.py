@@ -235,6 +235,18 @@ def _methods_evidence(method: AuthenticationMethodConfiguration | None) -> dict[
             "exclude_targets": [t.id for t in method.exclude_targets]}
 
 
+def _targets_text(target_ids: list[str]) -> str:
+    """Who a method is enabled for, in words: `all users`, or the groups' ids."""
+    words = ["all users" if t == "all_users" else f"group {t}" for t in target_ids]
+    return ", ".join(words) or "no one"
+
+
+def _enabled_text(enabled: list[str], evidence: dict[str, Any]) -> str:
+    """`Fido2 for all users; Sms for group <id>` (no Python list in a reason)."""
+    return "; ".join(f"{name} for {_targets_text(evidence[name]['include_targets'])}"
+                     for name in enabled)
+
+
 # --- checks ------------------------------------------------------------------------------------
 
 
@@ -290,13 +302,13 @@ def entra_phishing_resistant_methods_enabled(tenant: Any, ctx: CheckContext) -> 
     evidence["X509Certificate"].update(cba)
     enabled = []
     if fido2 is not None and fido2.enabled:
-        enabled.append(f"Fido2 for {evidence['Fido2']['include_targets']}")
+        enabled.append(f"Fido2 for {_targets_text(evidence['Fido2']['include_targets'])}")
     if x509 is not None and x509.enabled and cba["multi_factor"] is True:
         enabled.append(f"X509Certificate (multi-factor) for "
-                       f"{evidence['X509Certificate']['include_targets']}")
+                       f"{_targets_text(evidence['X509Certificate']['include_targets'])}")
     if enabled:
         return Verdict(status=Status.PASS,
-                       reason=f"phishing-resistant method(s) enabled: {', '.join(enabled)}",
+                       reason=f"phishing-resistant method(s) enabled: {'; '.join(enabled)}",
                        evidence=evidence)
     if x509 is not None and x509.enabled:
         if cba["multi_factor"] is None:
@@ -561,7 +573,7 @@ def entra_weak_methods_disabled(tenant: Any, ctx: CheckContext) -> Verdict:
     evidence["policy_migration_state"] = policy.policy_migration_state
     enabled = [name for name, m in methods.items() if m is not None and m.enabled]
     if enabled:
-        which = ", ".join(f"{n} for {evidence[n]['include_targets']}" for n in enabled)
+        which = _enabled_text(enabled, evidence)
         return Verdict(status=Status.FAIL, reason=f"weak method(s) still enabled: {which}",
                        evidence=evidence)
     absent = [name for name, m in methods.items() if m is None]

@@ -1,4 +1,4 @@
-"""The `cjis-scan` command line: scan, collect, record, checks, explain.
+"""The `cjis-scan` command line: scan, collect, record, doctor, checks, explain.
 
 Exit codes (for scheduled jobs): 0 no failing finding at or above --fail-on; 1 failing
 findings; 2 usage or configuration error (bad flag, unknown check, malformed config,
@@ -10,7 +10,6 @@ error (a bug: the traceback is saved, its path printed); 130 interrupted (Ctrl-C
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from datetime import UTC, datetime
@@ -20,6 +19,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from scanner import __version__
 from scanner.azure.clouds import CloudName
@@ -35,14 +35,22 @@ app = typer.Typer(
 out = Console()
 err = Console(stderr=True)
 
+
+def _with_default(text: str, default: str) -> str:
+    """Help text ending in its default (typer shows none for a flag whose default is
+    "not given", so a config file can set it)."""
+    return f"{text} {escape(f'[default: {default}]')}"  # literal brackets, not rich markup
+
+
 DemoOpt = Annotated[bool, typer.Option("--demo", help="Replay the bundled demo tenant (offline).")]
 ReplayOpt = Annotated[Path | None, typer.Option("--replay", metavar="CASSETTE",
                                                 help="Replay a recorded vcrpy cassette (offline).")]
 SubscriptionOpt = Annotated[list[str] | None, typer.Option(
     "--subscription", "-s", metavar="ID", help="Subscription id in scope (repeatable).")]
-CloudOpt = Annotated[CloudName, typer.Option("--cloud", help="Azure cloud.")]
-ConcurrencyOpt = Annotated[int, typer.Option("--concurrency", min=1, max=64,
-                                             help="Parallel reads (bounded pool).")]
+CloudOpt = Annotated[CloudName | None, typer.Option(
+    "--cloud", help=_with_default("Azure cloud.", "commercial"))]
+ConcurrencyOpt = Annotated[int | None, typer.Option(
+    "--concurrency", min=1, max=64, help=_with_default("Parallel reads (bounded pool).", "8"))]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")]
 # One framework file per view of the requirements (checks/frameworks/*.yaml), or a file.
 FrameworkOpt = Annotated[str | None, typer.Option(
@@ -60,11 +68,12 @@ class InventorySource(StrEnum):
     auto = "auto"
 
 
-SourceOpt = Annotated[InventorySource, typer.Option(
-    "--source", help="arm: one list per kind per subscription (authoritative); graph: "
-                     "Resource Graph in one query stream (fast on large tenants, but it "
-                     "silently omits what the principal cannot read); auto: Resource Graph, "
-                     "falling back to ARM on any error.")]
+SOURCE_HELP = ("arm: one list per kind per subscription (authoritative); graph: Resource "
+               "Graph in one query stream (fast on large tenants, but it silently omits what "
+               "the principal cannot read); auto: Resource Graph, falling back to ARM on any "
+               "error.")
+SourceOpt = Annotated[InventorySource | None, typer.Option(
+    "--source", help=_with_default(SOURCE_HELP, "arm"))]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log each read failure.")]
 
 
@@ -82,45 +91,47 @@ def main_callback(
     """Scan an Azure tenant against the FBI CJIS Security Policy 6.0."""
 
 
-def _setup_logging(verbose: bool) -> None:
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    # The SDKs' HTTP logging would print URLs and headers of every call.
-    logging.getLogger("azure").setLevel(logging.WARNING)
+class LogFormat(StrEnum):
+    """How log lines are written to stderr."""
+
+    text = "text"
+    json = "json"
 
 
-def _progress(quiet: bool) -> tuple[Any, Any]:
-    """A rich progress bar on a terminal (stderr), nothing when quiet or piped."""
-    if quiet or not err.is_terminal:
-        return None, None
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    progress = Progress(TextColumn("[bold]collecting[/]"), BarColumn(), MofNCompleteColumn(),
-                        TextColumn("{task.description}"), console=err, transient=True)
-    task_id = progress.add_task("", total=None)
-
-    def update(what: str, done: int, known: int) -> None:
-        progress.update(task_id, completed=done, total=known, description=what[-60:])
-
-    return progress, update
+DebugOpt = Annotated[bool, typer.Option(
+    "--debug", help="Log every request: method, URL (redacted), status, milliseconds.")]
+LogFormatOpt = Annotated[LogFormat | None, typer.Option(
+    "--log-format",
+    help=_with_default("Log lines as text or JSON objects (for scheduled jobs).", "text"))]
+ConfigOpt = Annotated[Path | None, typer.Option(
+    "--config", metavar="FILE", help=_with_default(
+        "Settings file (TOML); every key is a flag's name.", "./cjis-scan.toml if present"))]
+DEFAULT_CONFIG = Path("cjis-scan.toml")
 
 
-def _collect(demo: bool, replay: Path | None, inventory: Path | None, cloud: str,
-             subscriptions: list[str], concurrency: int, quiet: bool,
-             inventory_source: str = "arm") -> Any:
-    from scanner.sources import Source, cloud_override_warning, load_inventory
+def _config_path(path: Path | None) -> Path | None:
+    from scanner.cli_validate import config_path
 
-    source = Source(demo=demo, replay=replay, inventory=inventory)
-    warning = cloud_override_warning(cloud)
-    if warning and not (demo or replay or inventory):
-        err.print(f"[yellow]warning:[/] {warning}")
-    progress, update = _progress(quiet or bool(inventory))
-    if progress:
-        with progress:
-            return source, load_inventory(source, cloud, subscriptions, concurrency, update,
-                                          inventory_source=inventory_source)
-    return source, load_inventory(source, cloud, subscriptions, concurrency,
-                                  inventory_source=inventory_source)
+    return config_path(path, DEFAULT_CONFIG)
+
+
+def _collect_settings(config_file: Path | None, output: Path, cloud: CloudName | None,
+                      subscription: list[str] | None, concurrency: int | None,
+                      source: InventorySource | None = None, quiet: bool = False,
+                      verbose: bool = False, debug: bool = False,
+                      log_format: LogFormat | None = None) -> tuple[Any, Any]:
+    """`collect` and `record` read the config file too; their output is checked first."""
+    from scanner.cli_validate import output_file, subscription_ids
+    from scanner.config import load_settings
+
+    config, options = load_settings(_config_path(config_file), {
+        "cloud": cloud.value if cloud else None, "subscriptions": subscription or [],
+        "concurrency": concurrency,
+    }, {"source": source.value if source else None, "quiet": quiet, "verbose": verbose,
+        "debug": debug, "log_format": log_format.value if log_format else None})
+    subscription_ids(config.subscriptions)
+    output_file(output)
+    return config, options
 
 
 @app.command()
@@ -129,77 +140,77 @@ def collect(
     demo: DemoOpt = False,
     replay: ReplayOpt = None,
     subscription: SubscriptionOpt = None,
-    cloud: CloudOpt = CloudName.commercial,
-    source: SourceOpt = InventorySource.arm,
-    concurrency: ConcurrencyOpt = 8,
+    cloud: CloudOpt = None,
+    source: SourceOpt = None,
+    concurrency: ConcurrencyOpt = None,
+    config_file: ConfigOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
+    debug: DebugOpt = False,
+    log_format: LogFormatOpt = None,
 ) -> None:
     """Collect the tenant into a normalised inventory (JSON), without judging it."""
-    _setup_logging(verbose)
-    _, inventory = _collect(demo, replay, None, cloud.value, subscription or [], concurrency,
-                            quiet, source.value)
-    from scanner.output_files import write_private
+    from scanner.cli_run import run_collect
 
-    write_private(output, inventory.to_json())  # atomic, 0o600 even over an existing file
-    counts = {k: len(v) for k, v in inventory.model_dump().items()
-              if isinstance(v, list) and k not in ("diagnostic_targets",)}
-    summary = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in counts.items() if v)
-    err.print(f"wrote {output}: {summary}")
-    if inventory.errors:
-        err.print(f"[yellow]{len(inventory.errors)} scope(s) could not be read[/] "
-                  f"(see `errors` in {output})")
+    config, options = _collect_settings(config_file, output, cloud, subscription, concurrency,
+                                        source, quiet, verbose, debug, log_format)
+    run_collect(config, options, demo=demo, replay=replay, output=output, err=err)
 
 
 @app.command()
 def record(
     output: Annotated[Path, typer.Option("--output", "-o", help="Cassette (YAML) to write.")],
     subscription: SubscriptionOpt = None,
-    cloud: CloudOpt = CloudName.commercial,
+    cloud: CloudOpt = None,
     scrub_ids: Annotated[bool, typer.Option(
         "--scrub-ids/--keep-ids", help="Replace tenant and subscription ids too.")] = True,
-    concurrency: ConcurrencyOpt = 8,
+    concurrency: ConcurrencyOpt = None,
+    config_file: ConfigOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Record a live collection into a cassette, with tokens and secrets scrubbed."""
+    from scanner.cli_run import setup_logging
     from scanner.inventory import Inventory
+    from scanner.progress import Progress
     from scanner.replay import RecordingTransport
     from scanner.sources import Source, load_inventory
 
-    _setup_logging(False)
+    config, options = _collect_settings(config_file, output, cloud, subscription, concurrency,
+                                        quiet=quiet)
+    setup_logging(False)
     saved: list[int] = []
 
     def save(transport: RecordingTransport, inventory: Inventory | None) -> None:
-        ids = [s.lower() for s in (subscription or [])] if scrub_ids else []
+        ids = [s.lower() for s in config.subscriptions] if scrub_ids else []
         if scrub_ids and inventory is not None:
             ids += [s.subscription_id for s in inventory.subscriptions]
             ids += [inventory.tenant_id] if inventory.tenant_id else []
         saved.append(transport.save(output, ids))
 
-    progress, update = _progress(quiet)
-    if progress:
-        with progress:
-            inventory = load_inventory(Source(), cloud.value, subscription or [], concurrency,
-                                       update, recorder=save)
-    else:
-        inventory = load_inventory(Source(), cloud.value, subscription or [], concurrency,
-                                   recorder=save)
+    with Progress(err, quiet=options.quiet, heartbeat=options.heartbeat) as progress:
+        progress.phase("collecting")
+        inventory = load_inventory(Source(), config.cloud, config.subscriptions,
+                                   config.concurrency, progress.collected, recorder=save)
     err.print(f"recorded {saved[0] if saved else 0} interactions into {output} "
-              f"({len(inventory.errors)} scope(s) could not be read)")
-
-
-def _parse_tags(tags: list[str]) -> dict[str, str]:
-    parsed = {}
-    for tag in tags:
-        key, sep, value = tag.partition("=")
-        if not sep or not key:
-            raise UsageError(f"--tag {tag!r}: expected KEY=VALUE")
-        parsed[key] = value
-    return parsed
+              f"({len(inventory.errors)} scope(s) could not be read)", markup=False,
+              highlight=False)
 
 
 def _split(values: list[str] | None) -> list[str]:
     return [v.strip() for value in values or [] for v in value.split(",") if v.strip()]
+
+
+class SeverityChoice(StrEnum):
+    """Severities accepted by --fail-on and --min-severity."""
+
+    critical = "critical"
+    high = "high"
+    medium = "medium"
+    low = "low"
+    info = "info"
+
+
+FORMAT_CHOICES = "console, json, jsonl, html, packet, csv, junit, ocsf"
 
 
 @app.command()
@@ -213,7 +224,8 @@ def scan(
         "--resource-group", "-g", metavar="NAME",
         help="Only judge these resource groups (repeatable).")] = None,
     tag: Annotated[list[str] | None, typer.Option(
-        "--tag", metavar="KEY=VALUE", help="Only judge resources with this tag.")] = None,
+        "--tag", metavar="KEY=VALUE",
+        help="Only judge resources with this tag (keys match case-insensitively).")] = None,
     check: Annotated[list[str] | None, typer.Option(
         "--check", metavar="ID", help="Only these check or requirement ids.")] = None,
     skip_check: Annotated[list[str] | None, typer.Option(
@@ -221,71 +233,95 @@ def scan(
     step: Annotated[list[str] | None, typer.Option(
         "--step", help="Only these sections of the framework (see `cjis-scan checks`).")] = None,
     framework: FrameworkOpt = None,
-    cloud: Annotated[CloudName | None, typer.Option(
-        "--cloud", help="Azure cloud [default: commercial, or the config file's].")] = None,
+    cloud: CloudOpt = None,
     profile: Annotated[str | None, typer.Option(
-        "--profile", help="A profile of the framework (default: from --cloud).")] = None,
-    format: Annotated[str, typer.Option(
-        "--format", "-f", help="Comma-separated report formats: console, json, jsonl, html, "
-                                "packet, csv, junit, ocsf.",
-    )] = "console",
+        "--profile", help=_with_default("A profile of the framework (severities).",
+                                        "from --cloud"))] = None,
+    format: Annotated[str | None, typer.Option(
+        "--format", "-f",
+        help=_with_default(f"Comma-separated report formats: {FORMAT_CHOICES}.", "console"))
+    ] = None,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", metavar="DIR", help="Directory for file reports.")] = None,
-    fail_on: Annotated[str | None, typer.Option(
-        "--fail-on", help="Lowest severity of a failing finding that makes exit code 1.")] = None,
+    fail_on: Annotated[SeverityChoice | None, typer.Option(
+        "--fail-on",
+        help=_with_default("Lowest severity of a failing finding that makes exit code 1.", "high"))
+    ] = None,
     allow_partial: Annotated[bool, typer.Option(
-        "--allow-partial", help="Do not exit 3 when some scopes could not be read.")] = False,
-    config_file: Annotated[Path, typer.Option(
-        "--config", help="Settings file (TOML).")] = Path("cjis-scan.toml"),
-    source: SourceOpt = InventorySource.arm,
-    concurrency: Annotated[int | None, typer.Option(
-        "--concurrency", min=1, max=64, help="Parallel reads [default: 8].")] = None,
+        "--allow-partial", help="Do not exit 3 when unread scopes made findings unknown.")
+    ] = False,
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="Exit 2 when --resource-group or --tag matches nothing.")] = False,
+    config_file: ConfigOpt = None,
+    source: SourceOpt = None,
+    concurrency: ConcurrencyOpt = None,
+    only_failing: Annotated[bool, typer.Option(
+        "--only-failing", help="File reports list only fail and unknown findings.")] = False,
+    min_severity: Annotated[SeverityChoice | None, typer.Option(
+        "--min-severity", help="File reports list only findings this severe or more.")
+    ] = None,
+    summary: Annotated[bool, typer.Option(
+        "--summary", help="Console: scores and the verdict only, one screen.")] = False,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
+    debug: DebugOpt = False,
+    log_format: LogFormatOpt = None,
 ) -> None:
     """Collect (or replay, or load) the tenant, judge it, and write the reports."""
-    from scanner.config import load_config
-    from scanner.findings import Severity
-    from scanner.reporters import parse_formats, write_reports
-    from scanner.scan import run_judgement
+    from scanner.cli_run import run_scan
+    from scanner.cli_validate import parse_tags
+    from scanner.config import load_settings
 
-    _setup_logging(verbose)
-    started = datetime.now(UTC)
-    formats = parse_formats(format)
-    config = load_config(config_file, {
-        "cloud": cloud.value if cloud else None, "profile": profile, "framework": framework,
+    config, options = load_settings(_config_path(config_file), {
+        "cloud": cloud.value if cloud else None,
+        "profile": profile, "framework": framework,
         "subscriptions": subscription or [],
-        "resource_groups": resource_group or [], "tags": _parse_tags(tag or []),
+        "resource_groups": resource_group or [], "tags": parse_tags(tag or []),
         "checks": _split(check), "skip_checks": _split(skip_check), "steps": _split(step),
-        "fail_on": fail_on, "concurrency": concurrency,
+        "fail_on": fail_on.value if fail_on else None, "concurrency": concurrency,
+    }, {
+        "format": format, "output": output, "allow_partial": allow_partial,
+        "strict": strict, "source": source.value if source else None,
+        "only_failing": only_failing,
+        "min_severity": min_severity.value if min_severity else None,
+        "summary": summary, "quiet": quiet, "verbose": verbose, "debug": debug,
+        "log_format": log_format.value if log_format else None,
     })
-    from scanner.engine import select
-    from scanner.registry import judged_framework, load_registry
+    code = run_scan(config, options, demo=demo, replay=replay, inventory=inventory,
+                    out=out, err=err)
+    if code:
+        raise typer.Exit(code)
 
-    select(judged_framework(config.framework), load_registry(), config)  # usage errors first
-    origin, inv = _collect(demo, replay, inventory, config.cloud, config.subscriptions,
-                           config.concurrency, quiet, source.value)
-    waiver_notes: list[str] = []  # expired or unused waivers: warned, never fatal
-    result = run_judgement(inv, config, started, origin.label, waiver_warnings=waiver_notes)
-    from rich.markup import escape
 
-    for note in waiver_notes:
-        err.print(f"[yellow]warning:[/] {escape(note)}", highlight=False)
-    written = write_reports(result, formats, output, out)
-    for path in written:
-        err.print(f"wrote {path}")
-    refused = [e for e in result.errors if e.code == "ReadOnlyGuard"]
-    if refused:  # a collector tried to write: a bug, louder than any verdict
-        err.print(f"[bold red]error:[/] the read-only guard refused {len(refused)} request(s): "
-                  f"{refused[0].message}. Please report this as a cjis-scan bug.")
-        raise typer.Exit(5)
-    # Counted while judging: the exit code needs no pass over the findings.
-    if result.scoreboard.failing_at_least(Severity(config.fail_on)):
-        raise typer.Exit(1)
-    if result.errors and not allow_partial:
-        err.print(f"[yellow]scan incomplete:[/] {len(result.errors)} scope(s) could not be "
-                  f"read; their findings are `unknown` (use --allow-partial to accept)")
-        raise typer.Exit(3)
+@app.command()
+def doctor(
+    demo: DemoOpt = False,
+    replay: ReplayOpt = None,
+    subscription: SubscriptionOpt = None,
+    cloud: CloudOpt = None,
+    config_file: ConfigOpt = None,
+) -> None:
+    """Check sign-in and every permission a scan needs, in seconds: Reader on each
+    subscription, each Microsoft Graph permission, Resource Graph access; say what each
+    missing one would make unknown. Exit 0 when all are in place, 3 when not."""
+    from scanner.cli_validate import subscription_ids
+    from scanner.config import load_settings
+    from scanner.doctor import diagnose, factory_for, render
+    from scanner.registry import load_registry
+
+    config, _ = load_settings(_config_path(config_file), {
+        "cloud": cloud.value if cloud else None, "subscriptions": subscription or []})
+    subscription_ids(config.subscriptions)
+    if replay is not None and not replay.is_file():
+        raise UsageError(f"--replay {replay}: no such file")
+    factory, transport = factory_for(demo, replay, config.cloud)
+    try:
+        diagnosis = diagnose(factory, config.subscriptions, load_registry())
+    finally:
+        transport.close()
+    render(diagnosis, out)
+    if diagnosis.exit_code:
+        raise typer.Exit(diagnosis.exit_code)
 
 
 @app.command("checks")
@@ -314,8 +350,15 @@ def explain(item_id: Annotated[str, typer.Argument(metavar="ID",
                                                    help="A requirement or check id.")]) -> None:
     """Print one requirement or check in full."""
     from scanner.catalogue import explain_text
+    from scanner.cli_validate import did_you_mean
+    from scanner.registry import judged_framework
 
-    out.print(explain_text(item_id))
+    try:
+        out.print(explain_text(item_id))
+    except UsageError as exc:
+        framework = judged_framework()
+        ids = [*framework.check_ids(), *(r.id for r in framework.requirements)]
+        raise UsageError(f"{exc}{did_you_mean(item_id, ids)}") from None
 
 
 def main() -> None:
@@ -331,7 +374,7 @@ def main() -> None:
     try:
         app()
     except ScannerError as exc:
-        err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         _interrupted(completed_files()[earlier:])

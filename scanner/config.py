@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
 from scanner.findings import Severity
 from scanner.framework import DEFAULT_FRAMEWORK
 from scanner.waivers import Waiver
+
+
+def _names(field: str, flag: str) -> AliasChoices:
+    # A list setting answers to its plural field name and to its flag's own name.
+    return AliasChoices(field, flag)
 
 
 class ScanConfig(BaseModel):
@@ -21,14 +28,17 @@ class ScanConfig(BaseModel):
     """A built-in framework name (`checks/frameworks/<name>.yaml`) or a YAML file."""
     profile: str | None = None
     """One of the framework's profiles; None: the framework's default for the cloud."""
-    subscriptions: list[str] = Field(default_factory=list)
+    subscriptions: list[str] = Field(default_factory=list,
+                                     validation_alias=_names("subscriptions", "subscription"))
     """Subscription ids in scope (empty: all the credential can read), lower-cased here
     once, as the inventory holds them."""
-    resource_groups: list[str] = Field(default_factory=list)
-    tags: dict[str, str] = Field(default_factory=dict)
-    checks: list[str] = Field(default_factory=list)
-    skip_checks: list[str] = Field(default_factory=list)
-    steps: list[str] = Field(default_factory=list)
+    resource_groups: list[str] = Field(default_factory=list, validation_alias=_names(
+        "resource_groups", "resource_group"))
+    tags: dict[str, str] = Field(default_factory=dict, validation_alias=_names("tags", "tag"))
+    checks: list[str] = Field(default_factory=list, validation_alias=_names("checks", "check"))
+    skip_checks: list[str] = Field(default_factory=list,
+                                   validation_alias=_names("skip_checks", "skip_check"))
+    steps: list[str] = Field(default_factory=list, validation_alias=_names("steps", "step"))
     fail_on: Severity = Severity.HIGH
     concurrency: int = Field(default=8, ge=1, le=64)
     break_glass_accounts: list[str] = Field(default_factory=list)
@@ -42,13 +52,51 @@ class ScanConfig(BaseModel):
     @field_validator("subscriptions")
     @classmethod
     def _lower_subscriptions(cls, value: list[str]) -> list[str]:
-        return list(dict.fromkeys(s.strip().lower() for s in value))
+        # Ids lower-cased once, as the inventory holds them; anything else is left as
+        # given, for the GUID check (cli_validate) to quote it.
+        guid = re.compile(r"^[0-9a-fA-F-]{36}$")
+        return list(dict.fromkeys(s.strip().lower() if guid.match(s.strip()) else s
+                                  for s in value))
 
     def effective_profile(self) -> str:
         """The profile in force: the one set, or the framework's default for the cloud."""
         from scanner.framework import load_framework
 
         return load_framework(self.framework).profile_for(self.cloud, self.profile)
+
+
+class RunOptions(BaseModel):
+    """How a run collects and reports (not what it judges): the other flags, settable in
+    the config file under their own names too."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    format: list[str] | str = "console"
+    output: Path | None = None
+    allow_partial: bool = False
+    strict: bool = False
+    """`--resource-group`/`--tag` that match nothing fail the run instead of warning."""
+    source: Literal["arm", "graph", "auto"] = "arm"
+    quiet: bool = False
+    verbose: bool = False
+    debug: bool = False
+    log_format: Literal["text", "json"] = "text"
+    summary: bool = False
+    only_failing: bool = False
+    min_severity: Severity | None = None
+    heartbeat: float = Field(default=10.0, ge=0)
+    """Seconds between progress lines when stderr is not a terminal (0: none)."""
+
+
+def setting_names() -> list[str]:
+    """Every key the config file accepts (each flag's own name, and the plural fields)."""
+    names: list[str] = []
+    for model in (ScanConfig, RunOptions):
+        for name, info in model.model_fields.items():
+            alias = info.validation_alias
+            choices = alias.choices if isinstance(alias, AliasChoices) else [name]
+            names.extend(str(c) for c in choices)
+    return [str(n) for n in dict.fromkeys(names)]
 
 
 def _line_of(text: str, key: str) -> int | None:
@@ -62,21 +110,30 @@ def _line_of(text: str, key: str) -> int | None:
     return None
 
 
-def load_config(path: Path, overrides: dict[str, object]) -> ScanConfig:
+def load_config(path: Path | None, overrides: dict[str, object]) -> ScanConfig:
+    """The scan settings of `load_settings` (for callers that need no run options)."""
+    return load_settings(path, overrides)[0]
+
+
+def load_settings(path: Path | None, overrides: dict[str, object],
+                  run_overrides: dict[str, object] | None = None
+                  ) -> tuple[ScanConfig, RunOptions]:
     """Settings from a `cjis-scan.toml` file (optional), then the command-line flags.
 
-    A malformed file raises UsageError naming the file, the line and the field.
+    Keys may be written with `-` or `_` (`fail-on`, `fail_on`). A malformed file, or an
+    unknown key, raises UsageError naming the file, the line and the field in plain words.
     """
     import tomllib
 
     from pydantic import ValidationError
 
+    from scanner.cli_validate import did_you_mean, plain_validation_message
     from scanner.errors import UsageError
     from scanner.input_files import DECODE_FAILURES, problem, read_text
 
     data: dict[str, object] = {}
     text = ""
-    if path.is_file():
+    if path is not None and path.is_file():
         text = read_text(path, "config file", UsageError)
         try:
             data = tomllib.loads(text)
@@ -93,11 +150,25 @@ def load_config(path: Path, overrides: dict[str, object]) -> ScanConfig:
         data = dict(scan)
         if waivers is not None:
             data.setdefault("waiver", waivers)
+        data = {str(k).replace("-", "_"): v for k, v in data.items()}
+    where_file = str(path) if text else "flags"
+    known = setting_names()
+    for key in data:
+        if key not in known:
+            line = _line_of(text, key) or _line_of(text, key.replace("_", "-"))
+            where = f"{path}, line {line}" if line else where_file
+            raise UsageError(f"{where}: unknown setting {key!r}{did_you_mean(key, known)}")
+    run_fields = set(RunOptions.model_fields)
+    run_data = {k: v for k, v in data.items() if k in run_fields}
+    data = {k: v for k, v in data.items() if k not in run_fields}
     data.update({k: v for k, v in overrides.items() if v not in (None, [], {})})
+    run_data.update({k: v for k, v in (run_overrides or {}).items()
+                     if v not in (None, [], {}, False)})
     from scanner.waivers import unknown_check, waiver_line
 
     try:
         config = ScanConfig.model_validate(data)
+        options = RunOptions.model_validate(run_data)
     except ValidationError as exc:
         first = exc.errors()[0]
         loc = first["loc"]
@@ -108,11 +179,10 @@ def load_config(path: Path, overrides: dict[str, object]) -> ScanConfig:
             field = f"[[waiver]] #{loc[1] + 1}: {'.'.join(str(p) for p in loc[2:]) or 'table'}"
             line = waiver_line(text, loc[1], str(loc[2]) if len(loc) > 2 else None) \
                 if text else None
-        where = f"{path}, line {line}" if line else (str(path) if text else "flags")
-        raise UsageError(f"{where}: {field}: {first['msg']}") from None
+        where = f"{path}, line {line}" if line else where_file
+        raise UsageError(f"{where}: {field}: {plain_validation_message(first)}") from None
     except DECODE_FAILURES + (AttributeError, KeyError) as exc:  # a validator met a wrong type
-        raise UsageError(f"{path if text else 'flags'}: malformed settings: {problem(exc)}") \
-            from None
+        raise UsageError(f"{where_file}: malformed settings: {problem(exc)}") from None
     unknown = unknown_check(config.waivers)
     if unknown is not None:
         index, check_id = unknown
@@ -120,4 +190,4 @@ def load_config(path: Path, overrides: dict[str, object]) -> ScanConfig:
         where = f"{path}, line {line}" if line else str(path)
         raise UsageError(f"{where}: [[waiver]] #{index + 1}: check: unknown check or requirement "
                          f"id {check_id!r} (see `cjis-scan checks`)")
-    return config
+    return config, options

@@ -244,6 +244,16 @@ class ScanMeta:
     checks_run: list[str]
     boundary: dict[str, object] = field(default_factory=dict)
     """The `--subscription`, `--resource-group`, `--tag`, `--step`, `--check` selection."""
+    outcome: dict[str, object] = field(default_factory=dict)
+    """`fail_on`, `verdict`, `exit_code` (scanner.outcome): what the run concluded."""
+    collected_at: datetime | None = None
+    """When the evidence was collected (a saved inventory's time; else the scan's)."""
+    exceptions: dict[str, object] = field(default_factory=dict)
+    """Waivers and exemptions expired or unmatched (scanner.exceptions_ledger)."""
+    not_assessed: dict[str, object] = field(default_factory=dict)
+    """Resource types in the boundary no check of their own judged."""
+    directory: dict[str, object] = field(default_factory=dict)
+    """Key-store principals named through Microsoft Graph (scanner.directory)."""
 
 
 @dataclass

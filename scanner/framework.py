@@ -40,6 +40,10 @@ class Profile(BaseModel):
     """What choosing it stands for (reports print it beside the profile's id)."""
     clouds: tuple[str, ...] = ()
     """The `--cloud` values this profile is the default for."""
+    provider_screened: bool = False
+    """The cloud provider's personnel are screened to the standard in this setting (the
+    audit packet then calls customer-managed keys defence in depth, not the
+    compensating control)."""
 
 
 class Section(BaseModel):
@@ -59,6 +63,23 @@ class Section(BaseModel):
     controls: tuple[str, ...] = ()
     """In a view: the controls this section stands for. A requirement the view does not
     place by id sits in the section holding its first control."""
+
+
+class PacketEvidence(BaseModel):
+    """Where the audit packet shows a requirement's findings (scanner.reporters.packet):
+    the packet gathers its evidence from this declaration, never from check ids."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    section: str
+    """The packet section: `compensating_control`, `cmk_architecture`,
+    `key_administrators`, `residency`, `logging` or `identity`."""
+    part: str | None = None
+    """Its role within the section (e.g. `retention` in `logging`)."""
+    label: str | None = None
+    """How the packet names it, when not by its check's title."""
+    evidence: tuple[str, ...] = ()
+    """The evidence keys of its findings the packet reads."""
 
 
 class Requirement(BaseModel):
@@ -82,6 +103,8 @@ class Requirement(BaseModel):
     """Severity per profile id of the framework."""
     judges: str
     pass_when: str
+    packet: PacketEvidence | None = None
+    """The audit packet's use of this requirement's evidence, if any."""
 
     @model_validator(mode="after")
     def _judged_by_something(self) -> Requirement:

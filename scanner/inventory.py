@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from scanner.directory_model import DirectoryPrincipal
 from scanner.entra_models import EntraInventory
 from scanner.errors import InputFileError
 from scanner.inventory_policy import PolicyDefinition, PolicyOverride, ResourceSelector
@@ -598,6 +599,8 @@ class Inventory(Model):
     policy_exemptions: list[PolicyExemption] = Field(default_factory=list)
     role_assignments: list[RoleAssignment] = Field(default_factory=list)
     entra: EntraInventory = Field(default_factory=EntraInventory)
+    # ux (issue 14): key-store principals named through Microsoft Graph (scanner.directory).
+    principals: list[DirectoryPrincipal] = Field(default_factory=list)
     """Entra ID and Intune, read from Microsoft Graph."""
     errors: list[CollectionError] = Field(default_factory=list)
 

@@ -60,11 +60,16 @@ def load_inventory(
     progress: ProgressCallback | None = None,
     recorder: Callable[[RecordingTransport, Inventory | None], None] | None = None,
     inventory_source: str = "arm",
+    kinds: set[str] | None = None,
+    wrap_transport: Callable[[Transport], Transport] | None = None,
 ) -> Inventory:
     """Collect (or read) the inventory the source names.
 
     `inventory_source` picks where the bulk kinds come from (`arm`, `graph`, `auto`).
+    `kinds` narrows the collection (None: every kind); `wrap_transport` wraps the
+    transport every request goes through (`--debug` logs them).
     """
+    wrap = wrap_transport or (lambda t: t)  # ux: hooks for narrowed scans and --debug
     if source.inventory:
         return Inventory.load(source.inventory)
     cloud_info = get_cloud(cloud)
@@ -73,19 +78,22 @@ def load_inventory(
         assert path is not None
         replay = CassetteTransport.from_file(path)
         # Nothing reaches Azure in a replay: no read budget to wait for.
-        factory = ClientFactory(cloud_info, StandInCredential(), replay,
+        factory = ClientFactory(cloud_info, StandInCredential(), wrap(replay),
                                 ReadBudget(enabled=False))
-        return collect(factory, subscriptions, concurrency, progress=progress,
-                       source=source.label, inventory_source=inventory_source)
+        return _named(factory, collect(factory, subscriptions, concurrency, progress=progress,
+                                       source=source.label, inventory_source=inventory_source,
+                                       kinds=kinds), kinds)
     credential = live_credential(cloud_info)
     inner = live_transport(concurrency)
     recording = RecordingTransport(inner) if recorder else None
     transport: Transport = recording or inner
     inventory: Inventory | None = None
     try:
-        factory = ClientFactory(cloud_info, credential, transport)
-        inventory = collect(factory, subscriptions, concurrency, progress=progress,
-                            inventory_source=inventory_source)
+        factory = ClientFactory(cloud_info, credential, wrap(transport))
+        inventory = _named(factory, collect(factory, subscriptions, concurrency,
+                                            progress=progress,
+                                            inventory_source=inventory_source, kinds=kinds),
+                           kinds)
     finally:
         # Saved even when the collection stopped part-way (secrets are scrubbed on capture;
         # ids only when the inventory says which ones to replace).
@@ -93,3 +101,16 @@ def load_inventory(
             recorder(recording, inventory)
         inner.close()
     return inventory
+
+
+def _named(factory: ClientFactory, inventory: Inventory, kinds: set[str] | None) -> Inventory:
+    """ux (issue 14): the key stores' principals named through Microsoft Graph, in a full
+    collection or one that asks for them (scanner.directory)."""
+    from scanner.directory import resolve_inventory
+    from scanner.directory_model import COLLECTOR
+
+    if kinds is not None and COLLECTOR not in kinds:
+        return inventory
+
+    named: Inventory = resolve_inventory(factory, inventory)
+    return named

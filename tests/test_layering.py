@@ -228,12 +228,7 @@ PENDING: dict[str, str] = {
     # (the audit packet's evidence per requirement moves into the framework file with
     # issue 15 item 1's packet part). Remove an entry when its file is clean: the test
     # fails on an entry that has nothing left to excuse.
-    "scanner/reporters/packet.py": 'audit packet: `IDENTITY_STEP`, step "2", profile names',
-    "scanner/azure/clouds.py": "`Cloud.default_profile` (the framework file's profiles "
-    "now name their clouds; unused by the scan)",
     "scanner/cli.py": "the CLI's name and help text say CJIS (the product's subject)",
-    "scanner/reporters/templating.py": "`CJIS_PATHS`, `CLOUD_PROFILES`: derived from the "
-    "framework file, kept while packet.py imports them",
 }
 CHECK_PROSE = "checks/"
 """Checks' rationale and remediation text cite the CJIS policy by name (why a check

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -315,7 +316,7 @@ def test_waiver_tables_load_beside_top_level_settings_or_a_scan_table(tmp_path: 
 @pytest.mark.parametrize("old, new, line, field", [
     # A required field left out: the line of its [[waiver]] table.
     ('approver = "Jane Doe, ISO"\nexpires = 2025-09-30', "expires = 2025-09-30", 3,
-     "[[waiver]] #1: approver: Field required"),
+     "[[waiver]] #1: approver: is required"),
     ('expires = "2025-12-31"', 'expires = "next year"', 16, "[[waiver]] #2: expires"),
     ('justification = "Keys rotated by hand until the HSM migration"', 'justification = ""', 14,
      "[[waiver]] #2: justification"),
@@ -362,7 +363,8 @@ def test_a_waived_finding_does_not_fail_the_run_and_unused_ones_are_warned(
         tmp_path: Path) -> None:
     args = ["scan", "--demo", "--check", "resource_group_location_us", "--fail-on", "low",
             "--allow-partial", "--format", "json", "--output", str(tmp_path / "out"), "--quiet"]
-    failing = cli(*args, "--config", str(tmp_path / "none.toml"))
+    (tmp_path / "empty.toml").write_text("")
+    failing = cli(*args, "--config", str(tmp_path / "empty.toml"))
     assert failing.exit_code == 1, failing.output
 
     config = write(tmp_path, f"""\
@@ -403,7 +405,7 @@ def test_the_demo_tenant_s_azure_exemptions_are_applied_and_the_expired_one_warn
         tmp_path: Path) -> None:
     result = cli("scan", "--demo", "--check", "resource_location_us", "--allow-partial",
                  "--format", "json", "--output", str(tmp_path), "--quiet",
-                 "--config", str(tmp_path / "none.toml"))
+                 "--config", str(empty_config(tmp_path)))
     assert result.exit_code == 1, result.output  # the EU export copy still fails
     flat = " ".join(result.output.split())
     assert "'eu-export-copy'" in flat and "expired on 2025-01-31T00:00:00Z" in flat
@@ -423,6 +425,18 @@ def test_the_example_config_loads_and_shows_every_setting() -> None:
     config = load_config(path, {})
     (example_waiver,) = config.waivers
     assert example_waiver.ticket and example_waiver.check == "storage_account_cmk_encryption"
-    keys = set(tomllib.loads(path.read_text(encoding="utf-8")))
-    fields = {name if name != "waivers" else "waiver" for name in ScanConfig.model_fields}
+    from scanner.config import RunOptions
+
+    text = path.read_text(encoding="utf-8")
+    keys = set(tomllib.loads(text))
+    keys |= set(re.findall(r"^# (\w+) = ", text, re.M))  # settings with no default shown
+    fields = {name if name != "waivers" else "waiver"
+              for name in (*ScanConfig.model_fields, *RunOptions.model_fields)}
     assert keys == fields
+
+
+def empty_config(tmp_path: Path) -> Path:
+    """A settings file with nothing in it (so no ./cjis-scan.toml is read)."""
+    path = tmp_path / "empty.toml"
+    path.write_text("")
+    return path

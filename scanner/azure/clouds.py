@@ -22,8 +22,6 @@ class Cloud:
     arm_endpoint: str
     graph_endpoint: str
     authority_host: str
-    default_profile: str
-    """CJIS profile used when none is set: vendor staff are screened only in Azure Government."""
 
     @property
     def arm_scope(self) -> str:
@@ -52,14 +50,12 @@ CLOUDS: dict[CloudName, Cloud] = {
         arm_endpoint="https://management.azure.com",
         graph_endpoint="https://graph.microsoft.com",
         authority_host="login.microsoftonline.com",
-        default_profile="commercial",
     ),
     CloudName.usgov: Cloud(
         name=CloudName.usgov,
         arm_endpoint="https://management.usgovcloudapi.net",
         graph_endpoint="https://graph.microsoft.us",
         authority_host="login.microsoftonline.us",
-        default_profile="government",
     ),
     # Azure Government DoD (IL5 regions usdodeast / usdodcentral): the same ARM endpoint
     # and authority as Azure Government, but its own Microsoft Graph host. Microsoft
@@ -70,7 +66,6 @@ CLOUDS: dict[CloudName, Cloud] = {
         arm_endpoint="https://management.usgovcloudapi.net",
         graph_endpoint="https://dod-graph.microsoft.us",
         authority_host="login.microsoftonline.us",
-        default_profile="government",
     ),
 }
 

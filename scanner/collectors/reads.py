@@ -8,6 +8,7 @@ imported, so the guard takes them as data without importing a collector.
 
 from __future__ import annotations
 
+from scanner import directory
 from scanner.azure.allowlist import declare_reads
 from scanner.collectors import entra, followups
 from scanner.kinds import all_kinds
@@ -24,6 +25,7 @@ def declared_templates() -> tuple[list[str], list[str]]:
     arm += followups.READ_TEMPLATES
     graph = [path.split("?", 1)[0]
              for path in (*entra.PATHS.values(), *entra.APP_PROTECTION_PATHS)]
+    graph += directory.READ_TEMPLATES  # key administrators by name (the audit packet)
     return arm, graph
 
 

@@ -29,8 +29,10 @@ MAX_ERRORS = 50
 """Collection errors listed; a tenant-wide 403 can produce hundreds."""
 WIDE_CONSOLE = 110
 """Narrower consoles get each finding's check, resource and reason stacked in one column."""
-MAX_REASON = 300
-"""Characters of a reason shown; reasons quoting Azure error messages can be long."""
+MAX_REASON = 1000
+"""Characters of a reason shown (wrapped, never cut mid-line); the JSON has all of it."""
+MAX_CHECKS_ROLLED_UP = 30
+"""Checks listed in a step's roll-up ("storage_account_cmk_encryption: 400 fail")."""
 
 _SEVERITY_STYLE = {
     Severity.CRITICAL: "bold red",
@@ -60,6 +62,14 @@ def percent(counts: Mapping[str, int]) -> str:
     return f"{counts.get('pass', 0) * 100 // judged}%"
 
 
+def step_score(counts: dict[str, int]) -> str:
+    """The score shown for a step: "not assessed" when every judged finding is unknown
+    (0 % would read as "all failed"), else the percentage."""
+    if not counts.get("pass") and not counts.get("fail") and counts.get("unknown"):
+        return "not assessed"
+    return percent(counts)
+
+
 def _table() -> Table:
     # No outer edge or edge padding: four more columns of text on an 80-column terminal.
     return Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
@@ -78,18 +88,28 @@ def _header(result: ScanResult) -> Text:
     )
 
 
-def _score_table(result: ScanResult) -> Table:
+def _score_table(result: ScanResult, width: int = WIDE_CONSOLE) -> Table:
     table = _table()
-    # Only the title wraps: a step id or a number cut in two would be misread.
-    table.add_column(result.framework.section_label.capitalize(), no_wrap=True)
-    table.add_column("Title")
+    # Wide enough for the longest word of any title: a title wraps between words, and is
+    # never cut ("Customer-mana…"). Below WIDE_CONSOLE (an 80-column cron log) the step
+    # id leads its title in one column, which leaves the counts room.
+    longest = max((len(word) for step in result.framework.steps
+                   for word in step.title.split()), default=10)
+    wide = width >= WIDE_CONSOLE
+    label = result.framework.section_label.capitalize()
+    if wide:
+        # Only the title wraps: a step id or a number cut in two would be misread.
+        table.add_column(label, no_wrap=True)
+    table.add_column("Title" if wide else label, min_width=longest, overflow="fold")
     for label, _ in _COUNT_COLUMNS:
         table.add_column(label, justify="right", no_wrap=True)
     table.add_column("Score", justify="right", no_wrap=True)
 
     def row(step: str, title: str, counts: Mapping[str, int], style: str = "") -> None:
         cells = [Text(str(counts.get(key, 0))) for _, key in _COUNT_COLUMNS]
-        table.add_row(Text(step), Text(title), *cells, Text(percent(counts)), style=style)
+        label = [Text(step), Text(title)] if wide else [
+            Text(f"{step} {title}" if step else title)]
+        table.add_row(*label, *cells, Text(percent(counts)), style=style)
 
     board = result.scoreboard
     for step in scored_steps(result):
@@ -156,6 +176,22 @@ def _clip(text: str, limit: int = MAX_REASON) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def rollup(result: ScanResult, statuses: Iterable[Status] = _ATTENTION
+           ) -> dict[str, dict[str, dict[str, int]]]:
+    """{step: {check id: {status value: count}}} of the findings with these statuses, in
+    report order: "storage_account_cmk_encryption: 400 fail" reads faster than 400 rows."""
+    counts: dict[str, dict[str, dict[str, int]]] = {}
+    for finding in result.findings.select(statuses=tuple(statuses)):
+        by_check = counts.setdefault(finding.step, {}).setdefault(finding.check_id, {})
+        by_check[finding.status.value] = by_check.get(finding.status.value, 0) + 1
+    return counts
+
+
+def rollup_text(by_status: Mapping[str, int]) -> str:
+    """`400 fail, 3 unknown`."""
+    return ", ".join(f"{by_status[s.value]} {s.value}" for s in Status if by_status.get(s.value))
+
+
 def _attention_shown(result: ScanResult) -> dict[str, list[Finding]]:
     """Per step, the failing and unknown findings listed: most severe first, fail before
     unknown, then report order, at most `MAX_FINDINGS_PER_STEP` (only those are kept)."""
@@ -173,6 +209,7 @@ def _attention_tables(result: ScanResult, width: int) -> list[Table | Text]:
     by_step = _attention_shown(result)
     if not by_step:
         return []
+    rolled = rollup(result)
     labels = _resource_labels(
         (f.resource_id for fs in by_step.values() for f in fs), _subscription_names(result),
         others=(f.resource_id for f in result.findings.select(statuses=_ATTENTION)))
@@ -188,6 +225,13 @@ def _attention_tables(result: ScanResult, width: int) -> list[Table | Text]:
             f"{counts['unknown']} unknown",
         )
         out += [Text(), title]
+        checks = rolled.get(step, {})
+        if any(sum(c.values()) > 1 for c in checks.values()):  # worth a roll-up
+            for check_id, by_status in list(checks.items())[:MAX_CHECKS_ROLLED_UP]:
+                out.append(Text.assemble("  ", (check_id, "bold"), ": ", rollup_text(by_status)))
+            if len(checks) > MAX_CHECKS_ROLLED_UP:
+                out.append(Text(f"  … and {len(checks) - MAX_CHECKS_ROLLED_UP} more checks",
+                                "dim"))
         table = _table()
         table.add_column("Severity", no_wrap=True)
         table.add_column("Status", no_wrap=True)
@@ -243,11 +287,15 @@ def _errors_table(result: ScanResult) -> list[Table | Text]:
     return out
 
 
+_VERDICT_STYLE = {"fail": "bold red", "incomplete": "bold magenta", "pass": "bold green",
+                  "refused": "bold red"}
+
+
 def verdict(result: ScanResult) -> Text:
-    """The last line: failing, incomplete, or passing, with the counts that say why."""
+    """The last line: the run's outcome (the same as its exit code), then the counts of
+    what could not be judged automatically."""
     counts = result.scoreboard.overall.counts
-    failing, unknown = counts.get("fail", 0), counts.get("unknown", 0)
-    manual, errors = counts.get("manual", 0), len(result.errors)
+    unknown, manual, errors = counts.get("unknown", 0), counts.get("manual", 0), len(result.errors)
     extras = []
     if unknown:
         extras.append(f"{unknown} unknown")
@@ -255,45 +303,61 @@ def verdict(result: ScanResult) -> Text:
         extras.append(_plural(errors, "collection error"))
     if manual:
         extras.append(f"{manual} manual to attest")
+    if not counts.get("pass", 0) and not counts.get("fail", 0):
+        extras.append("no finding passed or failed" if result.findings
+                      else "no findings in scope")
     tail = "; ".join(extras)
-
-    if failing:
-        by_severity = result.scoreboard.failing
-        detail = ", ".join(f"{by_severity[s.value]} {s.value}" for s in Severity
-                           if by_severity.get(s.value))
-        head, style = "FAIL", "bold red"
-        body = f"{_plural(failing, 'failing finding')} ({detail})" + (f"; {tail}" if tail else "")
-    elif unknown or errors:
-        head, style = "INCOMPLETE", "bold magenta"
-        body = f"no failing findings, but the scan could not judge everything: {tail}"
-    elif not counts.get("pass", 0):
-        # Only manual, not-applicable or waived findings (or none): no automated verdict.
-        head, style = "NOTHING JUDGED", "bold yellow"
-        body = ("no findings in scope" if not result.findings
-                else "no finding passed or failed") + (f"; {tail}" if tail else "")
-    else:
-        head, style = "PASS", "bold green"
-        body = f"{_plural(counts.get('pass', 0), 'passing finding')}, no failures" + (
-            f"; {tail}" if tail else "")
-    return Text.assemble(("Verdict: ", "bold"), (head, style), " — ", body)
+    outcome = result.meta.outcome or outcome_of(result)
+    style = _VERDICT_STYLE.get(str(outcome.get("verdict")), "bold")
+    failing = result.scoreboard.failing
+    by_severity = ", ".join(f"{failing[s.value]} {s.value}" for s in Severity
+                            if failing.get(s.value))
+    return Text.assemble(("Verdict: ", "bold"), (str(outcome.get("summary")), style),
+                         f" (exit {outcome.get('exit_code')})",
+                         f"; failing: {by_severity}" if by_severity else "",
+                         f"; {tail}" if tail else "")
 
 
-def render_console(result: ScanResult, console: Console) -> None:
-    """Print the console report of `result` on `console`."""
-    console.print(_header(result))
-    console.print()
-    console.print(Text(f"Scores by {result.framework.section_label}", "bold"))
-    console.print(_score_table(result))
-    for renderable in _attention_tables(result, console.width):
-        console.print(renderable)
-    if result.errors:
-        for renderable in _errors_table(result):
+def outcome_of(result: ScanResult) -> dict[str, object]:
+    """The outcome of a result judged without one (built by hand): the default --fail-on,
+    every unknown counted as a gap when scopes could not be read."""
+    from scanner.outcome import decide
+
+    unknown = result.scoreboard.overall.counts.get("unknown", 0) if result.errors else 0
+    return decide(result.scoreboard, result.errors, Severity.HIGH, unknown, False).as_dict()
+
+
+def _lines_without_padding(console: Console, renderables: list[object]) -> None:
+    """Print `renderables`; off a terminal (a cron log), without the spaces rich pads
+    table rows with to the console's width."""
+    if console.is_terminal:
+        for renderable in renderables:
             console.print(renderable)
-    if result.coverage:
-        for renderable in coverage_section.console_renderables(result.coverage):
+        return
+    with console.capture() as captured:
+        for renderable in renderables:
             console.print(renderable)
-    console.print()
-    console.print(verdict(result))
+    text = "\n".join(line.rstrip() for line in captured.get().rstrip("\n").split("\n"))
+    console.print(Text.from_ansi(text), soft_wrap=True)
+
+
+def render_console(result: ScanResult, console: Console, summary: bool = False) -> None:
+    """Print the console report of `result` on `console`; `summary`: the header, the
+    scores, a count of the collection errors and the verdict only (one screen)."""
+    parts: list[object] = [_header(result), Text(),
+                           Text(f"Scores by {result.framework.section_label}", "bold"),
+                           _score_table(result, console.width)]
+    if not summary:
+        parts += _attention_tables(result, console.width)
+        if result.errors:
+            parts += _errors_table(result)
+    elif result.errors:
+        parts += [Text(), Text(f"{_plural(len(result.errors), 'scope')} could not be read "
+                               "(the full report lists them)")]
+    if result.coverage and not summary:
+        parts += coverage_section.console_renderables(result.coverage)
+    parts += [Text(), verdict(result)]
+    _lines_without_padding(console, parts)
 
 
 REPORTER = ConsoleReporter(format=ReportFormat.CONSOLE, render=render_console)

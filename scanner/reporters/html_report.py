@@ -1,9 +1,12 @@
 """The HTML report (`cjis-scan-report.html`): one self-contained page for people.
 
 Scan metadata, the overall and per-step scores as inline SVG charts (drawn here, so they
-show even with scripts off), the collection errors, and a findings table that filters by
-step, status, severity, subscription and text, each finding opening onto its reason,
-evidence and remediation.
+show even with scripts off; a step whose findings are all unknown shows "not assessed",
+not 0 %), the collection errors, the findings rolled up by check, and a findings table
+that filters by step, status, severity, subscription, check, resource group and text,
+each finding opening onto its reason, evidence and remediation (the `az` command filled
+with the finding's own names, and a link to the resource in the Azure portal). It prints
+legibly: the tenant and scan time head every page, cells wrap instead of being cut.
 
 Made for air-gapped CJIS networks and large tenants:
 - Nothing is fetched: CSS and JavaScript are inline, and a Content-Security-Policy
@@ -31,7 +34,7 @@ from markupsafe import Markup
 from scanner.findings import Finding, Severity, Status
 from scanner.report import ScanResult
 from scanner.reporters.base import FileReporter, ReportFormat, as_utc, scored_steps
-from scanner.reporters.console import percent, verdict
+from scanner.reporters.console import outcome_of, percent, step_score
 from scanner.reporters.templating import (
     CLOUD_NAMES,
     asset,
@@ -121,6 +124,21 @@ def _boundary_text(value: object) -> str:
     return str(value)
 
 
+PORTALS = {"commercial": "https://portal.azure.com", "usgov": "https://portal.azure.us"}
+"""The Azure portal of each cloud, for a finding's deep link."""
+
+
+def _check_options(result: ScanResult) -> list[dict[str, str]]:
+    """The checks that ran, in framework order (the page counts their findings)."""
+    ran = set(result.meta.checks_run)
+    seen: dict[str, str] = {}
+    for requirement in result.framework.requirements:
+        for check_id in requirement.checks:
+            if check_id in ran:
+                seen.setdefault(check_id, requirement.step)
+    return [{"value": c, "label": f"{c} (step {step})"} for c, step in seen.items()]
+
+
 def build_context(result: ScanResult) -> dict[str, Any]:
     """Everything the template shows but the findings themselves (all from the scoreboard)."""
     meta = result.meta
@@ -134,7 +152,7 @@ def build_context(result: ScanResult) -> dict[str, Any]:
             "title": result.framework.step_title(step),
             "counts": counts,
             "total": sum(counts.values()),
-            "score": percent(counts),
+            "score": step_score(counts),
             "segments": _segments(counts, _BAR_WIDTH),
         })
     failing = {s: board.failing.get(s.value, 0) for s in Severity}
@@ -143,7 +161,10 @@ def build_context(result: ScanResult) -> dict[str, Any]:
                    "width": round(_BAR_WIDTH * failing[s] / most, 3) if most else 0.0}
                   for s in Severity]
     all_severities = board.by_severity
-    head, _, detail = verdict(result).plain.removeprefix("Verdict: ").partition(" — ")
+    outcome = result.meta.outcome or outcome_of(result)
+    head = {"fail": "FAIL", "incomplete": "INCOMPLETE", "pass": "PASS",
+            "refused": "ERROR"}.get(str(outcome.get("verdict")), "—")
+    detail = f"{outcome.get('summary')} (exit code {outcome.get('exit_code')})"
     started, finished = as_utc(meta.started_at), as_utc(meta.finished_at)
     return {
         "meta": meta,
@@ -173,6 +194,7 @@ def build_context(result: ScanResult) -> dict[str, Any]:
             "severities": [{"value": s.value, "label": s.value.capitalize(),
                             "count": all_severities.get(s.value, 0)} for s in Severity],
             "subscriptions": _subscription_options(result),
+            "checks": _check_options(result),
         },
         "page_size": PAGE_SIZE,
         "findings_count": len(result.findings),
@@ -237,6 +259,8 @@ def write_html(result: ScanResult, stream: TextIO) -> None:
             "subscriptions": {o["value"]: o["label"] for o in
                               context["filters"]["subscriptions"]},
             "pageSize": PAGE_SIZE,
+            "portal": PORTALS.get(result.meta.cloud, PORTALS["commercial"]),
+            "tenant": result.meta.tenant_id or "",
         })),
     ):
         stream.write(piece)

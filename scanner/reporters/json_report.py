@@ -24,6 +24,7 @@ from scanner.reporters.base import (
 from scanner.reporters.schema import (
     CoverageEntry,
     FrameworkRef,
+    Outcome,
     ReportHeader,
     ScanInfo,
     Score,
@@ -93,6 +94,8 @@ def build_header(result: ScanResult) -> ReportHeader:
             source=meta.source,
             checks_run=list(meta.checks_run),
             boundary=dict(meta.boundary),
+            outcome=Outcome.model_validate(meta.outcome) if meta.outcome else None,
+            collected_at=as_utc(meta.collected_at) if meta.collected_at else None,
         ),
         scores=Scores(overall=Score(score=_score(overall), **overall), steps=steps,
                       sections=sections),

@@ -154,9 +154,12 @@ def write_junit(result: ScanResult, stream: TextIO) -> None:
         **{k: str(v) for k, v in total.items() if k != "skipped"}, "time": duration})
     opening = ET.tostring(root, encoding="unicode")  # "<testsuites ... />"
     stream.write(opening.removesuffix(" />").removesuffix("/>") + ">\n")
-    properties = {"framework": meta.framework_id, "cloud": meta.cloud,
+    properties: dict[str, str] = {"framework": meta.framework_id, "cloud": meta.cloud,
                   "profile": meta.profile, "tenant_id": meta.tenant_id or "",
-                  "source": meta.source, "tool_version": meta.tool_version}
+                  "source": meta.source, "tool_version": meta.tool_version,
+                  # The run's outcome, as the process exits with it (scanner.outcome).
+                  **{k: str(meta.outcome[k]) for k in ("fail_on", "verdict", "exit_code")
+                     if k in meta.outcome}}
     step: str | None = None
     closing = ""
     index = 0

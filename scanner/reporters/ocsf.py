@@ -13,15 +13,17 @@ profiles, and fills:
   `event_code`, the tenant as `tenant_uid`;
 * `finding_info`: `uid` = the finding's stable fingerprint (dedupe key), `title`, `desc`;
 * `compliance`: standards [the framework file's `standard`], `requirements` [requirement
-  id], `control` (the NIST SP 800-53 controls), `status_id` 1 Pass / 2 Warning (unknown:
-  "did not yield a result due to missing information") / 3 Fail / 99 Other
-  (not applicable, manual); a waived finding keeps the compliance status it had and is
+  id], `control` (the NIST SP 800-53 controls), `status_id` 1 Pass / 3 Fail / 0 Unknown
+  (`unknown`: could not be evaluated; OCSF reserves 0 Unknown in every `_id` enum, and a
+  data lake reads 2 "Warning" as a finding that was evaluated and warned about) / 99
+  Other (not applicable, manual); a waived finding keeps the compliance status it had and is
   marked `status_id` 3 Suppressed at the finding level instead of 1 New;
 * `resources`: the ARM resource (uid, name, type, region, group, cloud partition);
 * `cloud`: provider `Azure`, the subscription as the account (type Other: OCSF 1.1.0's
   account types have no Azure subscription), region;
 * `remediation`: `desc` and the Microsoft Learn link in `references`;
-* `unmapped`: evidence, waiver, step, framework, the `az` command and the scan source.
+* `unmapped`: evidence, waiver, step, framework, the `az` command, the scan source and
+  the scan's outcome (`fail_on`, verdict, exit code).
 
 The array is streamed one event per line, so 50,000 findings are never one string.
 """
@@ -56,7 +58,7 @@ SEVERITY: dict[Severity, tuple[int, str]] = {
 
 COMPLIANCE_STATUS: dict[Status, tuple[int, str]] = {
     Status.PASS: (1, "Pass"),
-    Status.UNKNOWN: (2, "Warning"),
+    Status.UNKNOWN: (0, "Unknown"),
     Status.FAIL: (3, "Fail"),
     Status.NOT_APPLICABLE: (99, "Not Applicable"),
     Status.MANUAL: (99, "Manual"),
@@ -170,6 +172,7 @@ def event_of(finding: Finding, result: ScanResult, time_ms: int, time_dt: str) -
             "remediation_cli": finding.remediation.cli,
             "scan_source": meta.source,
             "scan_started_at": iso_utc(meta.started_at),
+            "scan_outcome": meta.outcome or None,
         },
     }
     event = _prune(event)

@@ -52,6 +52,25 @@ class SubscriptionRef(_Model):
     display_name: str | None = None
 
 
+class Outcome(_Model):
+    """What the run concluded: the same verdict and exit code the process returned."""
+
+    fail_on: Severity
+    """The `--fail-on` threshold in force."""
+    verdict: str
+    """`pass`, `fail`, `incomplete` or `refused` (the read-only guard refused a request)."""
+    exit_code: int
+    """0 pass, 1 fail, 3 incomplete, 5 refused (README, "Exit codes")."""
+    summary: str
+    """The verdict line, as the console prints it."""
+    failing_gating: int = Field(ge=0)
+    """Failing findings at or above `fail_on`."""
+    failing_below_threshold: int = Field(ge=0)
+    """Failing findings below `fail_on`: reported, not gating."""
+    unknown_from_collection_errors: int = Field(ge=0)
+    """Findings a collection error made `unknown`."""
+
+
 class ScanInfo(_Model):
     """What was scanned, when, how and with what."""
 
@@ -75,6 +94,10 @@ class ScanInfo(_Model):
     """Ids of the checks that ran."""
     boundary: dict[str, Any]
     """The `--subscription`, `--resource-group`, `--tag`, `--step`, `--check` selection."""
+    outcome: Outcome | None = None
+    """The verdict and exit code (absent from reports of scans judged by older versions)."""
+    collected_at: datetime | None = None
+    """When the evidence was collected (a saved inventory's time), ISO-8601, UTC."""
 
 
 class StatusCounts(_Model):

@@ -34,19 +34,6 @@ def profile_title(framework: Framework, profile_id: str) -> str:
     return profile.title if profile else profile_id
 
 
-def __getattr__(name: str) -> dict[str, str]:
-    # The names templates used before profiles were the framework file's, derived from
-    # the default framework for code that still imports them.
-    from scanner.framework import load_framework
-
-    framework = load_framework()
-    if name == "CLOUD_PROFILES":
-        return {c: p.id for p in framework.profiles for c in p.clouds}
-    if name == "CJIS_PATHS":
-        return {p.id: p.title for p in framework.profiles}
-    raise AttributeError(name)
-
-
 def _autoescape(name: str | None) -> bool:
     # On for every HTML template and string template; Markdown is not HTML.
     return name is None or not name.endswith(".md.j2")

@@ -71,7 +71,8 @@ Scope                 Collector            HTTP   Code                  Remedy
 ──────────────────────────────────────────────────────────────────────────────────────────────────
 subscription Agency   policy_assignments    403   AuthorizationFailed   Reader on the subscription
 
-Verdict: FAIL — 3 failing findings (1 critical, 2 high); 2 unknown; 1 collection error; 1 manual to attest
+Verdict: FAIL: 3 failing finding(s) at or above --fail-on high (exit 1); failing: 1 critical, 2 high; 2 unknown; 1
+collection error; 1 manual to attest
 """  # noqa: E501 - the console is 120 wide
 
 
@@ -85,13 +86,12 @@ Tenant 00000000-0000-0000-0000-0000000000t1 · cloud commercial · profile
 commercial · 1 subscription (Agency)
 
 Scores by step
-Step   Title               Pass   Fail   Unknown   Manual   N/A   Waived   Score
-────────────────────────────────────────────────────────────────────────────────
-1      Data residency         2      1         1        0     0        0     50%
-2      Customer-managed       0      1         0        0     0        0      0%
-       keys
+Step                      Pass   Fail   Unknown   Manual   N/A   Waived   Score
+───────────────────────────────────────────────────────────────────────────────
+1 Data residency             2      1         1        0     0        0     50%
+2 Customer-managed keys      0      1         0        0     0        0      0%
 
-       Overall                2      2         1        0     0        0     40%
+Overall                      2      2         1        0     0        0     40%
 
 Step 1 · Data residency: 1 failing finding, 1 unknown
 Severity   Status    Check / requirement · resource · reason
@@ -115,7 +115,8 @@ critical   fail     storage_account_cmk_encryption
                     fail-sa (rg-cjis)
                     encrypted with Microsoft-managed keys
 
-Verdict: FAIL — 2 failing findings (1 critical, 1 high); 1 unknown
+Verdict: FAIL: 2 failing finding(s) at or above --fail-on high (exit 1);
+failing: 1 critical, 1 high; 1 unknown
 """
 
 
@@ -133,7 +134,8 @@ def test_no_findings() -> None:
     text = render(result_of([]))
     overall = next(line for line in text.splitlines() if "Overall" in line)
     assert overall.split() == ["Overall", "0", "0", "0", "0", "0", "0", "—"]
-    assert text.splitlines()[-1] == "Verdict: NOTHING JUDGED — no findings in scope"
+    assert text.splitlines()[-1] == ("Verdict: PASS: no failing finding at or above --fail-on "
+                                     "high (exit 0); no findings in scope")
     assert "Collection errors" not in text
 
 
@@ -189,15 +191,70 @@ def test_pass_verdict_mentions_manual() -> None:
                 Status.MANUAL, "attest"),
     ]
     last = render(result_of(findings)).splitlines()[-1]
-    assert last == "Verdict: PASS — 1 passing finding, no failures; 1 manual to attest"
+    assert last == ("Verdict: PASS: no failing finding at or above --fail-on high (exit 0); "
+                    "1 manual to attest")
 
 
-def test_incomplete_verdict() -> None:
+def test_a_collection_error_that_made_nothing_unknown_does_not_make_the_scan_incomplete(
+        ) -> None:
     findings = [finding("cmk.storage_account", "storage_account_cmk_encryption", SA_PASS,
                         Status.PASS, "cmk")]
     last = render(result_of(findings, [sample_error()])).splitlines()[-1]
-    assert last == ("Verdict: INCOMPLETE — no failing findings, but the scan could not judge "
-                    "everything: 1 collection error")
+    assert last == ("Verdict: PASS: no failing finding at or above --fail-on high (exit 0); "
+                    "1 collection error")
+
+
+def test_incomplete_verdict_when_an_error_made_a_finding_unknown() -> None:
+    findings = [finding("logging.activity_log", "subscription_activity_log_to_workspace",
+                        SA_PASS, Status.UNKNOWN, "could not read")]
+    text = render(result_of(findings, [sample_error()]))
+    last = " ".join(text[text.rindex("Verdict:"):].split())
+    assert last.startswith("Verdict: INCOMPLETE: 1 finding(s) are unknown because scopes "
+                           "could not be read")
+    assert "(exit 3)" in last
+
+
+def test_the_verdict_follows_fail_on_and_says_below_threshold_is_not_gating() -> None:
+    import dataclasses
+
+    from scanner.findings import Severity
+    from scanner.outcome import decide
+
+    sample_result = result_of(sample_findings())
+    outcome = decide(sample_result.scoreboard, [], Severity.CRITICAL, 0, False)
+    assert (outcome.verdict, outcome.exit_code) == ("fail", 1)
+    low = result_of([finding("cmk.infrastructure_encryption",
+                             "storage_account_infrastructure_encryption", SA_PASS,
+                             Status.FAIL, "off", severity=Severity.LOW)])
+    outcome = decide(low.scoreboard, [], Severity.HIGH, 0, False)
+    assert (outcome.verdict, outcome.exit_code) == ("pass", 0)
+    meta = dataclasses.replace(low.meta, outcome=outcome.as_dict())
+    text = render(dataclasses.replace(low, meta=meta))
+    last = " ".join(text[text.rindex("Verdict:"):].split())
+    assert last.startswith("Verdict: FAIL below the --fail-on high threshold: not gating")
+    assert "(exit 0)" in last
+
+
+def test_summary_prints_one_screen(sample: ScanResult) -> None:
+    console = Console(record=True, width=80, file=io.StringIO())
+    render_console(sample, console, summary=True)
+    text = console.export_text()
+    assert "Scores by step" in text and "Verdict:" in text
+    assert "Severity" not in text and "1 scope could not be read" in text
+    assert len(text.splitlines()) < 24
+
+
+def test_80_columns_titles_whole_reasons_wrapped_no_trailing_blanks() -> None:
+    long_reason = "word " * 120
+    findings = [finding("cmk.storage_account", "storage_account_cmk_encryption", SA_PASS,
+                        Status.FAIL, long_reason.strip())]
+    console = Console(width=80, file=io.StringIO(), force_terminal=False)
+    render_console(result_of(findings), console)
+    raw = console.file.getvalue()  # type: ignore[attr-defined]
+    assert all(line == line.rstrip() for line in raw.splitlines())
+    assert all(len(line) <= 80 for line in raw.splitlines())
+    assert "Customer-managed keys" in raw and "…" not in raw
+    assert raw.count("word") == 120  # the whole reason, wrapped
 
 
 def test_ambiguous_short_names_fall_back_to_full_ids() -> None:

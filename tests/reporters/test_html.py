@@ -285,3 +285,29 @@ def test_fifty_thousand_findings(tmp_path: Path, record_property: Any) -> None:
     assert len(data["rules"]) <= len(judged_framework().check_ids()) + 1
     assert f"Show {PAGE_SIZE} more" in html
     assert ">50,001<" in html  # the findings count badge
+
+
+def test_a_step_with_only_unknown_findings_is_not_assessed_not_zero_percent() -> None:
+    from scanner.reporters.console import step_score
+    from scanner.reporters.html_report import build_context
+
+    assert step_score({"pass": 0, "fail": 0, "unknown": 3}) == "not assessed"
+    assert step_score({"pass": 0, "fail": 1, "unknown": 3}) == "0%"
+    unknown_only = result_of([finding("residency.resource_location", "resource_location_us",
+                                      arm_id("Microsoft.Compute/virtualMachines", "vm"),
+                                      Status.UNKNOWN, "could not read")])
+    (step,) = build_context(unknown_only)["steps"]
+    assert step["score"] == "not assessed"
+
+
+def test_the_page_has_check_and_group_filters_a_roll_up_and_a_print_header(
+        sample: ScanResult) -> None:
+    html = render(sample)
+    page = Page(html)
+    ids = {a.get("id") for _, a in page.tags}
+    assert {"f-check", "f-group", "by-check"} <= ids
+    header = html[html.index('<div class="print-header"'):]
+    header = header[:header.index("</div>")]
+    assert sample.meta.tenant_id is not None and sample.meta.tenant_id in header
+    assert '<option value="storage_account_cmk_encryption">' in html
+    assert "@media print" in page.styles[0] and ".print-header" in page.styles[0]

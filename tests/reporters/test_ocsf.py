@@ -16,7 +16,7 @@ OCSF 1.1.0 (prowler-cloud/py-ocsf-models, `OCSF_VERSION = "1.1.0"`):
   1.0/1.1: py-ocsf-models' Product; the events carry it too).
 * objects/finding_info.json (02f54e38332c): `uid` is "required" (`title` is required in
   1.1.0: py-ocsf-models FindingInformation "Title (title) [Required]").
-* objects/compliance.json (01d6c7cba03b): `standards` is "required"; `status_id` enum
+* objects/compliance.json (01d6c7cba03b): `standards` is "required"; `status_id` enum 0 Unknown,
   1 Pass, 2 Warning, 3 Fail.
 * objects/cloud.json (04dbb31860b9): `provider` is "required".
 
@@ -124,7 +124,7 @@ def test_a_failing_finding_maps_onto_the_class(sample: ScanResult) -> None:
 
 
 @pytest.mark.parametrize("status, expected", [
-    (Status.PASS, (1, "Pass")), (Status.FAIL, (3, "Fail")), (Status.UNKNOWN, (2, "Warning")),
+    (Status.PASS, (1, "Pass")), (Status.FAIL, (3, "Fail")), (Status.UNKNOWN, (0, "Unknown")),
     (Status.NOT_APPLICABLE, (99, "Not Applicable")), (Status.MANUAL, (99, "Manual")),
 ])
 def test_compliance_status(status: Status, expected: tuple[int, str]) -> None:
@@ -142,7 +142,7 @@ def test_a_waived_finding_is_suppressed_and_keeps_its_compliance_status() -> Non
     (event,) = events_of(result_of([finding]))
     assert (event["status_id"], event["status"], event["status_code"]) == (3, "Suppressed",
                                                                            "waived")
-    assert (event["compliance"]["status_id"], event["compliance"]["status"]) == (2, "Warning")
+    assert (event["compliance"]["status_id"], event["compliance"]["status"]) == (0, "Unknown")
     assert event["unmapped"]["waiver"] == waiver
 
 

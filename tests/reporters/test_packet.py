@@ -53,6 +53,9 @@ SECTIONS = [
     "## 6. Identity evidence",
     "## 7. Open findings",
     "## 8. Gaps in this evidence",
+    "## 9. Exceptions in force",
+    "## 10. Manual attestation checklist",
+    "## 11. What this scan does not assess",
 ]
 DATED = "_As of the scan of 2025-03-04 05:06 UTC._"
 
@@ -200,7 +203,7 @@ def test_commercial_path(packet: str) -> None:
     text = section(packet, 1)
     assert ("**Azure Commercial with customer-managed keys as the compensating control.**"
             in text)
-    assert "Step 2 (customer-managed keys) scored **25%**" in text
+    assert "The compensating control (step 2 (Customer-managed keys)) scored **25%**" in text
     assert "| CJIS 6.0 path | Azure Commercial with customer-managed keys" in packet
 
 
@@ -224,10 +227,12 @@ def test_cmk_table_rows_come_from_the_evidence(packet: str) -> None:
     assert [r[0] for r in rows] == ["stcji", "sql-cji", "des-cji"]
     storage, sql, des = rows
     assert storage == ["stcji", "storage account", "cmk-storage", "kv-cjis", "premium vault",
-                       "RSA-HSM", "140-2 Level 2 (HSM-backed) or 140-3 Level 3",
+                       "RSA-HSM", "undetermined: hsmPlatform is not returned by the management "
+                       "plane (see the attestation checklist)",
                        "policy (rotate P90D)", "yes", "yes", "yes"]
     assert sql[1:8] == ["SQL server", "tde", "hsm-cjis", "managed HSM", "unknown",
-                        "140-3 Level 3", "unknown (Managed HSM keys are not read)"]
+                        "FIPS 140-3 Level 3 (Managed HSM)",
+                        "unknown (Managed HSM keys are not read)"]
     assert sql[8] == "no (pinned to version 01234567…)"
     assert sql[10] == "unknown"  # purge protection not read is not "no"
     assert des[1] == "disk encryption set (2 disks)"
@@ -248,12 +253,14 @@ def test_cmk_not_run() -> None:
 
 def test_key_administrators_to_screen(packet: str) -> None:
     text = section(packet, 3)
-    screening = table_rows(text, "Principal (object id)")
+    screening = table_rows(text, "Name | User principal name")
+    unread = "unknown: names were not read (an inventory collected without them)"
     assert screening == [
-        [f"`{ADMIN}`", "User", "kv-cjis", "Key Vault Administrator"],
-        ["`group-1`", "Group", "hsm-cjis, kv-cjis", "Owner"],
-        ["`legacy-app`", "unknown", "hsm-cjis", "keys delete, purge"],
+        [unread, "—", "User", f"`{ADMIN}`", "kv-cjis", "Key Vault Administrator"],
+        [unread, "—", "Group", "`group-1`", "hsm-cjis, kv-cjis", "Owner"],
+        [unread, "—", "unknown", "`legacy-app`", "hsm-cjis", "keys delete, purge"],
     ]
+    assert "**Names unknown:** this inventory was collected without directory reads" in text
     assert "### kv-cjis" in text and "### hsm-cjis" in text
     assert "kv-unused" not in text  # not applicable: holds no CMK
     assert "management group mg-cjis" in text
@@ -396,7 +403,9 @@ def test_demo_tenant_packet() -> None:
     assert [r[0] for r in rows] == [s["store"].rsplit("/", 1)[-1]
                                     for s in cmk.evidence["stores"]]
     assert "_As of the scan of 2026-01-02 03:04 UTC._" in markdown
-    assert table_rows(section(markdown, 3), "Principal (object id)")
+    names = table_rows(section(markdown, 3), "Name | User principal name")
+    assert names[-1][:3] == ["Dana Whitfield", "d.whitfield@hcso-cjis.gov", "User"]
+    assert any(r[0].startswith("↳ Rosa Ortiz") for r in names)  # a group's member
     assert "| Log Analytics" not in markdown  # headings are sentences, not tables
     assert table_rows(section(markdown, 5), "Workspace")
     assert table_rows(section(markdown, 4), "Subscription")

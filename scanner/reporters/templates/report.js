@@ -26,12 +26,15 @@
   var moreButton = $("show-more");
   var resultLine = $("result-line");
   var controls = { step: $("f-step"), status: $("f-status"), severity: $("f-severity"),
-                   subscription: $("f-subscription"), text: $("f-text"), sort: $("f-sort") };
+                   subscription: $("f-subscription"), check: $("f-check"),
+                   group: $("f-group"), text: $("f-text"), sort: $("f-sort") };
+  var FILTERS = ["step", "status", "severity", "subscription", "check", "group", "text", "sort"];
 
   var matches = [];
   var shown = 0;
   var hay = null;   // lower-cased search text per finding, built on the first search
   var subs = null;  // lower-cased subscription id per finding
+  var groups = null;  // lower-cased resource group per finding ("" for none)
 
   function fmt(n) { return n.toLocaleString("en-US"); }
 
@@ -42,11 +45,86 @@
     return node;
   }
 
+  function groupOf(id) {
+    var m = /^\/subscriptions\/[^/]+\/resourcegroups\/([^/]+)/i.exec(id || "");
+    return m ? m[1].toLowerCase() : "";
+  }
+
   function buildIndexes() {
     subs = new Array(findings.length);
+    groups = new Array(findings.length);
+    var groupCounts = {};
     for (var i = 0; i < findings.length; i++) {
       subs[i] = (findings[i][SUB] || "").toLowerCase();
+      groups[i] = groupOf(findings[i][RID]);
+      if (groups[i]) { groupCounts[groups[i]] = (groupCounts[groups[i]] || 0) + 1; }
     }
+    Object.keys(groupCounts).sort().forEach(function (g) {
+      var option = el("option", null, g + " (" + fmt(groupCounts[g]) + ")");
+      option.value = g;
+      controls.group.appendChild(option);
+    });
+  }
+
+  /* Findings by check: one row per check, its findings counted by status. */
+  function buildRollup() {
+    var order = [], counts = {};
+    for (var i = 0; i < findings.length; i++) {
+      var check = rules[findings[i][RULE]][R_CHECK];
+      if (!counts[check]) { counts[check] = {}; order.push(check); }
+      counts[check][findings[i][STATUS]] = (counts[check][findings[i][STATUS]] || 0) + 1;
+    }
+    var body = $("by-check"), fragment = document.createDocumentFragment();
+    order.forEach(function (check) {
+      var tr = el("tr", "check-row");
+      tr.setAttribute("data-check", check);
+      tr.appendChild(el("td", "mono", check));
+      ["fail", "unknown", "manual", "waived", "pass", "not_applicable"].forEach(function (st) {
+        var n = counts[check][st] || 0;
+        tr.appendChild(el("td", "num" + (st === "fail" && n ? " n-fail" : ""), n ? fmt(n) : "·"));
+      });
+      tr.addEventListener("click", function () { filterTo("check", check); });
+      fragment.appendChild(tr);
+    });
+    body.appendChild(fragment);
+  }
+
+  /* The remediation command with the finding's own names where it has placeholders:
+     <rg>/<resource-group>, the resource's own name by its type, its id, its subscription.
+     A placeholder the finding cannot fill (a new name to choose) stays as it is. */
+  var NAME_BY_TYPE = {
+    "microsoft.storage/storageaccounts": "account", "microsoft.keyvault/vaults": "vault",
+    "microsoft.sql/servers": "server", "microsoft.operationalinsights/workspaces": "workspace",
+    "microsoft.compute/virtualmachines": "vm", "microsoft.compute/disks": "disk",
+    "microsoft.compute/diskencryptionsets": "des", "microsoft.keyvault/managedhsms": "hsm"
+  };
+  var ID_BY_TYPE = {
+    "microsoft.storage/storageaccounts": "account-id", "microsoft.keyvault/vaults": "vault-id",
+    "microsoft.operationalinsights/workspaces": "workspace-id"
+  };
+
+  function filled(cli, f) {
+    if (!cli) { return cli; }
+    var id = f[RID] || "", type = (f[RTYPE] || "").toLowerCase();
+    var parts = id.replace(/^\/+|\/+$/g, "").split("/");
+    var values = {};
+    var group = groupOf(id) && parts[3];
+    if (group) { values.rg = group; values["resource-group"] = group; }
+    if (f[SUB]) { values["subscription-id"] = f[SUB]; }
+    if (NAME_BY_TYPE[type]) { values[NAME_BY_TYPE[type]] = parts[parts.length - 1]; }
+    if (ID_BY_TYPE[type]) { values[ID_BY_TYPE[type]] = id; }
+    var key = /\/providers\/microsoft\.keyvault\/vaults\/([^/]+)\/keys\/([^/]+)/i.exec(id);
+    if (key) { values.vault = key[1]; values.key = key[2]; }
+    return cli.replace(/<([a-z0-9-]+)>/g, function (whole, name) {
+      return Object.prototype.hasOwnProperty.call(values, name) ? values[name] : whole;
+    });
+  }
+
+  function portalLink(f) {
+    var id = f[RID] || "";
+    if (!/^\/subscriptions\//i.test(id) || !settings.portal) { return null; }
+    return settings.portal + "/#@" + encodeURIComponent(settings.tenant || "") +
+      "/resource" + id.split("/").map(encodeURIComponent).join("/");
   }
 
   function buildHay() {
@@ -59,11 +137,9 @@
   }
 
   function current() {
-    return {
-      step: controls.step.value, status: controls.status.value,
-      severity: controls.severity.value, subscription: controls.subscription.value,
-      text: controls.text.value, sort: controls.sort.value
-    };
+    var s = {};
+    FILTERS.forEach(function (k) { s[k] = controls[k].value; });
+    return s;
   }
 
   /* Short name of an ARM id, and a line saying where it is. */
@@ -162,8 +238,18 @@
     fix.appendChild(el("p", null, rem.summary || "—"));
     if (rem.cli) {
       var pre = el("pre", "cli");
-      pre.appendChild(el("code", null, rem.cli));
+      pre.appendChild(el("code", null, filled(rem.cli, f)));
       fix.appendChild(pre);
+    }
+    var portal = portalLink(f);
+    if (portal && safeLink(portal)) {
+      var open = el("p", "portal");
+      var link = el("a", null, "Open in the Azure portal");
+      link.href = portal;
+      link.target = "_blank";
+      link.rel = "noopener noreferrer";
+      open.appendChild(link);
+      fix.appendChild(open);
     }
     if (rem.docs) {
       var p = el("p");
@@ -253,7 +339,7 @@
 
   function writeHash(s) {
     var params = [];
-    ["step", "status", "severity", "subscription", "text", "sort"].forEach(function (k) {
+    FILTERS.forEach(function (k) {
       if (s[k]) { params.push(k + "=" + encodeURIComponent(s[k])); }
     });
     try {
@@ -287,6 +373,8 @@
       if (s.status && f[STATUS] !== s.status) { continue; }
       if (s.severity && f[SEV] !== s.severity) { continue; }
       if (s.step && rules[f[RULE]][R_STEP] !== s.step) { continue; }
+      if (s.check && rules[f[RULE]][R_CHECK] !== s.check) { continue; }
+      if (s.group && groups[i] !== s.group) { continue; }
       if (s.subscription && (s.subscription === "-" ? subs[i] !== "" : subs[i] !== s.subscription)) {
         continue;
       }
@@ -316,8 +404,8 @@
   }
 
   var typing = null;
-  ["step", "status", "severity", "subscription", "sort"].forEach(function (k) {
-    controls[k].addEventListener("change", apply);
+  FILTERS.forEach(function (k) {
+    if (k !== "text") { controls[k].addEventListener("change", apply); }
   });
   controls.text.addEventListener("input", function () {
     clearTimeout(typing);
@@ -348,6 +436,7 @@
   });
 
   buildIndexes();
+  buildRollup();
   readHash();
   apply();
   document.body.setAttribute("data-ready", "1");
