@@ -67,9 +67,9 @@ def collected_kinds(selection: Any) -> set[str] | None:
     if it were empty, a false pass. tests/cli/test_narrowed_collection.py proves each
     check judges the same narrowed as in a full scan.
     """
-    from scanner.collectors.entra import COLLECTORS as ENTRA_COLLECTORS
-    from scanner.collectors.entra import ENTRA_KIND
     from scanner.directory_model import COLLECTOR as PRINCIPALS
+    from scanner.graph_kinds import COLLECTORS as ENTRA_COLLECTORS
+    from scanner.graph_kinds import ENTRA_KIND
     from scanner.kinds import all_kinds
 
     graph_only = {*ENTRA_COLLECTORS, "tenant"}

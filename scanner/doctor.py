@@ -20,6 +20,7 @@ from azure.core.exceptions import HttpResponseError
 from scanner.azure.clients import ClientFactory
 from scanner.collectors.runner import READ_FAILURES, Task, collection_error
 from scanner.errors import CredentialError
+from scanner.graph_kinds import APP_PROTECTION
 from scanner.registry import Registry
 
 
@@ -126,7 +127,7 @@ def diagnose(factory: ClientFactory, subscriptions: list[str], registry: Registr
                 spec.remedy, collector, checks_reading(registry, collector, spec.name)))
     graph = graph_reader(factory)
     scope = entra.tenant_scope(None)
-    paths = {**entra.PATHS, entra.APP_PROTECTION: entra.APP_PROTECTION_PATHS[0]}
+    paths = {**entra.PATHS, APP_PROTECTION: entra.APP_PROTECTION_PATHS[0]}
     for collector, path in paths.items():
         diagnosis.probes.append(_probe(
             "Microsoft Graph", f"read {path.split('?')[0]}", scope,
