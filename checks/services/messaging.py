@@ -19,14 +19,12 @@ from checks.services.common import (
     PNA_DEFAULT_ENABLED,
     PUBLIC_NETWORK,
 )
+from checks.services.databases import CJI_AT_REST
 from scanner.context import CheckContext
 from scanner.findings import Status, Verdict
 from scanner.registry import check
 from scanner.rules import Condition, equals, rule, tls_at_least
 
-CJI_AT_REST = ("CJI at rest on Azure Commercial must be encrypted with a key the agency "
-               "controls (CJIS 6.0 step 2), through an HSM-backed key in a Premium vault or "
-               "Managed HSM with purge protection.")
 EXPOSURE = ("A service holding CJI reachable from the internet widens the boundary CJIS "
             "SC-7 asks to keep narrow; private endpoints keep it inside the agency's network.")
 TRANSIT = ("CJIS SC-8 requires CJI in transit to be protected with FIPS-validated "
