@@ -6,6 +6,10 @@ read (checks/services/analytics.py cites each). None of the published list bodie
 a customer-managed key except Kusto's first cluster, Log Analytics' cluster and the
 Databricks managed-disk GET. The Data Lake Store list is the thin `DataLakeStoreAccount
 Basic` (no encryption at all), so its encryption comes from a GET per account.
+
+`logs` follows Learn's supported resource logs (MicrosoftDocs/azure-reference-other
+`azure-monitor-ref/supported-logs/`): none is listed for HDInsight clusters or Log
+Analytics dedicated clusters.
 """
 
 from __future__ import annotations

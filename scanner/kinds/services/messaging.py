@@ -6,6 +6,10 @@ CMK-CATALOGUE rows 6, 7, 8 and 30. The published namespace GETs (2026-01-01) car
 `publicNetworkAccess` (the list of Event Hubs namespaces for 2026-01-01 is not published,
 so a GET example stands in, as for PostgreSQL). Event Hubs clusters have no key of their
 own: their namespaces' keys are theirs (checks/services/messaging.py).
+
+`logs` follows Learn's supported resource logs (MicrosoftDocs/azure-reference-other
+`azure-monitor-ref/supported-logs/`): namespaces and IoT hubs have them, dedicated
+clusters have metrics only.
 """
 
 from __future__ import annotations
