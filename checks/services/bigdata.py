@@ -13,16 +13,18 @@ from typing import Any
 from checks.keychain import judge_key_chain
 from checks.services.common import CMK, MIN_TLS
 from checks.services.databases import CJI_AT_REST
+from checks.services.messaging import TRANSIT
 from scanner.context import CheckContext
 from scanner.findings import Status, Verdict
 from scanner.inventory import ServiceResource
 from scanner.registry import check
-from scanner.rules import equals, is_true, not_one_of, present, rule
+from scanner.rules import equals, is_true, not_one_of, present, rule, tls_at_least
 
 ASA_CMK_DOC = "https://learn.microsoft.com/azure/stream-analytics/data-protection"
 HDI_CMK_DOC = "https://learn.microsoft.com/azure/hdinsight/disk-encryption"
 HDI_TRANSIT_DOC = ("https://learn.microsoft.com/azure/hdinsight/domain-joined/"
                    "encryption-in-transit")
+HDI_TLS_DOC = "https://learn.microsoft.com/azure/hdinsight/transport-layer-security"
 ADLS_DOC = "https://learn.microsoft.com/azure/data-lake-store/data-lake-store-encryption"
 
 # --- Stream Analytics ------------------------------------------------------------------
@@ -149,6 +151,23 @@ rule(
                  "cli": "az hdinsight create --resource-group <rg> --name <cluster> "
                         "--encryption-in-transit true ...",
                  "docs": HDI_TRANSIT_DOC},
+)
+
+rule(
+    id="hdinsight_cluster_min_tls_1_2",
+    title="HDInsight clusters require TLS 1.2 or newer on their public endpoints",
+    kinds="hdinsight_clusters", severity="high", tags=(MIN_TLS,),
+    rationale=TRANSIT + " Azure Policy has no built-in for HDInsight's minimum TLS version: "
+                        "judged as Learn documents minSupportedTlsVersion.",
+    passes=[tls_at_least("min_tls_version",
+                         absent_reason="Azure omits minSupportedTlsVersion on clusters created "
+                                       "without it, and what those accept changed over time, "
+                                       "so absence is no pass")],
+    remediation={"summary": "minSupportedTlsVersion is set when the cluster is created: "
+                            "recreate it with minSupportedTlsVersion 1.2.",
+                 "cli": "az hdinsight create --resource-group <rg> --name <cluster> "
+                        "--minimal-tls-version 1.2 ...",
+                 "docs": HDI_TLS_DOC},
 )
 
 # --- Data Lake Storage Gen1 ------------------------------------------------------------

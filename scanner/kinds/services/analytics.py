@@ -89,7 +89,9 @@ KINDS = (
                  "disk_key_version": f"{_HDI_DISK}.keyVersion",
                  "encryption_at_host": f"{_HDI_DISK}.encryptionAtHost",
                  "encryption_in_transit":
-                     "properties.encryptionInTransitProperties.isEncryptionInTransitEnabled"},
+                     "properties.encryptionInTransitProperties.isEncryptionInTransitEnabled",
+                 # Seen in the published CreateHDInsightClusterWithTLS12 response (2021-06-01).
+                 "min_tls_version": "properties.minSupportedTlsVersion"},
          key=KeyRef(vault="disk_key_vault_uri", name="disk_key_name",
                     version="disk_key_version"),
          example="azure-examples/hdinsight/clusters_list.json"),
