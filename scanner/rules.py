@@ -85,8 +85,11 @@ def field_label(resource: Any, name: str) -> str:
 
 
 def _show(value: Any) -> str:
+    """A value as Azure's JSON writes it (`false`, not Python's `False`)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, list):
-        return ", ".join(str(v) for v in value) or "empty"
+        return ", ".join(_show(v) for v in value) or "empty"
     return str(value)
 
 
