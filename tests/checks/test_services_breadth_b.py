@@ -64,3 +64,36 @@ def test_a_managed_instance_without_its_public_endpoint_flag_is_unknown() -> Non
     got = statuses("sql_managed_instance_public_network_disabled",
                    inventory(services={"sql_managed_instances": [mi]}))
     assert got == {rid: Status.UNKNOWN}
+
+
+def _item(kind: str, arm_type: str, name: str, **props: object) -> ServiceResource:
+    rid = f"/subscriptions/{SUB}/resourcegroups/rg/providers/{arm_type}/{name}".lower()
+    return ServiceResource(id=rid, name=name, type=arm_type.lower(), location="eastus",
+                           subscription_id=SUB, props=dict(props))
+
+
+def test_aks_pools_not_reported_are_unknown_and_one_pool_without_the_flag_fails() -> None:
+    aks = "Microsoft.ContainerService/managedClusters"
+    blind = _item("aks_clusters", aks, "blind")
+    mixed = _item("aks_clusters", aks, "mixed", agent_pools=[
+        {"name": "system", "enableEncryptionAtHost": True}, {"name": "user"}])
+    got = statuses("aks_cluster_encryption_at_host",
+                   inventory(services={"aks_clusters": [blind, mixed]}))
+    assert got == {blind.id: Status.UNKNOWN, mixed.id: Status.FAIL}
+
+
+def test_a_scale_set_on_a_disk_encryption_set_outside_the_scan_is_unknown() -> None:
+    des = (f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Compute/"
+           "diskEncryptionSets/elsewhere")
+    vmss = _item("vm_scale_sets", "Microsoft.Compute/virtualMachineScaleSets", "v",
+                 os_disk_des=des, data_disks=[{"lun": 0, "managedDisk": {
+                     "diskEncryptionSet": {"id": des}}}])
+    got = statuses("vm_scale_set_cmk_encryption", inventory(services={"vm_scale_sets": [vmss]}))
+    assert got == {vmss.id: Status.UNKNOWN}
+
+
+def test_aks_kms_enabled_without_a_key_is_unknown() -> None:
+    aks = _item("aks_clusters", "Microsoft.ContainerService/managedClusters", "k",
+                kms_enabled=True)
+    got = statuses("aks_cluster_kms_encryption", inventory(services={"aks_clusters": [aks]}))
+    assert got == {aks.id: Status.UNKNOWN}
