@@ -164,7 +164,8 @@ def test_lazy_transport_answers_exactly_as_the_cassette(small: SyntheticTenant,
     for method, url, body in (
             ("GET", f"{ARM}/subscriptions/{sub}/resourceGroups/rg-000/providers/"
                     f"Microsoft.KeyVault/vaults/kv-9999-00000/keys", None),
-            ("GET", f"{ARM}/subscriptions/{sub}/providers/Microsoft.Web/sites", None),
+            # An undeclared type (Microsoft.Web/sites is a kind now: breadth-b).
+            ("GET", f"{ARM}/subscriptions/{sub}/providers/Microsoft.Web/staticSites", None),
             ("GET", f"{ARM}/subscriptions/{sub}/resources?$skiptoken=bogus", None),
             ("POST", f"{ARM}/providers/Microsoft.ResourceGraph/resources",
              b'{"subscriptions": ["x"], "query": "Resources"}')):
