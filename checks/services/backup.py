@@ -75,9 +75,11 @@ def copies_in_us(resource: ServiceResource, ctx: CheckContext, *, redundancy: It
     evidence["copies_in"] = where
     us = ctx.is_us_region(resource.location)
     if us is None:
+        why = ("Azure did not report its location" if not resource.location
+               else "the cloud's regions list was not read")
         return Verdict(status=Status.UNKNOWN,
                        reason=f"backup copies are kept in {where} ({how}), but the region "
-                              "cannot be judged: the cloud's regions list was not read",
+                              f"cannot be judged: {why}",
                        evidence=evidence)
     if not us:
         return Verdict(status=Status.FAIL,

@@ -33,7 +33,7 @@ def _listed_with_failed_detail(kind_name: str) -> dict[tuple[str, str], str]:
 
 
 def test_a_failed_detail_read_makes_every_check_of_that_item_unknown() -> None:
-    for kind_name in ("sql_managed_instances", "recovery_services_vaults"):
+    for kind_name in ("sql_managed_instances", "recovery_services_vaults", "web_sites"):
         got = _listed_with_failed_detail(kind_name)
         assert got and set(got.values()) == {"unknown"}, (kind_name, got)
 
@@ -66,7 +66,7 @@ def test_a_managed_instance_without_its_public_endpoint_flag_is_unknown() -> Non
     assert got == {rid: Status.UNKNOWN}
 
 
-def _item(kind: str, arm_type: str, name: str, **props: object) -> ServiceResource:
+def _item(arm_type: str, name: str, **props: object) -> ServiceResource:
     rid = f"/subscriptions/{SUB}/resourcegroups/rg/providers/{arm_type}/{name}".lower()
     return ServiceResource(id=rid, name=name, type=arm_type.lower(), location="eastus",
                            subscription_id=SUB, props=dict(props))
@@ -74,8 +74,8 @@ def _item(kind: str, arm_type: str, name: str, **props: object) -> ServiceResour
 
 def test_aks_pools_not_reported_are_unknown_and_one_pool_without_the_flag_fails() -> None:
     aks = "Microsoft.ContainerService/managedClusters"
-    blind = _item("aks_clusters", aks, "blind")
-    mixed = _item("aks_clusters", aks, "mixed", agent_pools=[
+    blind = _item(aks, "blind")
+    mixed = _item(aks, "mixed", agent_pools=[
         {"name": "system", "enableEncryptionAtHost": True}, {"name": "user"}])
     got = statuses("aks_cluster_encryption_at_host",
                    inventory(services={"aks_clusters": [blind, mixed]}))
@@ -85,7 +85,7 @@ def test_aks_pools_not_reported_are_unknown_and_one_pool_without_the_flag_fails(
 def test_a_scale_set_on_a_disk_encryption_set_outside_the_scan_is_unknown() -> None:
     des = (f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Compute/"
            "diskEncryptionSets/elsewhere")
-    vmss = _item("vm_scale_sets", "Microsoft.Compute/virtualMachineScaleSets", "v",
+    vmss = _item("Microsoft.Compute/virtualMachineScaleSets", "v",
                  os_disk_des=des, data_disks=[{"lun": 0, "managedDisk": {
                      "diskEncryptionSet": {"id": des}}}])
     got = statuses("vm_scale_set_cmk_encryption", inventory(services={"vm_scale_sets": [vmss]}))
@@ -93,7 +93,7 @@ def test_a_scale_set_on_a_disk_encryption_set_outside_the_scan_is_unknown() -> N
 
 
 def test_aks_kms_enabled_without_a_key_is_unknown() -> None:
-    aks = _item("aks_clusters", "Microsoft.ContainerService/managedClusters", "k",
+    aks = _item("Microsoft.ContainerService/managedClusters", "k",
                 kms_enabled=True)
     got = statuses("aks_cluster_kms_encryption", inventory(services={"aks_clusters": [aks]}))
     assert got == {aks.id: Status.UNKNOWN}
