@@ -101,7 +101,7 @@ PROBES: list[tuple[str, str]] = [
     ("POST", f"{ARM}{SUB}/providers/Microsoft.Storage/storageAccounts"),
     ("HEAD", f"{ARM}{SUB}/resourcegroups"),
     # Reads cjis-scan does not declare.
-    ("GET", f"{ARM}{SUB}/providers/Microsoft.Web/sites"),
+    ("GET", f"{ARM}{SUB}/providers/Microsoft.Web/staticSites"),  # Web/sites is a kind now
     ("GET", f"{ARM}{RG}/providers/Microsoft.Storage/storageAccounts/stcjis/blobServices/default"
             f"/containers"),
     ("POST", f"{ARM}{SUB}/providers/Microsoft.ResourceGraph/resources"),  # not the root
@@ -224,7 +224,7 @@ def test_a_redirect_of_a_read_is_an_error_not_followed(location: str) -> None:
     (f"https://management.azure.com:8443{SUB}/resourcegroups?page=2", UntrustedLink),
     (f"https://x@management.azure.com{SUB}/resourcegroups?page=2", UntrustedLink),
     (f"{ARM}{SA}/listKeys?page=2", ReadOnlyViolation),
-    (f"{ARM}{SUB}/providers/Microsoft.Web/sites?page=2", ReadOnlyViolation),
+    (f"{ARM}{SUB}/providers/Microsoft.Web/staticSites?page=2", ReadOnlyViolation),
 ])
 def test_a_next_link_off_the_declared_reads_is_not_followed(next_link: str,
                                                             error: type[Exception]) -> None:

@@ -3,25 +3,28 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from azure.core.rest import HttpRequest
 
+import bench.transport
 from bench.synthetic import (
     ARM,
     DIAGNOSTIC_KINDS,
     KINDS,
     SyntheticTenant,
     cassette,
-    classify,
     composition,
     lower_bound,
     save_json_cassette,
     throttle_minimum,
 )
+from bench.synthetic import classify as bench_classify
 from bench.transport import SyntheticTransport, _AzureMeter
 from scanner.azure.clients import ClientFactory
 from scanner.azure.clouds import get_cloud
@@ -30,11 +33,31 @@ from scanner.azure.throttle import ReadBudget
 from scanner.collectors.runner import collect
 from scanner.collectors.specs import SPECS
 from scanner.inventory import Inventory
+from scanner.kinds import service_kinds
 from scanner.replay import CassetteMiss, CassetteTransport, load_interactions
 from scanner.resource_types import DIAGNOSTIC_LOG_TARGETS
 
 KINDS_COLLECTED = [spec.name for spec in SPECS] + ["regions"]  # no Entra / Intune
 SKIP = {"collected_at", "errors"}
+# breadth-b hook: `bench.synthetic.classify` has no class for a service kind's detail read
+# (`Detail`, e.g. SQL MI `encryptionProtector/current`, a Recovery Services vault GET),
+# which `expected_requests` counts as `service_details`; it counts them as `tde` / `other`.
+# Until classify learns them (lead), these tests class them here first.
+_DETAIL_READS = [re.compile(rf"/subscriptions/[^/]+/resourcegroups/[^/]+/providers/"
+                            rf"{re.escape(k.type)}/[^/]+{re.escape(d.path.lower())}")
+                 for k in service_kinds() for d in k.details]
+
+
+def classify(method: str, url: str) -> str:
+    path = re.sub(r"/{2,}", "/", urlsplit(url).path).lower().rstrip("/")
+    if method.upper() == "GET" and any(p.fullmatch(path) for p in _DETAIL_READS):
+        return "service_details"
+    return bench_classify(method, url)
+
+
+@pytest.fixture(autouse=True)
+def _detail_reads_classified(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bench.transport, "classify", classify)
 
 
 @pytest.fixture(scope="module")
@@ -141,7 +164,8 @@ def test_lazy_transport_answers_exactly_as_the_cassette(small: SyntheticTenant,
     for method, url, body in (
             ("GET", f"{ARM}/subscriptions/{sub}/resourceGroups/rg-000/providers/"
                     f"Microsoft.KeyVault/vaults/kv-9999-00000/keys", None),
-            ("GET", f"{ARM}/subscriptions/{sub}/providers/Microsoft.Web/sites", None),
+            # An undeclared type (Microsoft.Web/sites is a kind now: breadth-b).
+            ("GET", f"{ARM}/subscriptions/{sub}/providers/Microsoft.Web/staticSites", None),
             ("GET", f"{ARM}/subscriptions/{sub}/resources?$skiptoken=bogus", None),
             ("POST", f"{ARM}/providers/Microsoft.ResourceGraph/resources",
              b'{"subscriptions": ["x"], "query": "Resources"}')):
@@ -212,7 +236,7 @@ def test_classification_of_every_read() -> None:
         ("GET", "/providers/Microsoft.Web/sites"): "other",
     }
     for (method, path), expected in cases.items():
-        assert classify(method, f"{ARM}{path}") == expected, path
+        assert bench_classify(method, f"{ARM}{path}") == expected, path
 
 
 def test_lower_bound_arithmetic() -> None:

@@ -26,7 +26,7 @@ def _flat(text: str) -> str:
     ("--step", "1", "--skip-check", "residency.resource_location", "--skip-check",
      "residency.resource_group_location", "--skip-check", "residency.allowed_locations_policy",
      "--skip-check", "residency.allowed_rg_locations_policy", "--skip-check",
-     "residency.storage_geo_replica"),
+     "residency.storage_geo_replica", "--skip-check", "residency.service_replicas"),
 ])
 def test_a_selection_that_runs_no_check_is_a_usage_error(args: tuple[str, ...]) -> None:
     for extra in ((), ("--allow-partial",)):

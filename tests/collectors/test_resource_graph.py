@@ -12,6 +12,7 @@ from scanner.collectors.resource_graph import (
 )
 from scanner.collectors.runner import collect
 from scanner.replay import CassetteTransport, Interaction, demo_cassette
+from scanner.resource_types import diagnostic_target
 from tests.collectors.tenant import SUB, example, tenant
 from tests.conftest import ARM, factory_for, response
 
@@ -63,6 +64,12 @@ def test_paging_follows_the_skip_token_in_the_body() -> None:
     second.pop("$skipToken")
     interactions = tenant(skip=tuple(GRAPH_KINDS)) + [
         _graph_page(first, None), _graph_page(second, first["$skipToken"])]
+    # breadth-b: the published pages hold Automation accounts, a kind with resource logs
+    # (scanner.kinds.services.automation): their diagnostic settings are read too.
+    interactions += [response(f"{target}/providers/Microsoft.Insights/diagnosticSettings",
+                              {"value": []})
+                     for r in first["data"] + second["data"]
+                     if (target := diagnostic_target(r["id"], r["type"])) is not None]
     factory = factory_for(interactions)
     inv = collect(factory, concurrency=4, inventory_source="graph",
                   kinds=[*GRAPH_KINDS, "regions"])
