@@ -241,6 +241,15 @@ def scan(
         "--concurrency", min=1, max=64, help="Parallel reads [default: 8].")] = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
+    history: Annotated[str | None, typer.Option(
+        "--history", metavar="TARGET", help="Record the run in this history: a SQLite file "
+        "or a postgresql:// URL [default: the config file's].")] = None,
+    baseline: Annotated[str | None, typer.Option(
+        "--baseline", metavar="REPORT.json|RUN", help="Compare with a saved JSON report or "
+                                                      "a run id of --history.")] = None,
+    fail_on_new: Annotated[str | None, typer.Option(
+        "--fail-on-new", metavar="SEVERITY", help="Exit 1 only for new or regressed failing "
+                                                  "findings at or above this severity.")] = None,
 ) -> None:
     """Collect (or replay, or load) the tenant, judge it, and write the reports."""
     from scanner.config import load_config
@@ -258,8 +267,11 @@ def scan(
         "subscriptions": subscription or [],
         "resource_groups": resource_group or [], "tags": _parse_tags(tag or []),
         "checks": _split(check), "skip_checks": _split(skip_check), "steps": _split(step),
-        "fail_on": fail_on, "concurrency": concurrency,
+        "fail_on": fail_on, "concurrency": concurrency, "history": history,
     })
+    if fail_on_new is not None and fail_on_new not in {s.value for s in Severity}:
+        raise UsageError(f"--fail-on-new {fail_on_new!r}: choose a severity "
+                         f"({', '.join(s.value for s in Severity)})")
     from scanner.engine import select
     from scanner.framework import load_framework
     from scanner.registry import load_registry
@@ -273,6 +285,13 @@ def scan(
 
     for note in waiver_notes:
         err.print(f"[yellow]warning:[/] {escape(note)}", highlight=False)
+    # Continuous monitoring (scanner.history): evidence digest, record, baseline diff.
+    from scanner import integrity
+    from scanner.history import scanhook
+
+    integrity.annotate(result, origin, inv)
+    scanhook.attach_history(result, config.history, baseline, scanhook.verdict_code(
+        result, Severity(config.fail_on), allow_partial))
     written = write_reports(result, formats, output, out)
     for path in written:
         err.print(f"wrote {path}")
@@ -281,8 +300,12 @@ def scan(
         err.print(f"[bold red]error:[/] the read-only guard refused {len(refused)} request(s): "
                   f"{refused[0].message}. Please report this as a cjis-scan bug.")
         raise typer.Exit(5)
+    if scanhook.history_error(result):  # reports are written: now say why history failed
+        err.print(f"[bold red]error:[/] {escape(scanhook.history_error(result) or '')}")
+        raise typer.Exit(2)
     # Counted while judging: the exit code needs no pass over the findings.
-    if result.scoreboard.failing_at_least(Severity(config.fail_on)):
+    if (scanhook.new_failing(result, fail_on_new) if fail_on_new
+            else result.scoreboard.failing_at_least(Severity(config.fail_on))):
         raise typer.Exit(1)
     if result.errors and not allow_partial:
         err.print(f"[yellow]scan incomplete:[/] {len(result.errors)} scope(s) could not be "
@@ -314,6 +337,11 @@ def explain(item_id: Annotated[str, typer.Argument(metavar="ID",
     from scanner.catalogue import explain_text
 
     out.print(explain_text(item_id))
+
+
+from scanner.history.commands import register as _register_history  # noqa: E402
+
+_register_history(app)  # `cjis-scan diff` and `cjis-scan history` (scanner/history/commands.py)
 
 
 def main() -> None:

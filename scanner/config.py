@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
+from scanner.attestations import Attestation
 from scanner.findings import Severity
 from scanner.waivers import Waiver
 
@@ -34,6 +35,12 @@ class ScanConfig(BaseModel):
     waivers: list[Waiver] = Field(default_factory=list,
                                   validation_alias=AliasChoices("waiver", "waivers"))
     """`[[waiver]]` tables of the config file: recorded exceptions (scanner.waivers)."""
+    # Continuous monitoring (scanner.history, scanner.attestations):
+    history: str | None = None
+    """`--history`: a SQLite file, or a postgresql:// URL, recording every run."""
+    attestations: list[Attestation] = Field(
+        default_factory=list, validation_alias=AliasChoices("attestation", "attestations"))
+    """`[[attestation]]` tables: people's statements for `manual` findings."""
 
     def effective_profile(self) -> str:
         """The profile in force: the one set, or the cloud's default."""
@@ -73,9 +80,12 @@ def load_config(path: Path, overrides: dict[str, object]) -> ScanConfig:
         except tomllib.TOMLDecodeError as exc:
             raise UsageError(f"{path}: {exc}") from None
         waivers = data.get("waiver") if "scan" in data else None  # [[waiver]] beside [scan]
+        attestations = data.get("attestation") if "scan" in data else None  # likewise
         data = dict(data.get("scan", data))  # type: ignore[call-overload]
         if waivers is not None:
             data.setdefault("waiver", waivers)
+        if attestations is not None:
+            data.setdefault("attestation", attestations)
     data.update({k: v for k, v in overrides.items() if v not in (None, [], {})})
     from scanner.waivers import unknown_check, waiver_line
 

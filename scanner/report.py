@@ -8,12 +8,15 @@ import zlib
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from scanner.engine import Scoreboard
 from scanner.findings import Finding, Remediation, Severity, Status
 from scanner.framework import Framework
 from scanner.inventory import CollectionError
+
+if TYPE_CHECKING:
+    from scanner.history.scanhook import HistoryView
 
 REPORT_SCHEMA_VERSION = "1.0.0"
 
@@ -238,6 +241,10 @@ class ScanMeta:
     checks_run: list[str]
     boundary: dict[str, object] = field(default_factory=dict)
     """The `--subscription`, `--resource-group`, `--tag`, `--step`, `--check` selection."""
+    # Evidence integrity (scanner.integrity): when the evidence was collected, and the
+    # SHA-256 of the cassette or saved inventory judged (None for a live collection).
+    collected_at: datetime | None = None
+    input_sha256: str | None = None
 
 
 @dataclass
@@ -253,3 +260,6 @@ class ScanResult:
     findings: FindingStore
     scoreboard: Scoreboard
     errors: list[CollectionError]
+    history: HistoryView | None = None
+    """Set by `scan --history/--baseline` (scanner.history.scanhook): changes since the
+    baseline, this run's id and the trend of the series' last runs."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from scanner import __version__
+from scanner.attestations import AttestationBook
 from scanner.config import ScanConfig
 from scanner.engine import Scoreboard, judge, select
 from scanner.framework import Framework, load_framework
@@ -38,12 +39,14 @@ def run_judgement(
     findings = FindingStore(framework)
     waivers = WaiverBook(config.waivers, inventory, started_at,
                          selected={*selection.checks, *(r.id for r in selection.requirements)})
+    attestations = AttestationBook(config.attestations, started_at)  # manual findings only
     for judged in judge(inventory, framework, selection, config):
-        finding = waivers.apply(judged)
+        finding = waivers.apply(attestations.apply(judged))
         scoreboard.add(finding)
         findings.append(finding)
     if waiver_warnings is not None:
         waiver_warnings.extend(waivers.warnings())
+        waiver_warnings.extend(attestations.warnings())
     in_scope = [s for s in inventory.subscriptions
                 if not config.subscriptions
                 or s.subscription_id in {x.lower() for x in config.subscriptions}]

@@ -1,0 +1,461 @@
+"""The history store: open (and migrate) a SQLite file or a PostgreSQL URL, record runs,
+read snapshots back, list and prune runs. Same SQLAlchemy Core code for both back ends.
+
+Writers are serialised per store: SQLite takes its write lock when the transaction
+begins (`BEGIN IMMEDIATE`, waiting up to `LOCK_TIMEOUT` seconds for another writer);
+PostgreSQL locks the series row (`SELECT ... FOR UPDATE`) before the run row is
+inserted, so run ids increase in recording order within a series. Every failure to
+open, read or write becomes a `HistoryError` (exit code 2) with the target named and
+any password hidden.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, and_, create_engine, delete, event, func, inspect, or_, select
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import Connection, make_url
+
+from scanner.errors import ScannerError
+from scanner.history import schema as s
+from scanner.history.diff import OPEN, Entry, Snapshot
+from scanner.report import ScanResult
+
+LOCK_TIMEOUT = 30.0
+"""Seconds a writer waits for another writer's lock before giving up (exit 2)."""
+SQLITE_MAGIC = b"SQLite format 3\x00"
+CHUNK = 5000
+"""Rows per executemany batch."""
+
+
+class HistoryError(ScannerError):
+    """The history store cannot be opened, read or written (exit code 2)."""
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """One recorded run, as `cjis-scan history` lists it."""
+
+    id: int
+    series_id: int
+    tenant_id: str
+    boundary: dict[str, Any]
+    started_at: datetime
+    collected_at: datetime | None
+    source: str
+    input_sha256: str | None
+    profile: str
+    exit_code: int
+    findings: int
+    counts: dict[str, int]
+    steps: dict[str, dict[str, int]]
+    new: int
+    resolved: int
+    attested: int
+
+    @property
+    def score(self) -> float | None:
+        """pass / (pass + fail + unknown), None when nothing was judged."""
+        judged = sum(self.counts.get(k, 0) for k in ("pass", "fail", "unknown"))
+        return None if not judged else self.counts.get("pass", 0) / judged
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """SQLite gives datetimes back naive: they were written in UTC."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def evidence_digest(evidence: dict[str, Any]) -> str:
+    """A short, stable digest of a finding's evidence (what changed, not the evidence)."""
+    from pydantic_core import to_json
+
+    return hashlib.sha256(to_json(evidence)).hexdigest()[:32]
+
+
+def boundary_key(boundary: dict[str, Any]) -> str:
+    """The series key of a boundary: the same selection -> the same key, in any order."""
+    canonical = json.dumps({k: sorted(v) if isinstance(v, list) else v
+                            for k, v in sorted(boundary.items())}, sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def engine_url(target: str) -> tuple[str, str]:
+    """(SQLAlchemy URL, label without password) of a `--history` target."""
+    if target.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
+        url = make_url(target.replace("postgres://", "postgresql://", 1))
+        url = url.set(drivername="postgresql+psycopg")
+        return url.render_as_string(hide_password=False), url.render_as_string(
+            hide_password=True)
+    if target.startswith("sqlite:///"):
+        target = target.removeprefix("sqlite:///")
+    elif "://" in target:
+        raise HistoryError(f"--history {target!r}: give a file path (SQLite) or a "
+                           f"postgresql:// URL")
+    return f"sqlite:///{target}", target
+
+
+class HistoryStore:
+    """A history target, opened: its schema checked (migrated forward if older)."""
+
+    def __init__(self, target: str, lock_timeout: float = LOCK_TIMEOUT) -> None:
+        url, self.label = engine_url(target)
+        self.sqlite = url.startswith("sqlite")
+        if self.sqlite:
+            self._check_sqlite_file(Path(url.removeprefix("sqlite:///")))
+        self.engine = self._engine(url, lock_timeout)
+        with self._guard("open"):
+            self._migrate()
+
+    # --- opening --------------------------------------------------------------------
+
+    def _check_sqlite_file(self, path: Path) -> None:
+        if path.is_dir():
+            raise HistoryError(f"history {path} is a directory, not a SQLite file")
+        if path.exists() and path.stat().st_size:
+            try:
+                with path.open("rb") as handle:
+                    head = handle.read(len(SQLITE_MAGIC))
+            except OSError as exc:
+                raise HistoryError(f"cannot read history {path}: {exc.strerror}") from None
+            if head != SQLITE_MAGIC:
+                raise HistoryError(f"history {path} is not a SQLite database (corrupt, or "
+                                   f"another kind of file): give another --history")
+        elif not path.parent.is_dir():
+            raise HistoryError(f"history {path}: directory {path.parent} does not exist")
+
+    def _engine(self, url: str, lock_timeout: float) -> Engine:
+        if not self.sqlite:
+            # lock_timeout: a writer waiting on another's series lock gives up like SQLite.
+            options = f"-c lock_timeout={int(lock_timeout * 1000)}"
+            return create_engine(url, pool_pre_ping=True, connect_args={
+                "connect_timeout": max(int(lock_timeout), 1), "options": options})
+        engine = create_engine(url, connect_args={"timeout": lock_timeout})
+
+        @event.listens_for(engine, "connect")
+        def _connect(dbapi_connection: Any, _record: Any) -> None:
+            # Let SQLAlchemy, not the driver, say when a transaction begins (see _begin).
+            dbapi_connection.isolation_level = None
+            dbapi_connection.execute("PRAGMA foreign_keys=ON")
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Connection) -> None:
+            # Writers take the lock up front: two jobs never interleave their writes, and
+            # the second waits (busy timeout) instead of failing mid-transaction.
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(
+                "cjis_write") else "BEGIN")
+
+        return engine
+
+    @contextmanager
+    def _guard(self, action: str) -> Iterator[None]:
+        """Turn database errors into a HistoryError naming the target and the action."""
+        try:
+            yield
+        except HistoryError:
+            raise
+        except sa_exc.OperationalError as exc:
+            text = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            if "locked" in text or "lock timeout" in text:
+                raise HistoryError(f"history {self.label} is locked by another writer "
+                                   f"(waited {LOCK_TIMEOUT:.0f} s) during {action}: try "
+                                   f"again later") from None
+            raise HistoryError(f"cannot {action} history {self.label}: {text}") from None
+        except sa_exc.DatabaseError as exc:
+            text = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            raise HistoryError(f"history {self.label} is unreadable during {action} (corrupt "
+                               f"or not a cjis-scan history): {text}") from None
+        except sa_exc.SQLAlchemyError as exc:
+            raise HistoryError(f"history {self.label}: {action} failed: {exc}") from None
+
+    def _migrate(self) -> None:
+        with self.engine.connect().execution_options(cjis_write=True) as conn, conn.begin():
+            tables = set(inspect(conn).get_table_names())
+            version = 0
+            if s.schema_info.name in tables:
+                rows = dict(conn.execute(select(s.schema_info.c.key, s.schema_info.c.value)).all())
+                if rows.get("application") != s.APPLICATION:
+                    raise HistoryError(f"history {self.label} is not a cjis-scan history")
+                version = int(rows.get("schema_version", "0"))
+            elif tables & set(s.metadata.tables):
+                raise HistoryError(f"history {self.label} has cjis-scan tables but no schema "
+                                   f"version: it is damaged; restore it or start another")
+            elif self.sqlite and tables:
+                raise HistoryError(f"history {self.label} is another application's SQLite "
+                                   f"database (tables: {', '.join(sorted(tables)[:5])}): "
+                                   f"give another --history")
+            if version > s.SCHEMA_VERSION:
+                raise HistoryError(
+                    f"history {self.label} has schema version {version}, written by a newer "
+                    f"cjis-scan; this one ({_tool_version()}) reads up to version "
+                    f"{s.SCHEMA_VERSION}: upgrade cjis-scan")
+            for step in range(version + 1, s.SCHEMA_VERSION + 1):
+                s.MIGRATIONS[step](conn)
+            if version < s.SCHEMA_VERSION:
+                conn.execute(delete(s.schema_info))
+                conn.execute(s.schema_info.insert(), [
+                    {"key": "application", "value": s.APPLICATION},
+                    {"key": "schema_version", "value": str(s.SCHEMA_VERSION)}])
+
+    @property
+    def schema_version(self) -> int:
+        with self._guard("read"), self.engine.connect() as conn:
+            value = conn.execute(select(s.schema_info.c.value).where(
+                s.schema_info.c.key == "schema_version")).scalar_one()
+        return int(value)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # --- recording ------------------------------------------------------------------
+
+    def _series_id(self, conn: Connection, tenant: str, cloud: str, framework: str,
+                   boundary: dict[str, Any], create: bool) -> int | None:
+        key = boundary_key(boundary)
+        where = and_(s.series.c.tenant_id == tenant, s.series.c.cloud == cloud,
+                     s.series.c.framework == framework, s.series.c.boundary_key == key)
+        query = select(s.series.c.id).where(where)
+        if not self.sqlite and create:
+            query = query.with_for_update()
+        found = conn.execute(query).scalar_one_or_none()
+        if found is not None or not create:
+            return found
+        insert = _dialect_insert(conn)(s.series)
+        conn.execute(insert.values(tenant_id=tenant, cloud=cloud, framework=framework,
+                                   boundary_key=key, boundary=json.dumps(boundary, sort_keys=True)
+                                   ).on_conflict_do_nothing())
+        return int(conn.execute(query).scalar_one())
+
+    def series_of(self, result: ScanResult) -> int | None:
+        """The series `result` belongs to, if any run of it was recorded."""
+        meta = result.meta
+        with self._guard("read"), self.engine.connect() as conn:
+            return self._series_id(conn, _tenant(meta.tenant_id), meta.cloud,
+                                   meta.framework_id, meta.boundary, create=False)
+
+    def record(self, result: ScanResult, exit_code: int, attested: int = 0) -> int:
+        """Record `result` as the newest run of its series; returns the run id.
+
+        Only the findings whose status, severity, reason or evidence changed since the
+        series' current states get a new state row; the states of findings gone from
+        this run are closed.
+        """
+        meta = result.meta
+        now = datetime.now(UTC)
+        with self._guard("record a run in"), \
+                self.engine.connect().execution_options(cjis_write=True) as conn, conn.begin():
+            series_id = self._series_id(conn, _tenant(meta.tenant_id), meta.cloud,
+                                        meta.framework_id, meta.boundary, create=True)
+            assert series_id is not None
+            board = result.scoreboard
+            run_id = int(conn.execute(s.runs.insert().values(
+                series_id=series_id, started_at=meta.started_at, finished_at=meta.finished_at,
+                collected_at=getattr(meta, "collected_at", None), recorded_at=now,
+                tool_version=meta.tool_version, profile=meta.profile, source=meta.source[:300],
+                input_sha256=getattr(meta, "input_sha256", None), exit_code=exit_code,
+                findings=len(result.findings), counts=json.dumps(dict(board.overall.counts)),
+                steps=json.dumps({k: dict(v.counts) for k, v in board.steps.items()}),
+                new=0, resolved=0, attested=attested,
+            ).returning(s.runs.c.id)).scalar_one())
+            current = {fp: (status, severity, reason, digest) for fp, status, severity, reason,
+                       digest in conn.execute(select(
+                           s.states.c.fingerprint, s.states.c.status, s.states.c.severity,
+                           s.states.c.reason, s.states.c.evidence_digest).where(
+                           s.states.c.series_id == series_id, s.states.c.to_run.is_(None)))}
+            known = set(conn.execute(select(s.findings.c.fingerprint).where(
+                s.findings.c.series_id == series_id)).scalars())
+            new_findings: list[dict[str, Any]] = []
+            new_states: list[dict[str, Any]] = []
+            closing: list[str] = []
+            new_open = resolved = 0
+            for f in result.findings:
+                fp = f.fingerprint
+                state = (f.status.value, f.severity.value, f.reason,
+                         evidence_digest(f.evidence) if f.evidence else "")
+                old = current.pop(fp, None)
+                if old == state:
+                    continue
+                if old is not None:
+                    closing.append(fp)
+                    if old[0] in OPEN and state[0] not in OPEN:
+                        resolved += 1
+                elif state[0] in OPEN:
+                    new_open += 1
+                if fp not in known:
+                    known.add(fp)
+                    new_findings.append({
+                        "series_id": series_id, "fingerprint": fp, "resource_id": f.resource_id,
+                        "check_id": f.check_id, "requirement_id": f.requirement_id,
+                        "step": f.step, "first_seen_run": run_id,
+                        "first_seen_at": meta.started_at})
+                new_states.append({"series_id": series_id, "fingerprint": fp,
+                                   "from_run": run_id, "to_run": None, "status": state[0],
+                                   "severity": state[1], "reason": state[2],
+                                   "evidence_digest": state[3]})
+            # What is left of `current` is gone from this run.
+            resolved += sum(1 for old in current.values() if old[0] in OPEN)
+            closing.extend(current)
+            self._close_states(conn, series_id, run_id, closing)
+            for rows in _chunks(new_findings):
+                conn.execute(s.findings.insert(), rows)
+            for rows in _chunks(new_states):
+                conn.execute(s.states.insert(), rows)
+            conn.execute(s.runs.update().where(s.runs.c.id == run_id).values(
+                new=new_open, resolved=resolved))
+        return run_id
+
+    def _close_states(self, conn: Connection, series_id: int, run_id: int,
+                      fingerprints: list[str]) -> None:
+        from sqlalchemy import bindparam
+
+        update = s.states.update().where(
+            s.states.c.series_id == series_id, s.states.c.fingerprint == bindparam("fp"),
+            s.states.c.to_run.is_(None)).values(to_run=run_id)
+        for chunk in _chunks(fingerprints):
+            conn.execute(update, [{"fp": fp} for fp in chunk])
+
+    # --- reading --------------------------------------------------------------------
+
+    def runs(self, tenant: str | None = None, series_id: int | None = None,
+             limit: int | None = None) -> list[RunInfo]:
+        """Recorded runs, newest first."""
+        query = select(s.runs, s.series.c.tenant_id, s.series.c.boundary).join(
+            s.series, s.series.c.id == s.runs.c.series_id).order_by(s.runs.c.id.desc())
+        if tenant is not None:
+            query = query.where(s.series.c.tenant_id == tenant.lower())
+        if series_id is not None:
+            query = query.where(s.runs.c.series_id == series_id)
+        if limit is not None:
+            query = query.limit(limit)
+        with self._guard("read"), self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        return [RunInfo(
+            id=r["id"], series_id=r["series_id"], tenant_id=r["tenant_id"],
+            boundary=json.loads(r["boundary"]), started_at=_utc(r["started_at"]) or r["started_at"],
+            collected_at=_utc(r["collected_at"]), source=r["source"],
+            input_sha256=r["input_sha256"], profile=r["profile"], exit_code=r["exit_code"],
+            findings=r["findings"], counts=json.loads(r["counts"]), steps=json.loads(r["steps"]),
+            new=r["new"], resolved=r["resolved"], attested=r["attested"]) for r in rows]
+
+    def run(self, run_id: int) -> RunInfo:
+        """One run by id; HistoryError if there is none."""
+        with self._guard("read"), self.engine.connect() as conn:
+            series_id = conn.execute(select(s.runs.c.series_id).where(
+                s.runs.c.id == run_id)).scalar_one_or_none()
+        if series_id is None:
+            raise HistoryError(f"history {self.label} has no run {run_id} "
+                               f"(see `cjis-scan history list`)")
+        return next(r for r in self.runs(series_id=series_id) if r.id == run_id)
+
+    def previous(self, run: RunInfo) -> RunInfo | None:
+        """The run of the same series recorded just before `run`."""
+        earlier = [r for r in self.runs(series_id=run.series_id) if r.id < run.id]
+        return earlier[0] if earlier else None
+
+    def snapshot(self, run: RunInfo) -> Snapshot:
+        """Every finding of `run`, with when each was first seen and whether it was open
+        in an earlier run."""
+        st, fi = s.states, s.findings
+        valid = and_(st.c.series_id == run.series_id, st.c.from_run <= run.id,
+                     or_(st.c.to_run.is_(None), st.c.to_run > run.id))
+        query = select(st.c.fingerprint, st.c.status, st.c.severity, st.c.reason,
+                       fi.c.resource_id, fi.c.check_id, fi.c.requirement_id, fi.c.step,
+                       fi.c.first_seen_at).join(fi, and_(
+                           fi.c.series_id == st.c.series_id,
+                           fi.c.fingerprint == st.c.fingerprint)).where(valid)
+        # Findings that were open in a state before their state at `run` (reopened).
+        earlier = select(st.c.fingerprint).where(
+            st.c.series_id == run.series_id, st.c.to_run.is_not(None), st.c.to_run <= run.id,
+            st.c.status.in_(sorted(OPEN))).distinct()
+        with self._guard("read"), self.engine.connect() as conn:
+            was_open = set(conn.execute(earlier).scalars())
+            rows = conn.execute(query).all()
+        to_utc = _utc
+        return {fp: Entry(status, severity, reason, rid, check, req, step, to_utc(first),
+                          fp in was_open)
+                for fp, status, severity, reason, rid, check, req, step, first in rows}
+
+    def first_seen(self, series_id: int, fingerprints: set[str]) -> dict[str, datetime]:
+        """When each of `fingerprints` was first recorded in the series."""
+        with self._guard("read"), self.engine.connect() as conn:
+            rows = conn.execute(select(s.findings.c.fingerprint, s.findings.c.first_seen_at)
+                                .where(s.findings.c.series_id == series_id)).all()
+        return {fp: _utc(at) or at for fp, at in rows if fp in fingerprints}
+
+    # --- pruning --------------------------------------------------------------------
+
+    def prune(self, keep: int | None = None, older_than: datetime | None = None) -> int:
+        """Delete runs beyond the newest `keep` of each series, or started before
+        `older_than` (the newest run of a series is always kept); returns how many."""
+        deleted = 0
+        with self._guard("prune"), \
+                self.engine.connect().execution_options(cjis_write=True) as conn, conn.begin():
+            series_ids = list(conn.execute(select(s.series.c.id)).scalars())
+            for series_id in series_ids:
+                ids = list(conn.execute(select(s.runs.c.id, s.runs.c.started_at).where(
+                    s.runs.c.series_id == series_id).order_by(s.runs.c.id.desc())))
+                drop = [rid for i, (rid, started) in enumerate(ids) if i > 0 and (
+                    (keep is not None and i >= keep)
+                    or (older_than is not None and (_utc(started) or started) < older_than))]
+                if not drop:
+                    continue
+                kept_min = min(rid for rid, _ in ids if rid not in set(drop))
+                # A state no kept run falls in ended at or before the oldest kept run.
+                conn.execute(delete(s.states).where(
+                    s.states.c.series_id == series_id, s.states.c.to_run.is_not(None),
+                    s.states.c.to_run <= kept_min))
+                conn.execute(delete(s.runs).where(s.runs.c.id.in_(drop)))
+                alive = select(s.states.c.fingerprint).where(
+                    s.states.c.series_id == series_id).distinct()
+                conn.execute(delete(s.findings).where(
+                    s.findings.c.series_id == series_id,
+                    s.findings.c.fingerprint.not_in(alive)))
+                deleted += len(drop)
+        if self.sqlite and deleted:
+            with self._guard("compact"), self.engine.connect() as conn:
+                conn.exec_driver_sql("VACUUM")
+        return deleted
+
+    def size_bytes(self) -> int | None:
+        """The store's size on disk (SQLite file; PostgreSQL: the cjis_ tables)."""
+        with self._guard("read"), self.engine.connect() as conn:
+            if self.sqlite:
+                pages = conn.exec_driver_sql("PRAGMA page_count").scalar_one()
+                size = conn.exec_driver_sql("PRAGMA page_size").scalar_one()
+                return int(pages) * int(size)
+            total = 0
+            for table in s.metadata.tables:
+                total += int(conn.execute(func.pg_total_relation_size(table)).scalar_one())
+            return total
+
+
+def _tenant(tenant_id: str | None) -> str:
+    return (tenant_id or "unknown").lower()
+
+
+def _dialect_insert(conn: Connection) -> Any:
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
+def _chunks(items: list[Any]) -> Iterator[list[Any]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start:start + CHUNK]
+
+
+def _tool_version() -> str:
+    from scanner import __version__
+
+    return __version__
