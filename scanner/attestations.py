@@ -107,3 +107,14 @@ def is_attested(finding: Finding) -> bool:
 def attested_count(result: ScanResult) -> int:
     """Manual findings of `result` that carry an attestation."""
     return sum(1 for f in result.findings.select(statuses=[Status.MANUAL]) if is_attested(f))
+
+
+def attestation_rows(result: ScanResult) -> list[dict[str, Any]]:
+    """The attested manual findings of `result`, for the audit packet."""
+    rows = []
+    for finding in result.findings.select(statuses=[Status.MANUAL]):
+        if is_attested(finding):
+            record = finding.evidence["attestation"]
+            rows.append({"check": finding.check_id, "title": finding.title,
+                         "resource": finding.resource_id, **record})
+    return rows

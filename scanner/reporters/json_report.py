@@ -82,6 +82,8 @@ def build_header(result: ScanResult) -> ReportHeader:
             source=meta.source,
             checks_run=list(meta.checks_run),
             boundary=dict(meta.boundary),
+            collected_at=as_utc(meta.collected_at) if meta.collected_at else None,
+            input_sha256=meta.input_sha256,
         ),
         scores=Scores(overall=Score(score=_score(overall), **overall), steps=steps),
         summary=Summary(

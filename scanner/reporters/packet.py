@@ -35,6 +35,7 @@ from typing import Any, TextIO
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from scanner.attestations import attestation_rows
 from scanner.findings import Finding, Severity, Status
 from scanner.report import ScanResult
 from scanner.reporters.base import ExtraFile, FileReporter, ReportFormat, as_utc, scored_steps
@@ -518,6 +519,9 @@ def build_packet(result: ScanResult) -> dict[str, Any]:
         "identity": _identity_section(result),
         "open": _open_section(result),
         "errors": result.errors,
+        # Continuous monitoring: attestations and evidence integrity (scanner.attestations).
+        "attestations": attestation_rows(result),
+        "saved_inventory": meta.source.startswith("inventory:"),
     }
 
 

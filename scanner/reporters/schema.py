@@ -75,6 +75,11 @@ class ScanInfo(_Model):
     """Ids of the checks that ran."""
     boundary: dict[str, Any]
     """The `--subscription`, `--resource-group`, `--tag`, `--step`, `--check` selection."""
+    collected_at: datetime | None = None
+    """When the evidence was collected (a saved inventory's own collection time); null
+    for a replayed cassette, whose recording time the cassette does not hold."""
+    input_sha256: str | None = None
+    """SHA-256 of the cassette or saved inventory judged; null for a live collection."""
 
 
 class StatusCounts(_Model):
