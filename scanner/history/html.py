@@ -39,7 +39,7 @@ def trend(runs: list[RunInfo], step_titles: dict[str, str]) -> dict[str, Any]:
     step_ids += sorted({s for r in runs for s in r.steps} - set(step_ids))
     xs = [round(LEFT + (span * i / (len(runs) - 1) if len(runs) > 1 else span / 2), 2)
           for i in range(len(runs))]
-    lines = []
+    lines: list[dict[str, Any]] = []
     for index, step in enumerate(step_ids):
         points = [(x, _score(r.steps.get(step, {}))) for x, r in zip(xs, runs, strict=True)]
         drawn = [(x, _y(v)) for x, v in points if v is not None]

@@ -144,7 +144,7 @@ def new_failing(result: ScanResult, severity: str) -> bool:
     level = Severity(severity)
     view = result.history
     if view is None or view.diff is None:
-        return result.scoreboard.failing_at_least(level)
+        return bool(result.scoreboard.failing_at_least(level))
     return bool(view.diff.new_failing(level))
 
 

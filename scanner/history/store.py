@@ -109,6 +109,7 @@ class HistoryStore:
 
     def __init__(self, target: str, lock_timeout: float = LOCK_TIMEOUT) -> None:
         url, self.label = engine_url(target)
+        self.lock_timeout = lock_timeout
         self.sqlite = url.startswith("sqlite")
         if self.sqlite:
             self._check_sqlite_file(Path(url.removeprefix("sqlite:///")))
@@ -167,7 +168,7 @@ class HistoryStore:
             text = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
             if "locked" in text or "lock timeout" in text:
                 raise HistoryError(f"history {self.label} is locked by another writer "
-                                   f"(waited {LOCK_TIMEOUT:.0f} s) during {action}: try "
+                                   f"(waited {self.lock_timeout:g} s) during {action}: try "
                                    f"again later") from None
             raise HistoryError(f"cannot {action} history {self.label}: {text}") from None
         except sa_exc.DatabaseError as exc:
@@ -286,10 +287,12 @@ class HistoryStore:
                     continue
                 if old is not None:
                     closing.append(fp)
-                    if old[0] in OPEN and state[0] not in OPEN:
-                        resolved += 1
-                elif state[0] in OPEN:
+                # Newly open (first seen open, or open again) and newly closed: the trend.
+                was_open = old is not None and old[0] in OPEN
+                if state[0] in OPEN and not was_open:
                     new_open += 1
+                elif was_open and state[0] not in OPEN:
+                    resolved += 1
                 if fp not in known:
                     known.add(fp)
                     new_findings.append({
@@ -443,11 +446,10 @@ def _tenant(tenant_id: str | None) -> str:
 
 
 def _dialect_insert(conn: Connection) -> Any:
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
+    """The dialect's INSERT (both have ON CONFLICT DO NOTHING)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
 
 
 def _chunks(items: list[Any]) -> Iterator[list[Any]]:
