@@ -277,6 +277,9 @@ def scan(
     from scanner.registry import load_registry
 
     select(load_framework(), load_registry(), config)  # usage errors before any Azure call
+    from scanner.history import scanhook
+
+    scanhook.check_baseline(baseline, config.history)  # likewise
     origin, inv = _collect(demo, replay, inventory, config.cloud, config.subscriptions,
                            config.concurrency, quiet, source.value)
     waiver_notes: list[str] = []  # expired or unused waivers: warned, never fatal
@@ -287,7 +290,6 @@ def scan(
         err.print(f"[yellow]warning:[/] {escape(note)}", highlight=False)
     # Continuous monitoring (scanner.history): evidence digest, record, baseline diff.
     from scanner import integrity
-    from scanner.history import scanhook
 
     integrity.annotate(result, origin, inv)
     scanhook.attach_history(result, config.history, baseline, scanhook.verdict_code(

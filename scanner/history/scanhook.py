@@ -65,6 +65,18 @@ def load_report_baseline(path: Path) -> tuple[Snapshot, datetime | None, str | N
     return snapshot, started, scan.get("tenant_id")
 
 
+def check_baseline(baseline: str | None, target: str | None) -> None:
+    """Usage errors of `--baseline`, raised before anything is collected."""
+    if baseline is None:
+        return
+    if baseline.isdigit():
+        if target is None:
+            raise UsageError(f"--baseline {baseline}: a run id needs --history")
+    elif not Path(baseline).is_file():
+        raise UsageError(f"--baseline {baseline!r}: no such report file (give a "
+                         f"cjis-scan-report.json or a run id of --history)")
+
+
 def attach_history(result: ScanResult, target: str | None, baseline: str | None,
                    exit_code: int) -> HistoryView | None:
     """Record the scan in `target` (if given), diff it against `baseline` (a report file
@@ -76,18 +88,14 @@ def attach_history(result: ScanResult, target: str | None, baseline: str | None,
     result.history = view
     started = result.meta.started_at
     before: tuple[Snapshot, datetime | None, str] | None = None
+    check_baseline(baseline, target)
     if baseline is not None and not baseline.isdigit():
         path = Path(baseline)
-        if not path.is_file():
-            raise UsageError(f"--baseline {baseline!r}: no such report file (give a "
-                             f"cjis-scan-report.json or a run id of --history)")
         snapshot, when, tenant = load_report_baseline(path)
         if (tenant or "").lower() != (result.meta.tenant_id or "").lower():
             raise UsageError(f"--baseline {path} is a scan of tenant {tenant}, this scan is "
                              f"of tenant {result.meta.tenant_id}: they cannot be compared")
         before = (snapshot, when, f"report {path.name}")
-    elif baseline is not None and target is None:
-        raise UsageError(f"--baseline {baseline}: a run id needs --history")
     if target is not None:
         try:
             before = _record(result, target, baseline, exit_code, view, before)

@@ -423,9 +423,13 @@ class HistoryStore:
                     s.findings.c.series_id == series_id,
                     s.findings.c.fingerprint.not_in(alive)))
                 deleted += len(drop)
-        if self.sqlite and deleted:
-            with self._guard("compact"), self.engine.connect() as conn:
-                conn.exec_driver_sql("VACUUM")
+        if self.sqlite and deleted:  # give the space back (VACUUM runs outside a transaction)
+            with self._guard("compact"):
+                raw = self.engine.raw_connection()
+                try:
+                    raw.driver_connection.execute("VACUUM")  # type: ignore[union-attr]
+                finally:
+                    raw.close()
         return deleted
 
     def size_bytes(self) -> int | None:
