@@ -51,7 +51,6 @@ def diff_command(
 ) -> None:
     """What changed between two runs of the same tenant and boundary."""
     from scanner.findings import Severity
-    from scanner.history.diff import diff
     from scanner.history.render import render_console, render_json, render_jsonl
     from scanner.history.store import HistoryError, HistoryStore
 
@@ -78,8 +77,7 @@ def diff_command(
                              f"boundaries: they cannot be compared")
         if earlier.id > later.id:
             earlier, later = later, earlier
-        result = diff(store.snapshot(earlier), store.snapshot(later), f"run {earlier.id}",
-                      f"run {later.id}", earlier.started_at, later.started_at)
+        result = store.diff(earlier, later)
     finally:
         store.close()
     if format == "json":

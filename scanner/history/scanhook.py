@@ -98,9 +98,12 @@ def attach_history(result: ScanResult, target: str | None, baseline: str | None,
         before = (snapshot, when, f"report {path.name}")
     if target is not None:
         try:
-            before = _record(result, target, baseline, exit_code, view, before)
+            recorded = _record(result, target, baseline, exit_code, view)
         except HistoryError as exc:
             view.error = str(exc)
+        else:
+            if before is None:  # a report baseline, when given, is what the diff is from
+                view.diff = recorded
     if before is not None:
         current = snapshot_of(result.findings, started)
         snapshot, when, label = before
@@ -120,8 +123,8 @@ def _first_seen_from(before: Snapshot, after: Snapshot) -> None:
 
 
 def _record(result: ScanResult, target: str, baseline: str | None, exit_code: int,
-            view: HistoryView, before: tuple[Snapshot, datetime | None, str] | None
-            ) -> tuple[Snapshot, datetime | None, str] | None:
+            view: HistoryView) -> Diff | None:
+    """Record the run; the diff from the baseline run (or the series' previous run)."""
     from scanner.attestations import attested_count
 
     store = HistoryStore(target)
@@ -133,17 +136,20 @@ def _record(result: ScanResult, target: str, baseline: str | None, exit_code: in
             if base.series_id != series_id:
                 raise UsageError(f"--baseline {baseline}: run {baseline} is of another tenant "
                                  f"or boundary ({base.tenant_id}, {base.boundary or 'all'})")
-        elif before is None and series_id is not None:
+        elif baseline is None and series_id is not None:
             latest = store.runs(series_id=series_id, limit=1)
             base = latest[0] if latest else None
-        if base is not None:
-            before = (store.snapshot(base), base.started_at, f"run {base.id}")
         view.run_id = store.record(result, exit_code, attested_count(result))
-        view.trend = list(reversed(store.runs(series_id=store.series_of(result),
+        this_run = store.run(view.run_id)
+        view.trend = list(reversed(store.runs(series_id=this_run.series_id,
                                               limit=TREND_RUNS)))
+        if base is None:
+            return None
+        changes = store.diff(base, this_run)
+        changes.to_label = f"this scan (run {this_run.id})"
+        return changes
     finally:
         store.close()
-    return before
 
 
 def new_failing(result: ScanResult, severity: str) -> bool:

@@ -20,13 +20,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, and_, create_engine, delete, event, func, inspect, or_, select
+from pydantic_core import to_json
+from sqlalchemy import Engine, and_, create_engine, delete, event, func, inspect, select
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Connection, make_url
 
 from scanner.errors import ScannerError
 from scanner.history import schema as s
-from scanner.history.diff import OPEN, Entry, Snapshot
+from scanner.history.diff import OPEN, Diff, Snapshot
 from scanner.report import ScanResult
 
 LOCK_TIMEOUT = 30.0
@@ -68,7 +69,7 @@ class RunInfo:
         return None if not judged else self.counts.get("pass", 0) / judged
 
 
-def _utc(moment: datetime | None) -> datetime | None:
+def utc(moment: datetime | None) -> datetime | None:
     """SQLite gives datetimes back naive: they were written in UTC."""
     if moment is None:
         return None
@@ -77,8 +78,6 @@ def _utc(moment: datetime | None) -> datetime | None:
 
 def evidence_digest(evidence: dict[str, Any]) -> str:
     """A short, stable digest of a finding's evidence (what changed, not the evidence)."""
-    from pydantic_core import to_json
-
     return hashlib.sha256(to_json(evidence)).hexdigest()[:32]
 
 
@@ -114,7 +113,7 @@ class HistoryStore:
         if self.sqlite:
             self._check_sqlite_file(Path(url.removeprefix("sqlite:///")))
         self.engine = self._engine(url, lock_timeout)
-        with self._guard("open"):
+        with self.guard("open"):
             self._migrate()
 
     # --- opening --------------------------------------------------------------------
@@ -158,7 +157,7 @@ class HistoryStore:
         return engine
 
     @contextmanager
-    def _guard(self, action: str) -> Iterator[None]:
+    def guard(self, action: str) -> Iterator[None]:
         """Turn database errors into a HistoryError naming the target and the action."""
         try:
             yield
@@ -209,7 +208,7 @@ class HistoryStore:
 
     @property
     def schema_version(self) -> int:
-        with self._guard("read"), self.engine.connect() as conn:
+        with self.guard("read"), self.engine.connect() as conn:
             value = conn.execute(select(s.schema_info.c.value).where(
                 s.schema_info.c.key == "schema_version")).scalar_one()
         return int(value)
@@ -239,7 +238,7 @@ class HistoryStore:
     def series_of(self, result: ScanResult) -> int | None:
         """The series `result` belongs to, if any run of it was recorded."""
         meta = result.meta
-        with self._guard("read"), self.engine.connect() as conn:
+        with self.guard("read"), self.engine.connect() as conn:
             return self._series_id(conn, _tenant(meta.tenant_id), meta.cloud,
                                    meta.framework_id, meta.boundary, create=False)
 
@@ -252,7 +251,7 @@ class HistoryStore:
         """
         meta = result.meta
         now = datetime.now(UTC)
-        with self._guard("record a run in"), \
+        with self.guard("record a run in"), \
                 self.engine.connect().execution_options(cjis_write=True) as conn, conn.begin():
             series_id = self._series_id(conn, _tenant(meta.tenant_id), meta.cloud,
                                         meta.framework_id, meta.boundary, create=True)
@@ -308,9 +307,9 @@ class HistoryStore:
             resolved += sum(1 for old in current.values() if old[0] in OPEN)
             closing.extend(current)
             self._close_states(conn, series_id, run_id, closing)
-            for rows in _chunks(new_findings):
+            for rows in chunks(new_findings):
                 conn.execute(s.findings.insert(), rows)
-            for rows in _chunks(new_states):
+            for rows in chunks(new_states):
                 conn.execute(s.states.insert(), rows)
             conn.execute(s.runs.update().where(s.runs.c.id == run_id).values(
                 new=new_open, resolved=resolved))
@@ -323,7 +322,7 @@ class HistoryStore:
         update = s.states.update().where(
             s.states.c.series_id == series_id, s.states.c.fingerprint == bindparam("fp"),
             s.states.c.to_run.is_(None)).values(to_run=run_id)
-        for chunk in _chunks(fingerprints):
+        for chunk in chunks(fingerprints):
             conn.execute(update, [{"fp": fp} for fp in chunk])
 
     # --- reading --------------------------------------------------------------------
@@ -339,19 +338,19 @@ class HistoryStore:
             query = query.where(s.runs.c.series_id == series_id)
         if limit is not None:
             query = query.limit(limit)
-        with self._guard("read"), self.engine.connect() as conn:
+        with self.guard("read"), self.engine.connect() as conn:
             rows = conn.execute(query).mappings().all()
         return [RunInfo(
             id=r["id"], series_id=r["series_id"], tenant_id=r["tenant_id"],
-            boundary=json.loads(r["boundary"]), started_at=_utc(r["started_at"]) or r["started_at"],
-            collected_at=_utc(r["collected_at"]), source=r["source"],
+            boundary=json.loads(r["boundary"]), started_at=utc(r["started_at"]) or r["started_at"],
+            collected_at=utc(r["collected_at"]), source=r["source"],
             input_sha256=r["input_sha256"], profile=r["profile"], exit_code=r["exit_code"],
             findings=r["findings"], counts=json.loads(r["counts"]), steps=json.loads(r["steps"]),
             new=r["new"], resolved=r["resolved"], attested=r["attested"]) for r in rows]
 
     def run(self, run_id: int) -> RunInfo:
         """One run by id; HistoryError if there is none."""
-        with self._guard("read"), self.engine.connect() as conn:
+        with self.guard("read"), self.engine.connect() as conn:
             series_id = conn.execute(select(s.runs.c.series_id).where(
                 s.runs.c.id == run_id)).scalar_one_or_none()
         if series_id is None:
@@ -365,76 +364,26 @@ class HistoryStore:
         return earlier[0] if earlier else None
 
     def snapshot(self, run: RunInfo) -> Snapshot:
-        """Every finding of `run`, with when each was first seen and whether it was open
-        in an earlier run."""
-        st, fi = s.states, s.findings
-        valid = and_(st.c.series_id == run.series_id, st.c.from_run <= run.id,
-                     or_(st.c.to_run.is_(None), st.c.to_run > run.id))
-        query = select(st.c.fingerprint, st.c.status, st.c.severity, st.c.reason,
-                       fi.c.resource_id, fi.c.check_id, fi.c.requirement_id, fi.c.step,
-                       fi.c.first_seen_at).join(fi, and_(
-                           fi.c.series_id == st.c.series_id,
-                           fi.c.fingerprint == st.c.fingerprint)).where(valid)
-        # Findings that were open in a state before their state at `run` (reopened).
-        earlier = select(st.c.fingerprint).where(
-            st.c.series_id == run.series_id, st.c.to_run.is_not(None), st.c.to_run <= run.id,
-            st.c.status.in_(sorted(OPEN))).distinct()
-        with self._guard("read"), self.engine.connect() as conn:
-            was_open = set(conn.execute(earlier).scalars())
-            rows = conn.execute(query).all()
-        to_utc = _utc
-        return {fp: Entry(status, severity, reason, rid, check, req, step, to_utc(first),
-                          fp in was_open)
-                for fp, status, severity, reason, rid, check, req, step, first in rows}
+        """Every finding of `run` (scanner.history.reading.snapshot)."""
+        from scanner.history.reading import snapshot
 
-    def first_seen(self, series_id: int, fingerprints: set[str]) -> dict[str, datetime]:
-        """When each of `fingerprints` was first recorded in the series."""
-        with self._guard("read"), self.engine.connect() as conn:
-            rows = conn.execute(select(s.findings.c.fingerprint, s.findings.c.first_seen_at)
-                                .where(s.findings.c.series_id == series_id)).all()
-        return {fp: _utc(at) or at for fp, at in rows if fp in fingerprints}
+        return snapshot(self, run)
 
-    # --- pruning --------------------------------------------------------------------
+    def diff(self, earlier: RunInfo, later: RunInfo) -> Diff:
+        """What changed from `earlier` to `later` (scanner.history.reading.diff_runs)."""
+        from scanner.history.reading import diff_runs
+
+        return diff_runs(self, earlier, later)
 
     def prune(self, keep: int | None = None, older_than: datetime | None = None) -> int:
-        """Delete runs beyond the newest `keep` of each series, or started before
-        `older_than` (the newest run of a series is always kept); returns how many."""
-        deleted = 0
-        with self._guard("prune"), \
-                self.engine.connect().execution_options(cjis_write=True) as conn, conn.begin():
-            series_ids = list(conn.execute(select(s.series.c.id)).scalars())
-            for series_id in series_ids:
-                ids = list(conn.execute(select(s.runs.c.id, s.runs.c.started_at).where(
-                    s.runs.c.series_id == series_id).order_by(s.runs.c.id.desc())))
-                drop = [rid for i, (rid, started) in enumerate(ids) if i > 0 and (
-                    (keep is not None and i >= keep)
-                    or (older_than is not None and (_utc(started) or started) < older_than))]
-                if not drop:
-                    continue
-                kept_min = min(rid for rid, _ in ids if rid not in set(drop))
-                # A state no kept run falls in ended at or before the oldest kept run.
-                conn.execute(delete(s.states).where(
-                    s.states.c.series_id == series_id, s.states.c.to_run.is_not(None),
-                    s.states.c.to_run <= kept_min))
-                conn.execute(delete(s.runs).where(s.runs.c.id.in_(drop)))
-                alive = select(s.states.c.fingerprint).where(
-                    s.states.c.series_id == series_id).distinct()
-                conn.execute(delete(s.findings).where(
-                    s.findings.c.series_id == series_id,
-                    s.findings.c.fingerprint.not_in(alive)))
-                deleted += len(drop)
-        if self.sqlite and deleted:  # give the space back (VACUUM runs outside a transaction)
-            with self._guard("compact"):
-                raw = self.engine.raw_connection()
-                try:
-                    raw.driver_connection.execute("VACUUM")  # type: ignore[union-attr]
-                finally:
-                    raw.close()
-        return deleted
+        """Delete old runs (scanner.history.prune.prune); returns how many."""
+        from scanner.history.prune import prune
+
+        return prune(self, keep, older_than)
 
     def size_bytes(self) -> int | None:
         """The store's size on disk (SQLite file; PostgreSQL: the cjis_ tables)."""
-        with self._guard("read"), self.engine.connect() as conn:
+        with self.guard("read"), self.engine.connect() as conn:
             if self.sqlite:
                 pages = conn.exec_driver_sql("PRAGMA page_count").scalar_one()
                 size = conn.exec_driver_sql("PRAGMA page_size").scalar_one()
@@ -456,9 +405,10 @@ def _dialect_insert(conn: Connection) -> Any:
     return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
 
 
-def _chunks(items: list[Any]) -> Iterator[list[Any]]:
-    for start in range(0, len(items), CHUNK):
-        yield items[start:start + CHUNK]
+def chunks(items: list[Any], size: int = CHUNK) -> Iterator[list[Any]]:
+    """`items` in slices of `size` (executemany batches, IN lists)."""
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 def _tool_version() -> str:

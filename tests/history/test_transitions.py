@@ -132,3 +132,22 @@ def test_a_finding_open_before_is_flagged_for_reopening(target: str) -> None:
     (entry,) = store.snapshot(second).values()
     assert entry.status == "pass" and entry.was_open
     store.close()
+
+
+def test_the_store_diff_is_the_snapshot_diff(target: str) -> None:
+    """store.diff reads states, not snapshots: the same answer, also across runs between."""
+    store, first, second = recorded(target)
+    third = store.record(run_at(BEFORE, day=4), exit_code=1)
+    fourth = store.record(run_at(AFTER[:-3], day=6), exit_code=1)
+    for a, b in ((first, second), (first, fourth), (second, third), (first, third)):
+        ra, rb = store.run(a), store.run(b)
+        fast = store.diff(ra, rb)
+        slow = diff(store.snapshot(ra), store.snapshot(rb), "", "", ra.started_at,
+                    rb.started_at)
+        assert fast.counts() == slow.counts(), (a, b)
+        for kind, changes in slow.changes.items():
+            assert [(c.fingerprint, c.resolution, c.first_seen, c.age_days) for c in changes] \
+                == [(c.fingerprint, c.resolution, c.first_seen, c.age_days)
+                    for c in fast.of(kind)], (a, b, kind)
+    assert store.diff(store.run(first), store.run(third)).counts()["unchanged"] == len(BEFORE)
+    store.close()
