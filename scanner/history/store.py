@@ -266,11 +266,14 @@ class HistoryStore:
                 steps=json.dumps({k: dict(v.counts) for k, v in board.steps.items()}),
                 new=0, resolved=0, attested=attested,
             ).returning(s.runs.c.id)).scalar_one())
-            current = {fp: (status, severity, reason, digest) for fp, status, severity, reason,
-                       digest in conn.execute(select(
-                           s.states.c.fingerprint, s.states.c.status, s.states.c.severity,
-                           s.states.c.reason, s.states.c.evidence_digest).where(
-                           s.states.c.series_id == series_id, s.states.c.to_run.is_(None)))}
+            current: dict[str, tuple[str, str, str, str]] = {}
+            since: dict[str, int] = {}  # the current state's from_run: its exact key
+            for fp, start, status, severity, reason, digest in conn.execute(select(
+                    s.states.c.fingerprint, s.states.c.from_run, s.states.c.status,
+                    s.states.c.severity, s.states.c.reason, s.states.c.evidence_digest).where(
+                    s.states.c.series_id == series_id, s.states.c.to_run.is_(None))):
+                current[fp] = (status, severity, reason, digest)
+                since[fp] = start
             known = set(conn.execute(select(s.findings.c.fingerprint).where(
                 s.findings.c.series_id == series_id)).scalars())
             new_findings: list[dict[str, Any]] = []
@@ -306,7 +309,7 @@ class HistoryStore:
             # What is left of `current` is gone from this run.
             resolved += sum(1 for old in current.values() if old[0] in OPEN)
             closing.extend(current)
-            self._close_states(conn, series_id, run_id, closing)
+            self._close_states(conn, series_id, run_id, [(fp, since[fp]) for fp in closing])
             for rows in chunks(new_findings):
                 conn.execute(s.findings.insert(), rows)
             for rows in chunks(new_states):
@@ -316,14 +319,17 @@ class HistoryStore:
         return run_id
 
     def _close_states(self, conn: Connection, series_id: int, run_id: int,
-                      fingerprints: list[str]) -> None:
+                      keys: list[tuple[str, int]]) -> None:
+        """End the states (fingerprint, from_run) at `run_id`, each by its unique key (a
+        planner choosing the current-states index instead would scan every open state
+        for each update)."""
         from sqlalchemy import bindparam
 
         update = s.states.update().where(
             s.states.c.series_id == series_id, s.states.c.fingerprint == bindparam("fp"),
-            s.states.c.to_run.is_(None)).values(to_run=run_id)
-        for chunk in chunks(fingerprints):
-            conn.execute(update, [{"fp": fp} for fp in chunk])
+            s.states.c.from_run == bindparam("start")).values(to_run=run_id)
+        for chunk in chunks(keys):
+            conn.execute(update, [{"fp": fp, "start": start} for fp, start in chunk])
 
     # --- reading --------------------------------------------------------------------
 
