@@ -13,7 +13,7 @@ from scanner.history.render import LABELS
 from scanner.history.store import RunInfo
 from scanner.report import ScanResult
 
-WIDTH, LEFT, RIGHT = 760.0, 44.0, 150.0
+WIDTH, LEFT, RIGHT = 760.0, 64.0, 150.0
 SCORE_TOP, SCORE_BOTTOM = 12.0, 162.0
 BAR_TOP, BAR_BOTTOM = 190.0, 250.0
 HEIGHT = 272.0
@@ -44,11 +44,13 @@ def trend(runs: list[RunInfo], step_titles: dict[str, str]) -> dict[str, Any]:
         points = [(x, _score(r.steps.get(step, {}))) for x, r in zip(xs, runs, strict=True)]
         drawn = [(x, _y(v)) for x, v in points if v is not None]
         last = next((v for _, v in reversed(points) if v is not None), None)
+        if not drawn:
+            continue  # a step with nothing judged (manual, n/a only) has no score to draw
         lines.append({"step": step, "title": step_titles.get(step, step),
                       "color": STEP_COLORS[index % len(STEP_COLORS)],
                       "points": " ".join(f"{x},{y}" for x, y in drawn), "dots": drawn,
                       "last": "—" if last is None else f"{int(last * 100)}%",
-                      "label_y": drawn[-1][1] if drawn else SCORE_BOTTOM})
+                      "label_y": drawn[-1][1]})
     # Labels at the right edge, nudged apart so they do not overlap.
     previous = -100.0
     for line in sorted(lines, key=lambda item: item["label_y"]):
