@@ -103,20 +103,21 @@ findings = Table(
     Column("step", String(16), nullable=False),
     Column("first_seen_run", Integer, nullable=False),
     Column("first_seen_at", DateTime(timezone=True), nullable=False),
+    sqlite_with_rowid=False,  # the table is its primary key's B-tree: no second index
 )
 
 states = Table(
     "cjis_states", metadata,
-    Column("series_id", Integer, nullable=False),
-    Column("fingerprint", String(32), nullable=False),
-    Column("from_run", Integer, nullable=False),
+    Column("series_id", Integer, primary_key=True),
+    Column("fingerprint", String(32), primary_key=True),
+    Column("from_run", Integer, primary_key=True),
     Column("to_run", Integer),
     Column("status", String(16), nullable=False),
     Column("severity", String(16), nullable=False),
     Column("reason", Text, nullable=False),
     Column("evidence_digest", String(32), nullable=False),
     Index("ix_cjis_states_current", "series_id", "to_run"),
-    Index("ix_cjis_states_finding", "series_id", "fingerprint", "from_run", unique=True),
+    sqlite_with_rowid=False,
 )
 
 

@@ -146,6 +146,8 @@ class HistoryStore:
             # Let SQLAlchemy, not the driver, say when a transaction begins (see _begin).
             dbapi_connection.isolation_level = None
             dbapi_connection.execute("PRAGMA foreign_keys=ON")
+            # A run touches every finding's index entry: keep the indexes in memory.
+            dbapi_connection.execute("PRAGMA cache_size=-131072")
 
         @event.listens_for(engine, "begin")
         def _begin(conn: Connection) -> None:
@@ -274,8 +276,6 @@ class HistoryStore:
                     s.states.c.series_id == series_id, s.states.c.to_run.is_(None))):
                 current[fp] = (status, severity, reason, digest)
                 since[fp] = start
-            known = set(conn.execute(select(s.findings.c.fingerprint).where(
-                s.findings.c.series_id == series_id)).scalars())
             new_findings: list[dict[str, Any]] = []
             new_states: list[dict[str, Any]] = []
             closing: list[str] = []
@@ -295,8 +295,7 @@ class HistoryStore:
                     new_open += 1
                 elif was_open and state[0] not in OPEN:
                     resolved += 1
-                if fp not in known:
-                    known.add(fp)
+                if old is None:  # first seen, or back after a gap (known: below)
                     new_findings.append({
                         "series_id": series_id, "fingerprint": fp, "resource_id": f.resource_id,
                         "check_id": f.check_id, "requirement_id": f.requirement_id,
@@ -310,13 +309,28 @@ class HistoryStore:
             resolved += sum(1 for old in current.values() if old[0] in OPEN)
             closing.extend(current)
             self._close_states(conn, series_id, run_id, [(fp, since[fp]) for fp in closing])
-            for rows in chunks(new_findings):
+            known = self._known(conn, series_id, [row["fingerprint"] for row in new_findings])
+            for rows in chunks([r for r in new_findings if r["fingerprint"] not in known]):
                 conn.execute(s.findings.insert(), rows)
             for rows in chunks(new_states):
                 conn.execute(s.states.insert(), rows)
             conn.execute(s.runs.update().where(s.runs.c.id == run_id).values(
                 new=new_open, resolved=resolved))
         return run_id
+
+    def _known(self, conn: Connection, series_id: int, fingerprints: list[str]) -> set[str]:
+        """Which of `fingerprints` the series has seen before (a finding back after a gap);
+        on a first run, none: no query."""
+        has_any = conn.execute(select(s.findings.c.fingerprint).where(
+            s.findings.c.series_id == series_id).limit(1)).first()
+        if has_any is None:
+            return set()
+        found: set[str] = set()
+        for chunk in chunks(fingerprints, 500):
+            found.update(conn.execute(select(s.findings.c.fingerprint).where(
+                s.findings.c.series_id == series_id,
+                s.findings.c.fingerprint.in_(chunk))).scalars())
+        return found
 
     def _close_states(self, conn: Connection, series_id: int, run_id: int,
                       keys: list[tuple[str, int]]) -> None:
