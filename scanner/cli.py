@@ -269,9 +269,6 @@ def scan(
         "checks": _split(check), "skip_checks": _split(skip_check), "steps": _split(step),
         "fail_on": fail_on, "concurrency": concurrency, "history": history,
     })
-    if fail_on_new is not None and fail_on_new not in {s.value for s in Severity}:
-        raise UsageError(f"--fail-on-new {fail_on_new!r}: choose a severity "
-                         f"({', '.join(s.value for s in Severity)})")
     from scanner.engine import select
     from scanner.framework import load_framework
     from scanner.registry import load_registry
@@ -279,7 +276,7 @@ def scan(
     select(load_framework(), load_registry(), config)  # usage errors before any Azure call
     from scanner.history import scanhook
 
-    scanhook.check_baseline(baseline, config.history)  # likewise
+    scanhook.check_options(baseline, config.history, fail_on_new)  # likewise
     origin, inv = _collect(demo, replay, inventory, config.cloud, config.subscriptions,
                            config.concurrency, quiet, source.value)
     waiver_notes: list[str] = []  # expired or unused waivers: warned, never fatal
@@ -297,6 +294,8 @@ def scan(
     written = write_reports(result, formats, output, out)
     for path in written:
         err.print(f"wrote {path}")
+    if scanhook.summary(result):
+        err.print(escape(scanhook.summary(result) or ""), highlight=False)
     refused = [e for e in result.errors if e.code == "ReadOnlyGuard"]
     if refused:  # a collector tried to write: a bug, louder than any verdict
         err.print(f"[bold red]error:[/] the read-only guard refused {len(refused)} request(s): "

@@ -52,12 +52,12 @@ def diff_command(
     """What changed between two runs of the same tenant and boundary."""
     from scanner.findings import Severity
     from scanner.history.render import render_console, render_json, render_jsonl
+    from scanner.history.scanhook import check_fail_on_new
     from scanner.history.store import HistoryError, HistoryStore
 
     if format not in ("console", "json", "jsonl"):
         raise UsageError(f"--format {format!r}: choose console, json or jsonl")
-    if fail_on_new is not None and fail_on_new not in {s.value for s in Severity}:
-        raise UsageError(f"--fail-on-new {fail_on_new!r}: choose a severity")
+    check_fail_on_new(fail_on_new)
     store = HistoryStore(_target(history, config_file))
     try:
         if to_run is None:

@@ -65,8 +65,17 @@ def load_report_baseline(path: Path) -> tuple[Snapshot, datetime | None, str | N
     return snapshot, started, scan.get("tenant_id")
 
 
-def check_baseline(baseline: str | None, target: str | None) -> None:
-    """Usage errors of `--baseline`, raised before anything is collected."""
+def check_fail_on_new(value: str | None) -> None:
+    """`--fail-on-new` must name a severity."""
+    if value is not None and value not in {s.value for s in Severity}:
+        raise UsageError(f"--fail-on-new {value!r}: choose a severity "
+                         f"({', '.join(s.value for s in Severity)})")
+
+
+def check_options(baseline: str | None, target: str | None, fail_on_new: str | None) -> None:
+    """Usage errors of `--baseline` and `--fail-on-new`, raised before anything is
+    collected."""
+    check_fail_on_new(fail_on_new)
     if baseline is None:
         return
     if baseline.isdigit():
@@ -88,7 +97,7 @@ def attach_history(result: ScanResult, target: str | None, baseline: str | None,
     result.history = view
     started = result.meta.started_at
     before: tuple[Snapshot, datetime | None, str] | None = None
-    check_baseline(baseline, target)
+    check_options(baseline, target, None)
     if baseline is not None and not baseline.isdigit():
         path = Path(baseline)
         snapshot, when, tenant = load_report_baseline(path)
@@ -160,6 +169,20 @@ def new_failing(result: ScanResult, severity: str) -> bool:
     if view is None or view.diff is None:
         return bool(result.scoreboard.failing_at_least(level))
     return bool(view.diff.new_failing(level))
+
+
+def summary(result: ScanResult) -> str | None:
+    """One line for the terminal: the run recorded and what changed since the baseline."""
+    view = result.history
+    if view is None or view.error:
+        return None
+    parts = [f"recorded as run {view.run_id} in {view.target}"] if view.run_id else []
+    if view.diff is not None:
+        counts = view.diff.counts()
+        parts.append(f"since {view.diff.from_label}: {counts['new']} new, "
+                     f"{counts['regressed']} regressed, {counts['resolved']} resolved, "
+                     f"{counts['unchanged']} unchanged")
+    return "history: " + "; ".join(parts) if parts else None
 
 
 def history_error(result: ScanResult) -> str | None:
