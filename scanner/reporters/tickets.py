@@ -7,7 +7,7 @@ of its own (the mapping to ServiceNow and Jira fields is in docs/tickets.md):
 |---|---|
 | `opened` | a finding fails or is unknown for the first time (no baseline: every open one) |
 | `reopened` | an open finding that had been resolved, or waived, is open again |
-| `updated` | an open finding stays open, with another severity, reason or status (`fail` <-> `unknown`, or `manual`: it awaits a person's attestation) |
+| `updated` | still open: another severity, reason or status (`manual`: awaits attestation) |
 | `resolved` | an open finding passes, is not applicable, or is gone (`resolution` says which) |
 | `waived` | an open finding is waived (by the config file or an Azure Policy exemption) |
 
