@@ -309,6 +309,10 @@ class HistoryStore:
             resolved += sum(1 for old in current.values() if old[0] in OPEN)
             closing.extend(current)
             self._close_states(conn, series_id, run_id, [(fp, since[fp]) for fp in closing])
+            # In primary-key order: B-tree appends rather than inserts all over the tree
+            # (a first run writes every finding).
+            new_findings.sort(key=_by_fingerprint)
+            new_states.sort(key=_by_fingerprint)
             known = self._known(conn, series_id, [row["fingerprint"] for row in new_findings])
             for rows in chunks([r for r in new_findings if r["fingerprint"] not in known]):
                 conn.execute(s.findings.insert(), rows)
@@ -412,6 +416,10 @@ class HistoryStore:
             for table in s.metadata.tables:
                 total += int(conn.execute(func.pg_total_relation_size(table)).scalar_one())
             return total
+
+
+def _by_fingerprint(row: dict[str, Any]) -> str:
+    return str(row["fingerprint"])
 
 
 def _tenant(tenant_id: str | None) -> str:
