@@ -45,7 +45,8 @@ def postgres_database() -> Iterator[str]:
         pytest.skip(_unreachable[0])
     name = f"cjis_test_{uuid.uuid4().hex[:12]}"
     with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
+        # template0 takes no connections, so no other session can make the copy fail.
+        admin.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
     base = ADMIN_URL.rsplit("/", 1)[0]
     try:
         yield f"{base}/{name}"
