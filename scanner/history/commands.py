@@ -51,9 +51,10 @@ def diff_command(
 ) -> None:
     """What changed between two runs of the same tenant and boundary."""
     from scanner.findings import Severity
+    from scanner.history.connect import HistoryError
     from scanner.history.render import render_console, render_json, render_jsonl
     from scanner.history.scanhook import check_fail_on_new
-    from scanner.history.store import HistoryError, HistoryStore
+    from scanner.history.store import HistoryStore
 
     if format not in ("console", "json", "jsonl"):
         raise UsageError(f"--format {format!r}: choose console, json or jsonl")

@@ -15,8 +15,9 @@ from pathlib import Path
 
 from scanner.errors import InputFileError, UsageError
 from scanner.findings import Severity
+from scanner.history.connect import HistoryError
 from scanner.history.diff import Diff, Entry, Snapshot, diff, snapshot_of
-from scanner.history.store import HistoryError, HistoryStore, RunInfo
+from scanner.history.store import HistoryStore, RunInfo
 from scanner.report import ScanResult
 
 TREND_RUNS = 12

@@ -14,31 +14,30 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic_core import to_json
-from sqlalchemy import Engine, and_, create_engine, delete, event, func, inspect, select
-from sqlalchemy import exc as sa_exc
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy import and_, delete, func, inspect, select
+from sqlalchemy.engine import Connection
 
-from scanner.errors import ScannerError
 from scanner.history import schema as s
+from scanner.history.connect import (
+    LOCK_TIMEOUT,
+    HistoryError,
+    check_sqlite_file,
+    engine_url,
+    guarded,
+    make_engine,
+)
 from scanner.history.diff import OPEN, Diff, Snapshot
 from scanner.report import ScanResult
 
-LOCK_TIMEOUT = 30.0
-"""Seconds a writer waits for another writer's lock before giving up (exit 2)."""
-SQLITE_MAGIC = b"SQLite format 3\x00"
 CHUNK = 5000
 """Rows per executemany batch."""
-
-
-class HistoryError(ScannerError):
-    """The history store cannot be opened, read or written (exit code 2)."""
 
 
 @dataclass(frozen=True)
@@ -88,21 +87,6 @@ def boundary_key(boundary: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def engine_url(target: str) -> tuple[str, str]:
-    """(SQLAlchemy URL, label without password) of a `--history` target."""
-    if target.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
-        url = make_url(target.replace("postgres://", "postgresql://", 1))
-        url = url.set(drivername="postgresql+psycopg")
-        return url.render_as_string(hide_password=False), url.render_as_string(
-            hide_password=True)
-    if target.startswith("sqlite:///"):
-        target = target.removeprefix("sqlite:///")
-    elif "://" in target:
-        raise HistoryError(f"--history {target!r}: give a file path (SQLite) or a "
-                           f"postgresql:// URL")
-    return f"sqlite:///{target}", target
-
-
 class HistoryStore:
     """A history target, opened: its schema checked (migrated forward if older)."""
 
@@ -111,73 +95,14 @@ class HistoryStore:
         self.lock_timeout = lock_timeout
         self.sqlite = url.startswith("sqlite")
         if self.sqlite:
-            self._check_sqlite_file(Path(url.removeprefix("sqlite:///")))
-        self.engine = self._engine(url, lock_timeout)
+            check_sqlite_file(Path(url.removeprefix("sqlite:///")))
+        self.engine = make_engine(url, lock_timeout)
         with self.guard("open"):
             self._migrate()
 
-    # --- opening --------------------------------------------------------------------
-
-    def _check_sqlite_file(self, path: Path) -> None:
-        if path.is_dir():
-            raise HistoryError(f"history {path} is a directory, not a SQLite file")
-        if path.exists() and path.stat().st_size:
-            try:
-                with path.open("rb") as handle:
-                    head = handle.read(len(SQLITE_MAGIC))
-            except OSError as exc:
-                raise HistoryError(f"cannot read history {path}: {exc.strerror}") from None
-            if head != SQLITE_MAGIC:
-                raise HistoryError(f"history {path} is not a SQLite database (corrupt, or "
-                                   f"another kind of file): give another --history")
-        elif not path.parent.is_dir():
-            raise HistoryError(f"history {path}: directory {path.parent} does not exist")
-
-    def _engine(self, url: str, lock_timeout: float) -> Engine:
-        if not self.sqlite:
-            # lock_timeout: a writer waiting on another's series lock gives up like SQLite.
-            options = f"-c lock_timeout={int(lock_timeout * 1000)}"
-            return create_engine(url, pool_pre_ping=True, connect_args={
-                "connect_timeout": max(int(lock_timeout), 1), "options": options})
-        engine = create_engine(url, connect_args={"timeout": lock_timeout})
-
-        @event.listens_for(engine, "connect")
-        def _connect(dbapi_connection: Any, _record: Any) -> None:
-            # Let SQLAlchemy, not the driver, say when a transaction begins (see _begin).
-            dbapi_connection.isolation_level = None
-            dbapi_connection.execute("PRAGMA foreign_keys=ON")
-            # A run touches every finding's index entry: keep the indexes in memory.
-            dbapi_connection.execute("PRAGMA cache_size=-131072")
-
-        @event.listens_for(engine, "begin")
-        def _begin(conn: Connection) -> None:
-            # Writers take the lock up front: two jobs never interleave their writes, and
-            # the second waits (busy timeout) instead of failing mid-transaction.
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(
-                "cjis_write") else "BEGIN")
-
-        return engine
-
-    @contextmanager
-    def guard(self, action: str) -> Iterator[None]:
-        """Turn database errors into a HistoryError naming the target and the action."""
-        try:
-            yield
-        except HistoryError:
-            raise
-        except sa_exc.OperationalError as exc:
-            text = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-            if "locked" in text or "lock timeout" in text:
-                raise HistoryError(f"history {self.label} is locked by another writer "
-                                   f"(waited {self.lock_timeout:g} s) during {action}: try "
-                                   f"again later") from None
-            raise HistoryError(f"cannot {action} history {self.label}: {text}") from None
-        except sa_exc.DatabaseError as exc:
-            text = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-            raise HistoryError(f"history {self.label} is unreadable during {action} (corrupt "
-                               f"or not a cjis-scan history): {text}") from None
-        except sa_exc.SQLAlchemyError as exc:
-            raise HistoryError(f"history {self.label}: {action} failed: {exc}") from None
+    def guard(self, action: str) -> AbstractContextManager[None]:
+        """Database errors during `action` -> HistoryError naming this target."""
+        return guarded(self.label, self.lock_timeout, action)
 
     def _migrate(self) -> None:
         with self.engine.connect().execution_options(cjis_write=True) as conn, conn.begin():
@@ -261,9 +186,9 @@ class HistoryStore:
             board = result.scoreboard
             run_id = int(conn.execute(s.runs.insert().values(
                 series_id=series_id, started_at=meta.started_at, finished_at=meta.finished_at,
-                collected_at=getattr(meta, "collected_at", None), recorded_at=now,
+                collected_at=meta.collected_at, recorded_at=now,
                 tool_version=meta.tool_version, profile=meta.profile, source=meta.source[:300],
-                input_sha256=getattr(meta, "input_sha256", None), exit_code=exit_code,
+                input_sha256=meta.input_sha256, exit_code=exit_code,
                 findings=len(result.findings), counts=json.dumps(dict(board.overall.counts)),
                 steps=json.dumps({k: dict(v.counts) for k, v in board.steps.items()}),
                 new=0, resolved=0, attested=attested,
@@ -280,8 +205,12 @@ class HistoryStore:
             new_states: list[dict[str, Any]] = []
             closing: list[str] = []
             new_open = resolved = 0
+            seen: set[str] = set()
             for f in result.findings:
                 fp = f.fingerprint
+                if fp in seen:  # one state per finding and run (the first, as reports show)
+                    continue
+                seen.add(fp)
                 state = (f.status.value, f.severity.value, f.reason,
                          evidence_digest(f.evidence) if f.evidence else "")
                 old = current.pop(fp, None)

@@ -11,7 +11,8 @@ from sqlalchemy import MetaData, Table, select
 
 from scanner.findings import Status
 from scanner.history import schema
-from scanner.history.store import HistoryError, HistoryStore
+from scanner.history.connect import HistoryError
+from scanner.history.store import HistoryStore
 from tests.history.conftest import f, run_at
 
 

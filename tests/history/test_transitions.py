@@ -151,3 +151,10 @@ def test_the_store_diff_is_the_snapshot_diff(target: str) -> None:
                     for c in fast.of(kind)], (a, b, kind)
     assert store.diff(store.run(first), store.run(third)).counts()["unchanged"] == len(BEFORE)
     store.close()
+
+
+def test_a_finding_twice_in_one_run_is_recorded_once(target: str) -> None:
+    store = HistoryStore(target)
+    run_id = store.record(run_at([f("a", Status.FAIL), f("a", Status.FAIL)]), 1)
+    assert len(store.snapshot(store.run(run_id))) == 1
+    store.close()
