@@ -35,6 +35,7 @@ class HistoryView:
     trend: list[RunInfo] = field(default_factory=list)
     """The series' last runs, oldest first, this one included."""
     target: str | None = None
+    """The history's label (a PostgreSQL URL without its password)."""
     error: str | None = None
     """Why the history could not be used (the scan exits 2 after its reports)."""
 
@@ -94,7 +95,7 @@ def attach_history(result: ScanResult, target: str | None, baseline: str | None,
     baseline) raise; history faults are kept in the view's `error`."""
     if target is None and baseline is None:
         return None
-    view = HistoryView(target=target)
+    view = HistoryView()
     result.history = view
     started = result.meta.started_at
     before: tuple[Snapshot, datetime | None, str] | None = None
@@ -138,6 +139,7 @@ def _record(result: ScanResult, target: str, baseline: str | None, exit_code: in
     from scanner.attestations import attested_count
 
     store = HistoryStore(target)
+    view.target = store.label  # never the URL itself: it may hold a password
     try:
         series_id = store.series_of(result)
         base: RunInfo | None = None
