@@ -222,7 +222,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--run", nargs=2, metavar=("SIZE", "SOURCE"),
                         help="one run in this process; prints its result as JSON")
     parser.add_argument("--profile", type=Path, help="with --run: cProfile the collection")
+    from bench import history  # the history scenario (bench/history.py)
+
+    history.add_arguments(parser)
     args = parser.parse_args(argv)
+    if args.history:
+        return history.main(args)
 
     if args.run:
         result = run_one(args.run[0], args.run[1], args.concurrency, args.latency, args.seed,

@@ -266,6 +266,15 @@ def scan(
     verbose: VerboseOpt = False,
     debug: DebugOpt = False,
     log_format: LogFormatOpt = None,
+    history: Annotated[str | None, typer.Option(
+        "--history", metavar="TARGET", help="Record the run in this history: a SQLite file "
+        "or a postgresql:// URL [default: the config file's].")] = None,
+    baseline: Annotated[str | None, typer.Option(
+        "--baseline", metavar="REPORT.json|RUN", help="Compare with a saved JSON report or "
+                                                      "a run id of --history.")] = None,
+    fail_on_new: Annotated[str | None, typer.Option(
+        "--fail-on-new", metavar="SEVERITY", help="Exit 1 only for new or regressed failing "
+                                                  "findings at or above this severity.")] = None,
 ) -> None:
     """Collect (or replay, or load) the tenant, judge it, and write the reports."""
     from scanner.cli_run import run_scan
@@ -279,6 +288,7 @@ def scan(
         "resource_groups": resource_group or [], "tags": parse_tags(tag or []),
         "checks": _split(check), "skip_checks": _split(skip_check), "steps": _split(step),
         "fail_on": fail_on.value if fail_on else None, "concurrency": concurrency,
+        "history": history,
     }, {
         "format": format, "output": output, "allow_partial": allow_partial,
         "strict": strict, "source": source.value if source else None,
@@ -288,7 +298,7 @@ def scan(
         "log_format": log_format.value if log_format else None,
     })
     code = run_scan(config, options, demo=demo, replay=replay, inventory=inventory,
-                    out=out, err=err)
+                    out=out, err=err, baseline=baseline, fail_on_new=fail_on_new)
     if code:
         raise typer.Exit(code)
 
@@ -359,6 +369,11 @@ def explain(item_id: Annotated[str, typer.Argument(metavar="ID",
         framework = judged_framework()
         ids = [*framework.check_ids(), *(r.id for r in framework.requirements)]
         raise UsageError(f"{exc}{did_you_mean(item_id, ids)}") from None
+
+
+from scanner.history.commands import register as _register_history  # noqa: E402
+
+_register_history(app)  # `cjis-scan diff` and `cjis-scan history` (scanner/history/commands.py)
 
 
 def main() -> None:

@@ -175,14 +175,18 @@ def no_subscription_error(inventory: Inventory, config: ScanConfig) -> UsageErro
 
 
 def run_scan(config: ScanConfig, options: RunOptions, *, demo: bool, replay: Path | None,
-             inventory: Path | None, out: Console, err: Console) -> int:
-    """Validate, collect, judge and report; the exit code."""
+             inventory: Path | None, out: Console, err: Console, baseline: str | None = None,
+             fail_on_new: str | None = None) -> int:
+    """Validate, collect, judge, record in the history and report; the exit code."""
+    from scanner import integrity
+    from scanner.history import scanhook
     from scanner.scan import run_judgement
     from scanner.sources import Source, cloud_override_warning
 
     setup_logging(options.verbose, options.debug, options.log_format)
     started = datetime.now(UTC)
     selection, formats = validate_scan(config, options)
+    scanhook.check_options(baseline, config.history, fail_on_new)  # before any Azure call
     source = Source(demo=demo, replay=replay, inventory=inventory)
     if inventory is not None and not inventory.is_file():
         raise UsageError(f"--inventory {inventory}: no such file")
@@ -210,13 +214,24 @@ def run_scan(config: ScanConfig, options: RunOptions, *, demo: bool, replay: Pat
         result = run_judgement(inv, config, started, source.label, waiver_warnings=waiver_notes,
                                allow_partial=options.allow_partial,
                                on_check=progress.advance)
+        # Continuous monitoring (scanner.history): evidence digest, record, baseline diff.
+        integrity.annotate(result, source, inv)
+        scanhook.attach_history(result, config.history, baseline,
+                                int(str(result.meta.outcome["exit_code"])))
         progress.phase("writing reports", total=len(formats))
         written = write_all(result, formats, options, out, progress)
     for note in waiver_notes:
         err.print(f"[yellow]warning:[/] {escape(note)}", highlight=False)
     for path in written:
         err.print(f"wrote {escape(str(path))}", highlight=False)
+    if scanhook.summary(result):
+        err.print(escape(scanhook.summary(result) or ""), highlight=False)
     code = int(str(result.meta.outcome["exit_code"]))
+    if code != 5 and scanhook.history_error(result):  # reports written: say why it failed
+        err.print(f"[bold red]error:[/] {escape(scanhook.history_error(result) or '')}")
+        return 2
+    if fail_on_new and code in (0, 1):  # the gate follows new failing findings only
+        code = 1 if scanhook.new_failing(result, fail_on_new) else 0
     if code == 5:
         refused = [e for e in result.errors if e.code == "ReadOnlyGuard"]
         err.print(f"[bold red]error:[/] the read-only guard refused {len(refused)} request(s): "

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, field_validator
 
+from scanner.attestations import Attestation
 from scanner.findings import Severity
 from scanner.framework import DEFAULT_FRAMEWORK
 from scanner.waivers import Waiver
@@ -48,6 +49,12 @@ class ScanConfig(BaseModel):
     waivers: list[Waiver] = Field(default_factory=list,
                                   validation_alias=AliasChoices("waiver", "waivers"))
     """`[[waiver]]` tables of the config file: recorded exceptions (scanner.waivers)."""
+    # Continuous monitoring (scanner.history, scanner.attestations):
+    history: str | None = None
+    """`--history`: a SQLite file, or a postgresql:// URL, recording every run."""
+    attestations: list[Attestation] = Field(
+        default_factory=list, validation_alias=AliasChoices("attestation", "attestations"))
+    """`[[attestation]]` tables: people's statements for `manual` findings."""
 
     @field_validator("subscriptions")
     @classmethod
@@ -147,9 +154,12 @@ def load_settings(path: Path | None, overrides: dict[str, object],
             line = _line_of(text, "scan")
             raise UsageError(f"{path}{f', line {line}' if line else ''}: scan: must be a "
                              f"table ([scan]), not {type(scan).__name__}")
+        attestations = data.get("attestation") if "scan" in data else None  # likewise
         data = dict(scan)
         if waivers is not None:
             data.setdefault("waiver", waivers)
+        if attestations is not None:
+            data.setdefault("attestation", attestations)
         data = {str(k).replace("-", "_"): v for k, v in data.items()}
     where_file = str(path) if text else "flags"
     known = setting_names()

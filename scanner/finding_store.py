@@ -247,7 +247,10 @@ class ScanMeta:
     outcome: dict[str, object] = field(default_factory=dict)
     """`fail_on`, `verdict`, `exit_code` (scanner.outcome): what the run concluded."""
     collected_at: datetime | None = None
-    """When the evidence was collected (a saved inventory's time; else the scan's)."""
+    """When the evidence was collected (a saved inventory's time; else the scan's; None for
+    a replay, whose cassette does not say)."""
+    input_sha256: str | None = None
+    """SHA-256 of the cassette or saved inventory judged (scanner.integrity); None live."""
     exceptions: dict[str, object] = field(default_factory=dict)
     """Waivers and exemptions expired or unmatched (scanner.exceptions_ledger)."""
     not_assessed: dict[str, object] = field(default_factory=dict)
@@ -271,3 +274,7 @@ class ScanResult:
     errors: list[CollectionError]
     coverage: list[CoverageRow] = field(default_factory=list)
     """Every resource type present, its count and what judged it (scanner.coverage)."""
+    history: Any = None
+    """A `scanner.history.scanhook.HistoryView` (not imported: the history reads this
+    module), set by `scan --history/--baseline` (scanner.history.scanhook): changes since the
+    baseline, this run's id and the trend of the series' last runs."""

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from scanner import __version__
+from scanner.attestations import AttestationBook
 from scanner.config import ScanConfig
 from scanner.coverage import CMK_TAG, CoverageTally, coverage_rows
 from scanner.directory_model import directory_summary
@@ -57,6 +58,7 @@ def run_judgement(
              for check_id, check in selection.checks.items()}
     unknown_from_errors = 0
     current = None
+    attestations = AttestationBook(config.attestations, started_at)  # manual findings only
     tally = CoverageTally(cmk_checks=frozenset(
         c for c, check in selection.checks.items() if CMK_TAG in check.meta.tags))
     for judged in judge(inventory, framework, selection, config):
@@ -64,7 +66,7 @@ def run_judgement(
             if current is not None:
                 on_check(current)  # progress: one more check judged
             current = judged.check_id
-        finding = waivers.apply(judged)
+        finding = waivers.apply(attestations.apply(judged))
         scoreboard.add(finding)
         tally.add(finding)
         findings.append(finding)
@@ -78,6 +80,7 @@ def run_judgement(
     notes = waivers.warnings()
     if waiver_warnings is not None:
         waiver_warnings.extend(notes)
+        waiver_warnings.extend(attestations.warnings())
     in_scope = sorted((s for s in inventory.subscriptions
                        if not config.subscriptions
                        or s.subscription_id in config.subscriptions),

@@ -430,7 +430,8 @@ def test_the_example_config_loads_and_shows_every_setting() -> None:
     text = path.read_text(encoding="utf-8")
     keys = set(tomllib.loads(text))
     keys |= set(re.findall(r"^# (\w+) = ", text, re.M))  # settings with no default shown
-    fields = {name if name != "waivers" else "waiver"
+    tables = {"waivers": "waiver", "attestations": "attestation"}  # [[table]] names
+    fields = {tables.get(name, name)
               for name in (*ScanConfig.model_fields, *RunOptions.model_fields)}
     assert keys == fields
 

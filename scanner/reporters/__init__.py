@@ -73,6 +73,10 @@ def reporter_for(fmt: ReportFormat) -> Reporter:
             from scanner.reporters import ocsf
 
             return ocsf.REPORTER
+        case ReportFormat.TICKETS:
+            from scanner.reporters import tickets
+
+            return tickets.REPORTER
         case _:
             assert_never(fmt)
 

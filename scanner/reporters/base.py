@@ -43,6 +43,7 @@ class ReportFormat(StrEnum):
     CSV = "csv"
     JUNIT = "junit"
     OCSF = "ocsf"
+    TICKETS = "tickets"  # ticket lifecycle events (scanner/reporters/tickets.py)
 
 
 def parse_formats(value: str | Sequence[str]) -> list[ReportFormat]:

@@ -32,6 +32,7 @@ from typing import Any, TextIO
 from markupsafe import Markup
 
 from scanner.findings import Finding, Severity, Status
+from scanner.history.html import history_context
 from scanner.report import ScanResult
 from scanner.reporters.base import FileReporter, ReportFormat, as_utc, scored_steps
 from scanner.reporters.console import outcome_of, percent, step_score
@@ -198,6 +199,7 @@ def build_context(result: ScanResult) -> dict[str, Any]:
         },
         "page_size": PAGE_SIZE,
         "findings_count": len(result.findings),
+        "history": history_context(result),  # trend and diff (scanner/history/html.py)
     }
 
 

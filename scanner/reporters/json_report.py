@@ -96,6 +96,7 @@ def build_header(result: ScanResult) -> ReportHeader:
             boundary=dict(meta.boundary),
             outcome=Outcome.model_validate(meta.outcome) if meta.outcome else None,
             collected_at=as_utc(meta.collected_at) if meta.collected_at else None,
+            input_sha256=meta.input_sha256,
         ),
         scores=Scores(overall=Score(score=_score(overall), **overall), steps=steps,
                       sections=sections),

@@ -97,7 +97,10 @@ class ScanInfo(_Model):
     outcome: Outcome | None = None
     """The verdict and exit code (absent from reports of scans judged by older versions)."""
     collected_at: datetime | None = None
-    """When the evidence was collected (a saved inventory's time), ISO-8601, UTC."""
+    """When the evidence was collected (a saved inventory's own collection time); null
+    for a replayed cassette, whose recording time the cassette does not hold."""
+    input_sha256: str | None = None
+    """SHA-256 of the cassette or saved inventory judged; null for a live collection."""
 
 
 class StatusCounts(_Model):

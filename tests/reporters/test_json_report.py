@@ -49,7 +49,8 @@ def test_whole_document(sample: ScanResult) -> None:
             "checks_run": sorted({f.check_id for f in sample_findings()}),
             "boundary": {"subscriptions": [SUB], "steps": ["1", "2"]},
             "outcome": None,
-            "collected_at": None,
+            "collected_at": None,  # evidence integrity (scanner/integrity.py)
+            "input_sha256": None,
         },
         "scores": {
             "overall": {"pass": 3, "fail": 3, "unknown": 2, "not_applicable": 1, "manual": 1,

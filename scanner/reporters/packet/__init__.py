@@ -45,6 +45,7 @@ from typing import Any, TextIO
 
 from markupsafe import Markup
 
+from scanner.attestations import attestation_rows
 from scanner.report import ScanResult
 from scanner.reporters.base import ExtraFile, FileReporter, ReportFormat, as_utc, scored_steps
 from scanner.reporters.console import percent, step_score
@@ -139,6 +140,9 @@ def build_packet(result: ScanResult) -> dict[str, Any]:
         "identity": identity_section(result),
         "open": open_section(result),
         "errors": result.errors,
+        # Continuous monitoring: attestations and evidence integrity (scanner.attestations).
+        "attestations": attestation_rows(result),
+        "saved_inventory": meta.source.startswith("inventory:"),
         "exceptions": exceptions_section(result, names),
         "attestation": attestation_section(result, cmk, names),
         "not_assessed": not_assessed_section(result),
