@@ -21,6 +21,7 @@ from rich.console import Console
 
 from scanner import __version__
 from scanner.azure.clouds import CloudName
+from scanner.collectors.scheduler import MAX_CONCURRENCY
 from scanner.errors import ScannerError, UsageError
 
 app = typer.Typer(
@@ -39,8 +40,10 @@ ReplayOpt = Annotated[Path | None, typer.Option("--replay", metavar="CASSETTE",
 SubscriptionOpt = Annotated[list[str] | None, typer.Option(
     "--subscription", "-s", metavar="ID", help="Subscription id in scope (repeatable).")]
 CloudOpt = Annotated[CloudName, typer.Option("--cloud", help="Azure cloud.")]
-ConcurrencyOpt = Annotated[int, typer.Option("--concurrency", min=1, max=64,
-                                             help="Parallel reads (bounded pool).")]
+# --concurrency caps the collection's adaptive pool (scanner/collectors/scheduler.py).
+ConcurrencyOpt = Annotated[int, typer.Option("--concurrency", min=1, max=MAX_CONCURRENCY,
+                                             help="Most parallel reads (the pool adapts "
+                                                  "below it to Azure's budgets).")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")]
 
 
@@ -133,7 +136,7 @@ def collect(
     subscription: SubscriptionOpt = None,
     cloud: CloudOpt = CloudName.commercial,
     source: SourceOpt = InventorySource.arm,
-    concurrency: ConcurrencyOpt = 8,
+    concurrency: ConcurrencyOpt = MAX_CONCURRENCY,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -158,7 +161,7 @@ def record(
     cloud: CloudOpt = CloudName.commercial,
     scrub_ids: Annotated[bool, typer.Option(
         "--scrub-ids/--keep-ids", help="Replace tenant and subscription ids too.")] = True,
-    concurrency: ConcurrencyOpt = 8,
+    concurrency: ConcurrencyOpt = MAX_CONCURRENCY,
     quiet: QuietOpt = False,
 ) -> None:
     """Record a live collection into a cassette, with tokens and secrets scrubbed."""
@@ -238,7 +241,8 @@ def scan(
         "--config", help="Settings file (TOML).")] = Path("cjis-scan.toml"),
     source: SourceOpt = InventorySource.arm,
     concurrency: Annotated[int | None, typer.Option(
-        "--concurrency", min=1, max=64, help="Parallel reads [default: 8].")] = None,
+        "--concurrency", min=1, max=MAX_CONCURRENCY,
+        help=f"Most parallel reads (adaptive pool) [default: {MAX_CONCURRENCY}].")] = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:

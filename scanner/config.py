@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
+from scanner.collectors.scheduler import MAX_CONCURRENCY
 from scanner.findings import Severity
 from scanner.waivers import Waiver
 
@@ -26,7 +27,7 @@ class ScanConfig(BaseModel):
     skip_checks: list[str] = Field(default_factory=list)
     steps: list[str] = Field(default_factory=list)
     fail_on: Severity = Severity.HIGH
-    concurrency: int = Field(default=8, ge=1, le=64)
+    concurrency: int = Field(default=MAX_CONCURRENCY, ge=1, le=MAX_CONCURRENCY)  # a cap
     break_glass_accounts: list[str] = Field(default_factory=list)
     """Object ids of emergency-access accounts a privileged CA policy may exclude."""
     min_passcode_length: int = Field(default=6, ge=4, le=16)

@@ -77,3 +77,53 @@ def test_resource_graph_quota_waits_for_the_window_to_reset() -> None:
                                      "x-ms-user-quota-resets-after": "00:00:05"})
     budget.acquire("resourcegraph")
     assert time.t == 5.0
+
+
+def test_a_bogus_resource_graph_reset_is_an_error_not_a_long_sleep() -> None:
+    import pytest
+
+    from scanner.azure.throttle import MAX_HEADER_WAIT_SECONDS, ThrottleHeaderError
+
+    budget = ReadBudget(clock=FakeTime().clock())
+    for bogus in ("24:00:00", "00:01:01", "soon", "-00:00:05", "nan"):
+        with pytest.raises(ThrottleHeaderError):
+            budget.observe("resourcegraph", {"x-ms-user-quota-remaining": "0",
+                                             "x-ms-user-quota-resets-after": bogus})
+    budget.observe("resourcegraph", {"x-ms-user-quota-remaining": "0",
+                                     "x-ms-user-quota-resets-after": "00:01:00"})
+    assert budget.delay("resourcegraph") == MAX_HEADER_WAIT_SECONDS
+
+
+def test_a_negative_remaining_reads_count_waits_one_refill_at_most() -> None:
+    time = FakeTime()
+    budget = ReadBudget(clock=time.clock())
+    budget.observe(SUB, {"x-ms-ratelimit-remaining-subscription-reads": "-1000000000"})
+    budget.acquire(SUB)
+    assert time.sleeps == [1 / 25]
+    assert budget.throttle_signals == 1  # Azure counted fewer than the limiter: a signal
+
+
+def test_a_429_rests_the_subscription_for_its_capped_retry_after() -> None:
+    time = FakeTime()
+    budget = ReadBudget(clock=time.clock())
+    budget.observe(SUB, {"Retry-After": "86400"}, 429)
+    assert abs(budget.delay(SUB) - 60.0) < 1e-6  # capped, not a day
+    assert budget.waited == 60.0  # charged: the retry policy sleeps it in the worker
+    budget.observe(SUB, {"Retry-After": "not a number"}, 429)  # judged by the retry policy
+    assert budget.throttle_signals == 2
+
+
+def test_the_overall_wait_budget_stops_a_read_that_would_wait_again() -> None:
+    import pytest
+
+    from scanner.azure.throttle import WaitBudgetSpent
+
+    time = FakeTime()
+    budget = ReadBudget(clock=time.clock(), wait_budget=5.0)
+    for _ in range(ARM_BUCKET_SIZE + 125):  # 125 reads after the burst: 5 s of refill
+        budget.acquire(SUB)
+    with pytest.raises(WaitBudgetSpent):
+        budget.acquire(SUB)
+    with pytest.raises(WaitBudgetSpent):
+        budget.observe(SUB, {"Retry-After": "1"}, 429)
+    assert time.t <= 5.0 + 1e-9

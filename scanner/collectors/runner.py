@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import importlib
 import logging
-import queue
 import threading
-from collections import deque
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -28,7 +25,9 @@ from pydantic import ValidationError
 from scanner import __version__
 from scanner.azure.arm import JsonReader
 from scanner.azure.clients import ClientFactory
+from scanner.azure.throttle import ThrottleHeaderError, WaitBudgetSpent
 from scanner.collectors import normalize
+from scanner.collectors.scheduler import MAX_CONCURRENCY, run_tasks
 from scanner.collectors.specs import READER, SPECS, SUBSCRIPTIONS_API, ListSpec
 from scanner.entra_models import merge_entra
 from scanner.errors import ReadOnlyViolation
@@ -40,7 +39,7 @@ log = logging.getLogger(__name__)
 # Failures of one read that become an inventory error for that scope. Anything else is a
 # bug and propagates (a bare `except Exception` would hide gaps in a compliance report).
 READ_FAILURES = (HttpResponseError, ServiceRequestError, ServiceResponseError, CassetteMiss,
-                 ReadOnlyViolation, ValidationError)
+                 ReadOnlyViolation, ValidationError, ThrottleHeaderError, WaitBudgetSpent)
 
 
 @dataclass(frozen=True)
@@ -73,6 +72,12 @@ def collection_error(task: Task, exc: BaseException) -> CollectionError:
     if isinstance(exc, ReadOnlyViolation):
         return CollectionError(scope=task.scope, collector=task.collector, code="ReadOnlyGuard",
                                message=str(exc), remedy="report this as a cjis-scan bug")
+    if isinstance(exc, WaitBudgetSpent | ThrottleHeaderError):
+        return CollectionError(
+            scope=task.scope, collector=task.collector, code=type(exc).__name__,
+            message=str(exc), remedy="Azure kept the scanner waiting: re-run later, or scan "
+            "fewer subscriptions at a time" if isinstance(exc, WaitBudgetSpent) else
+            "report this response header as a cjis-scan bug (no Azure service sends it)")
     if isinstance(exc, ValidationError | DecodeError):
         detail = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else exc.message
         return CollectionError(scope=task.scope, collector=task.collector,
@@ -215,7 +220,7 @@ def _sort_key(item: Any) -> str:
 def collect(
     factory: ClientFactory,
     subscriptions: list[str] | None = None,
-    concurrency: int = 8,
+    concurrency: int = MAX_CONCURRENCY,
     kinds: Iterable[str] | None = None,
     progress: ProgressCallback | None = None,
     source: str = "live",
@@ -250,7 +255,7 @@ def collect(
         from scanner.collectors.entra import entra_tasks
 
         tasks.extend(entra_tasks(tenant_id))
-    run_tasks(collection, tasks, concurrency, progress)
+    run_tasks(collection, tasks, concurrency, progress)  # scheduler.py: the adaptive pool
 
     for listed in ("policy_assignments", "policy_exemptions"):
         if listed in collection.lists:
@@ -271,45 +276,6 @@ def collect(
         entra=entra,
         **lists,
     )
-
-
-def run_tasks(collection: Collection, tasks: list[Task], concurrency: int,
-              progress: ProgressCallback | None = None) -> None:
-    """Run tasks and their follow-ups on one bounded pool until none is left.
-
-    The coordinator keeps the waiting tasks itself and hands the pool at most
-    `concurrency` at a time, so it decides what runs next: urgent tasks first, the rest
-    in order. (Queued inside the executor, a Resource Graph page waited behind every
-    follow-up of the pages before it, and the pool idled while the stream sat out its
-    quota window.) Finished tasks arrive on a queue, one `get` each, whatever the backlog.
-    """
-    done: queue.SimpleQueue[Future[list[Task]]] = queue.SimpleQueue()
-    waiting: deque[Task] = deque()
-    running: dict[Future[list[Task]], Task] = {}
-    done_count = 0
-
-    def enqueue(new: Iterable[Task]) -> None:
-        for task in new:
-            if task.urgent:
-                waiting.appendleft(task)
-            else:
-                waiting.append(task)
-
-    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="collect") as pool:
-        enqueue(tasks)
-        while waiting or running:
-            while waiting and len(running) < concurrency:
-                task = waiting.popleft()
-                future = pool.submit(_execute, collection, task)
-                running[future] = task
-                future.add_done_callback(done.put)
-            future = done.get()
-            task = running.pop(future)
-            done_count += 1
-            enqueue(future.result())
-            if progress:
-                progress(f"{task.collector} {task.scope}", done_count,
-                         done_count + len(running) + len(waiting))
 
 
 def _execute(collection: Collection, task: Task) -> list[Task]:
