@@ -110,7 +110,9 @@ def live_transport(concurrency: int) -> Transport:
     from azure.core.pipeline.transport import RequestsTransport
     from requests.adapters import HTTPAdapter
 
-    session = requests.Session()
+    from scanner.azure.http import EnvironmentOnceSession
+
+    session: requests.Session = EnvironmentOnceSession()  # scale: env read once, not per read
     adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(concurrency, 10))
     session.mount("https://", adapter)
     transport: Transport = RequestsTransport(session=session, session_owner=True)
