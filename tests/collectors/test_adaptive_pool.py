@@ -10,10 +10,19 @@ from dataclasses import dataclass, field
 from scanner.azure.clients import ClientFactory
 from scanner.azure.clouds import get_cloud
 from scanner.azure.credentials import StandInCredential
-from scanner.azure.throttle import ARM_BUCKET_SIZE, ARM_REFILL_PER_SECOND, Clock, ReadBudget
+from scanner.azure.throttle import (
+    ARM_BUCKET_SIZE,
+    ARM_REFILL_PER_SECOND,
+    ARM_RESERVE,
+    Clock,
+    ReadBudget,
+)
 from scanner.collectors.runner import Collection, Task
 from scanner.collectors.scheduler import INITIAL_CONCURRENCY, PoolSizer, run_tasks
 from scanner.replay import CassetteTransport
+
+LIMITER_BUCKET = ARM_BUCKET_SIZE - ARM_RESERVE
+"""What the limiter spends of Azure's bucket (it leaves a reserve for arrival jitter)."""
 
 
 def sub(i: int) -> str:
@@ -129,11 +138,11 @@ def test_one_subscription_is_paced_exactly_by_its_bucket_and_no_worker_waits() -
     run_tasks(collection_with(budget), [reads.task(sub(1), str(i)) for i in range(n)], 256)
     assert len(reads.log) == n
     assert clock.worker_sleeps == []  # every wait was the coordinator's
-    # 250 at once, then 25 a second: (1000 - 250) / 25 = 30 s, and no less.
-    assert abs(clock.t - (n - ARM_BUCKET_SIZE) / ARM_REFILL_PER_SECOND) < 0.1
+    # 240 at once, then 25 a second: (1000 - 240) / 25 = 30.4 s, and no less.
+    assert abs(clock.t - (n - LIMITER_BUCKET) / ARM_REFILL_PER_SECOND) < 0.1
     times = sorted(t for t, _ in reads.log)
     for i, t in enumerate(times):  # at any moment, reads so far <= bucket + refill
-        assert i + 1 <= ARM_BUCKET_SIZE + ARM_REFILL_PER_SECOND * t + 1e-6
+        assert i + 1 <= LIMITER_BUCKET + ARM_REFILL_PER_SECOND * t + 1e-6
 
 
 def test_many_subscriptions_spend_their_own_budgets_in_parallel() -> None:
@@ -143,12 +152,12 @@ def test_many_subscriptions_spend_their_own_budgets_in_parallel() -> None:
     tasks = [reads.task(sub(s), str(i)) for i in range(300) for s in range(20)]
     run_tasks(collection_with(budget), tasks, 64)
     assert clock.worker_sleeps == []
-    assert abs(clock.t - (300 - ARM_BUCKET_SIZE) / ARM_REFILL_PER_SECOND) < 0.1
+    assert abs(clock.t - (300 - LIMITER_BUCKET) / ARM_REFILL_PER_SECOND) < 0.1
     for s in range(20):
         times = sorted(t for t, key in reads.log if key == sub(s))
         assert len(times) == 300
         for i, t in enumerate(times):
-            assert i + 1 <= ARM_BUCKET_SIZE + ARM_REFILL_PER_SECOND * t + 1e-6
+            assert i + 1 <= LIMITER_BUCKET + ARM_REFILL_PER_SECOND * t + 1e-6
 
 
 def test_latency_bound_reads_grow_the_pool_but_never_past_its_cap() -> None:
@@ -185,8 +194,8 @@ def test_a_spent_wait_budget_fails_what_still_waits_as_collection_errors() -> No
     reads = Reads(budget, clock)
     collection = collection_with(budget)
     run_tasks(collection, [reads.task(sub(1), str(i)) for i in range(1000)], 64)
-    # 250 + 25 reads a second for the 10 s the budget allows; the rest are errors.
-    assert 250 + 24 * 10 <= len(reads.log) <= 250 + 25 * 10 + 1
+    # 240 + 25 reads a second for the 10 s the budget allows; the rest are errors.
+    assert LIMITER_BUCKET + 24 * 10 <= len(reads.log) <= LIMITER_BUCKET + 25 * 10 + 1
     assert len(collection.errors) == 1000 - len(reads.log)
     assert {e.code for e in collection.errors} == {"WaitBudgetSpent"}
     assert clock.t <= 10.0 + 1e-6
