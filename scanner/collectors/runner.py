@@ -1,7 +1,8 @@
 """The collection run: subscriptions first, then every kind of every subscription on one
-bounded pool, with follow-up reads (keys, TDE, diagnostic settings, Sentinel, initiatives)
-submitted from the coordinating thread — never awaited inside a worker, so no nesting
-can deadlock the pool at any number of vaults or resources.
+pool (scheduler.py: it sizes itself from Azure's budgets), with follow-up reads (keys,
+TDE, diagnostic settings, Sentinel, initiatives) submitted from the coordinating
+thread — never awaited inside a worker, so no nesting can deadlock the pool at any
+number of vaults or resources.
 """
 
 from __future__ import annotations
