@@ -70,6 +70,42 @@ class _AzureMeter:
             bucket.tokens -= 1
 
 
+class SyntheticAzure:
+    """The tenant's answers and the benchmark's tallies, shared by the in-process transport
+    and the loopback server (bench/server.py); thread-safe."""
+
+    def __init__(self, tenant: SyntheticTenant) -> None:
+        self.tenant = tenant
+        self.by_kind: Counter[str] = Counter()
+        self.by_budget: Counter[str] = Counter()
+        self.render_cpu = 0.0
+        """CPU seconds spent computing responses (thread time)."""
+        self.meter = _AzureMeter()
+        self._lock = threading.Lock()
+
+    def answer(self, method: str, url: str, body: bytes | None) -> Any:
+        """The interaction answering a request (counted, metered), or None: a miss."""
+        started = time.thread_time()
+        key = budget_key(url)
+        with self._lock:
+            self.by_kind[classify(method, url)] += 1
+            self.by_budget[key or "-"] += 1
+            self.meter.read(key, time.monotonic())
+        endpoint = self.tenant.route(method, url, body)
+        interaction = self.tenant.interaction(endpoint) if endpoint is not None else None
+        if interaction is not None and not matches(interaction, method, url, body):
+            interaction = None
+        spent = time.thread_time() - started
+        with self._lock:
+            self.render_cpu += spent
+        return interaction
+
+    def stats(self) -> dict[str, Any]:
+        with self._lock:
+            return {"by_kind": dict(self.by_kind), "by_budget": dict(self.by_budget),
+                    "refused": dict(self.meter.refused), "render_cpu": self.render_cpu}
+
+
 class SyntheticTransport(HttpTransport):  # type: ignore[type-arg]
     """Serves a `SyntheticTenant`, computing each response on demand; thread-safe.
 
@@ -79,17 +115,18 @@ class SyntheticTransport(HttpTransport):  # type: ignore[type-arg]
     def __init__(self, tenant: SyntheticTenant, latency: float = 0.0) -> None:
         self.tenant = tenant
         self.latency = latency
-        self.by_kind: Counter[str] = Counter()
-        self.by_budget: Counter[str] = Counter()
-        self.render_cpu = 0.0
-        """CPU seconds spent computing responses (thread time)."""
-        self._meter = _AzureMeter()
-        self._lock = threading.Lock()
+        self.azure = SyntheticAzure(tenant)
+        self.by_kind = self.azure.by_kind
+        self.by_budget = self.azure.by_budget
+
+    @property
+    def render_cpu(self) -> float:
+        return self.azure.render_cpu
 
     @property
     def refused(self) -> Counter[str]:
         """Reads Azure's own budgets would have refused (429) at the time they were made."""
-        return self._meter.refused
+        return self.azure.meter.refused
 
     @property
     def requests(self) -> int:
@@ -97,22 +134,11 @@ class SyntheticTransport(HttpTransport):  # type: ignore[type-arg]
 
     def send(self, request: Any, **kwargs: Any) -> Any:
         method, url = request.method, request.url
-        started = time.thread_time()
-        body = _request_body(request)
-        key = budget_key(url)
-        with self._lock:
-            self.by_kind[classify(method, url)] += 1
-            self.by_budget[key or "-"] += 1
-            self._meter.read(key, time.monotonic())
-        endpoint = self.tenant.route(method, url, body)
-        interaction = self.tenant.interaction(endpoint) if endpoint is not None else None
-        if interaction is None or not matches(interaction, method, url, body):
+        interaction = self.azure.answer(method, url, _request_body(request))
+        if interaction is None:
             raise CassetteMiss(method, url)
         response = _make_response(request, interaction.status, interaction.reason,
                                   interaction.headers, interaction.body)
-        spent = time.thread_time() - started
-        with self._lock:
-            self.render_cpu += spent
         if self.latency:
             time.sleep(self.latency)
         return response

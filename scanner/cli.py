@@ -23,6 +23,7 @@ from rich.markup import escape
 
 from scanner import __version__
 from scanner.azure.clouds import CloudName
+from scanner.config import MAX_CONCURRENCY
 from scanner.errors import INTERNAL_ERROR, INTERRUPTED, ScannerError, UsageError
 
 app = typer.Typer(
@@ -50,7 +51,9 @@ SubscriptionOpt = Annotated[list[str] | None, typer.Option(
 CloudOpt = Annotated[CloudName | None, typer.Option(
     "--cloud", help=_with_default("Azure cloud.", "commercial"))]
 ConcurrencyOpt = Annotated[int | None, typer.Option(
-    "--concurrency", min=1, max=64, help=_with_default("Parallel reads (bounded pool).", "8"))]
+    "--concurrency", min=1, max=MAX_CONCURRENCY,
+    help=_with_default("Most parallel reads (the pool adapts below it to Azure's budgets).",
+                       str(MAX_CONCURRENCY)))]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")]
 # One framework file per view of the requirements (checks/frameworks/*.yaml), or a file.
 FrameworkOpt = Annotated[str | None, typer.Option(

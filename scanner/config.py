@@ -13,6 +13,9 @@ from scanner.findings import Severity
 from scanner.framework import DEFAULT_FRAMEWORK
 from scanner.waivers import Waiver
 
+MAX_CONCURRENCY = 256
+"""The documented maximum (and default cap) of reads in flight at once."""
+
 
 def _names(field: str, flag: str) -> AliasChoices:
     # A list setting answers to its plural field name and to its flag's own name.
@@ -41,7 +44,7 @@ class ScanConfig(BaseModel):
                                    validation_alias=_names("skip_checks", "skip_check"))
     steps: list[str] = Field(default_factory=list, validation_alias=_names("steps", "step"))
     fail_on: Severity = Severity.HIGH
-    concurrency: int = Field(default=8, ge=1, le=64)
+    concurrency: int = Field(default=MAX_CONCURRENCY, ge=1, le=MAX_CONCURRENCY)  # a cap
     break_glass_accounts: list[str] = Field(default_factory=list)
     """Object ids of emergency-access accounts a privileged CA policy may exclude."""
     min_passcode_length: int = Field(default=6, ge=4, le=16)

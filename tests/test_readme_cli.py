@@ -66,7 +66,7 @@ def test_defaults_in_help_match_the_readme() -> None:
     assert f"default `{RunOptions.model_fields['format'].default}`" in table
     options = {p.opts[0]: p.help or "" for p in _commands()["scan"].params
                if isinstance(p, TyperOption)}
-    for flag, default in (("--fail-on", "high"), ("--concurrency", "8"), ("--source", "arm"),
+    for flag, default in (("--fail-on", "high"), ("--concurrency", "256"), ("--source", "arm"),
                           ("--format", "console")):
         assert options[flag].replace("\\[", "[").endswith(f"[default: {default}]"), flag
 

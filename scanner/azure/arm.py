@@ -91,7 +91,10 @@ class JsonReader:
         if 300 <= response.status_code < 400:  # redirects are not followed (scanner/azure/guard)
             raise DecodeError(f"{_safe(url)}: Azure answered HTTP {response.status_code} "
                               f"instead of the document")
-        body = decode_json(response.text() if response.content else "", url)
+        # JSON is UTF-8: decoded from the bytes (no charset sniffing per read), then
+        # redacted as text (decode_json).
+        body = decode_json(response.content.decode("utf-8", "replace")
+                           if response.content else "", url)
         return body if isinstance(body, dict) else {"value": body}
 
     def list(self, path: str, api_version: str | None = None) -> Iterator[dict[str, Any]]:

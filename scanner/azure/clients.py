@@ -253,7 +253,9 @@ def live_transport(concurrency: int, connect_timeout: float = CONNECT_TIMEOUT_SE
     # read is recorded with.
     logging.getLogger("azure.core.pipeline.transport._requests_basic").setLevel(logging.ERROR)
 
-    session = requests.Session()
+    from scanner.azure.http import EnvironmentOnceSession
+
+    session: requests.Session = EnvironmentOnceSession()  # scale: env read once, not per read
     adapter = HTTPAdapter(pool_connections=4, pool_maxsize=max(concurrency, 10))
     session.mount("https://", adapter)
     transport: Transport = RequestsTransport(

@@ -7,10 +7,7 @@ can deadlock the pool at any number of vaults or resources.
 from __future__ import annotations
 
 import logging
-import queue
-from collections import deque
 from collections.abc import Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +16,7 @@ from scanner.azure.clients import ClientFactory
 from scanner.collectors import normalize
 from scanner.collectors import reads as _reads  # noqa: F401 - declares the reads to the guard
 from scanner.collectors.followups import DETAILS, list_task
+from scanner.collectors.scheduler import run_tasks
 from scanner.collectors.specs import READER, SPECS, SUBSCRIPTIONS_API
 from scanner.collectors.tasks import (
     READ_FAILURES,
@@ -27,13 +25,14 @@ from scanner.collectors.tasks import (
     Task,
     collection_error,
 )
+from scanner.config import MAX_CONCURRENCY
 from scanner.entra_models import merge_entra
 from scanner.inventory import Inventory, Subscription
 from scanner.kinds import all_kinds, service_kinds
 
 # Task, Collection and the rest live in scanner.collectors.tasks (so the collectors need
 # not import the runner); they are re-exported here for the callers that schedule them.
-__all__ = ["READ_FAILURES", "Collection", "ProgressCallback", "Task", "collect",
+__all__ = ["MAX_CONCURRENCY", "READ_FAILURES", "Collection", "ProgressCallback", "Task", "collect",
            "collection_error", "list_task", "regions_task", "resolve_subscriptions",
            "run_tasks"]
 
@@ -98,7 +97,7 @@ def _sort_key(item: Any) -> str:
 def collect(
     factory: ClientFactory,
     subscriptions: list[str] | None = None,
-    concurrency: int = 8,
+    concurrency: int = MAX_CONCURRENCY,
     kinds: Iterable[str] | None = None,
     progress: ProgressCallback | None = None,
     source: str = "live",
@@ -174,52 +173,3 @@ def _merge_details(services: dict[str, list[Any]],
         services[kind] = [
             item.model_copy(update={"props": {**item.props, **patches[(kind, item.id)]}})
             if (kind, item.id) in patches else item for item in items]
-
-
-def run_tasks(collection: Collection, tasks: list[Task], concurrency: int,
-              progress: ProgressCallback | None = None) -> None:
-    """Run tasks and their follow-ups on one bounded pool until none is left.
-
-    The coordinator keeps the waiting tasks itself and hands the pool at most
-    `concurrency` at a time, so it decides what runs next: urgent tasks first, the rest
-    in order. (Queued inside the executor, a Resource Graph page waited behind every
-    follow-up of the pages before it, and the pool idled while the stream sat out its
-    quota window.) Finished tasks arrive on a queue, one `get` each, whatever the backlog.
-    """
-    done: queue.SimpleQueue[Future[list[Task]]] = queue.SimpleQueue()
-    waiting: deque[Task] = deque()
-    running: dict[Future[list[Task]], Task] = {}
-    done_count = 0
-
-    def enqueue(new: Iterable[Task]) -> None:
-        for task in new:
-            if task.urgent:
-                waiting.appendleft(task)
-            else:
-                waiting.append(task)
-
-    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="collect") as pool:
-        enqueue(tasks)
-        while waiting or running:
-            while waiting and len(running) < concurrency:
-                task = waiting.popleft()
-                future = pool.submit(_execute, collection, task)
-                running[future] = task
-                future.add_done_callback(done.put)
-            future = done.get()
-            task = running.pop(future)
-            done_count += 1
-            enqueue(future.result())
-            if progress:
-                progress(f"{task.collector} {task.scope}", done_count,
-                         done_count + len(running) + len(waiting))
-
-
-def _execute(collection: Collection, task: Task) -> list[Task]:
-    try:
-        return list(task.run(collection) or [])
-    except READ_FAILURES as exc:
-        error = collection_error(task, exc)
-        log.info("could not read %s for %s: %s", task.collector, task.scope, error.message)
-        collection.add_error(error)
-        return []

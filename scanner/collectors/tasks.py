@@ -9,6 +9,7 @@ none of them imports another to do so.
 from __future__ import annotations
 
 import importlib
+import logging
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -24,11 +25,14 @@ from pydantic import ValidationError
 
 from scanner.azure.arm import JsonReader
 from scanner.azure.clients import ClientFactory
+from scanner.azure.throttle import ThrottleHeaderError, WaitBudgetSpent
 from scanner.collectors.items import map_items
 from scanner.collectors.normalize import ShapeError
 from scanner.errors import ReadOnlyViolation, UnservedRead
 from scanner.inventory import CollectionError
 from scanner.redact import redact
+
+log = logging.getLogger(__name__)
 
 # Failures of one read that become an inventory error for that scope. Anything else is a
 # bug and propagates (a bare `except Exception` would hide gaps in a compliance report).
@@ -40,6 +44,8 @@ READ_FAILURES = (
     ReadOnlyViolation,
     ValidationError,
     ShapeError,
+    ThrottleHeaderError,
+    WaitBudgetSpent,
 )
 
 
@@ -89,6 +95,17 @@ def _collection_error(task: Task, exc: BaseException) -> CollectionError:
             code="ReadOnlyGuard",
             message=str(exc),
             remedy="report this as a cjis-scan bug",
+        )
+    if isinstance(exc, WaitBudgetSpent | ThrottleHeaderError):
+        return CollectionError(
+            scope=task.scope,
+            collector=task.collector,
+            code=type(exc).__name__,
+            message=str(exc),
+            remedy="Azure kept the scanner waiting: re-run later, or scan "
+            "fewer subscriptions at a time"
+            if isinstance(exc, WaitBudgetSpent)
+            else "report this response header as a cjis-scan bug (no Azure service sends it)",
         )
     if isinstance(exc, ValidationError | DecodeError | ShapeError):
         detail = (
@@ -200,3 +217,13 @@ class Collection:
                 return False
             self._claimed.add(key)
             return True
+
+
+def execute(collection: Collection, task: Task) -> list[Task]:
+    try:
+        return list(task.run(collection) or [])
+    except READ_FAILURES as exc:
+        error = collection_error(task, exc)
+        log.info("could not read %s for %s: %s", task.collector, task.scope, error.message)
+        collection.add_error(error)
+        return []

@@ -90,7 +90,7 @@ def test_config_errors_are_in_plain_words(tmp_path: Path) -> None:
     path.write_text('concurrency = 500\n')
     result = cli("scan", "--demo", "--config", str(path))
     assert result.exit_code == 2
-    assert "must be at most 64" in result.output
+    assert "must be at most 256" in result.output
     path.write_text('fail_on = "hihg"\n')
     result = cli("scan", "--demo", "--config", str(path))
     assert "choose 'critical', 'high', 'medium', 'low', 'info'" in _flat(result.output)
