@@ -691,3 +691,21 @@ def test_redact_leaves_ordinary_text_alone(text: str) -> None:
     from scanner.redact import redact
 
     assert redact(text) == text
+
+
+def test_a_malformed_item_of_a_follow_up_read_is_an_error_for_its_resource() -> None:
+    """Follow-up reads map item by item too: a key whose expiry cannot be a date is an error
+    of the vault's keys (its CMK checks unknown there), and the scan completes."""
+    vault = example("keyvault/vaults_list_by_subscription.json")["value"][0]
+    vault["id"] = vault["id"].replace("00000000-0000-0000-0000-000000000000", SUB)
+    key = example("keyvault/keys_list.json")["value"][0]
+    key["id"] = f"{vault['id']}/keys/{key['name']}"
+    key["properties"]["kty"] = "RSA-HSM"
+    key["properties"]["attributes"] = {"exp": 10 ** 30}  # past any datetime
+    lists = {"key_vaults": {"value": [vault]}}
+    interactions = tenant([subscription_body()], lists) + [
+        response(f"{vault['id']}/keys", {"value": [key]})]
+    inventory = collect(factory_for(interactions), None, 2)
+    (error,) = [e for e in inventory.errors if e.collector == "vault_keys"]
+    assert error.scope == vault["id"].lower() and error.code == "UnexpectedShape"
+    assert inventory.vault_keys == [] and inventory.key_vaults

@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from scanner.collectors import normalize
+from scanner.collectors.items import map_items
 from scanner.collectors.specs import (
     DIAGNOSTIC_SETTINGS_API,
     GATED,
@@ -122,6 +123,17 @@ def activity_log_read(settings: list[Any], subscription_id: str,
     return []
 
 
+def _mapped(collection: Collection, raw_items: Any, mapper: Any, scope: str,
+            collector: str) -> list[Any]:
+    """The items of a follow-up read that map; a malformed one is an error of `collector`
+    at `scope` (the resource the read is about, so its checks are `unknown` there), never
+    a crash of the scan (scanner.collectors.items)."""
+    items, errors = map_items(raw_items, mapper, scope, collector)
+    for error in errors:
+        collection.add_error(error.model_copy(update={"scope": scope}))
+    return items
+
+
 def _task(collector: str, scope: str, run: Any, remedy: str) -> Task:
     return Task(collector, scope, run, remedy)
 
@@ -130,8 +142,9 @@ def keys_task(vault: KeyVault) -> Task:
     """List a vault's keys (management plane: Reader on the vault is enough)."""
     def run(collection: Collection) -> list[Task]:
         keys, followups = [], []
-        for raw in collection.arm().list(f"{vault.id}/keys", KEYVAULT_API):
-            key = normalize.vault_key(raw, vault.id)
+        listed = _mapped(collection, collection.arm().list(f"{vault.id}/keys", KEYVAULT_API),
+                         lambda raw: normalize.vault_key(raw, vault.id), vault.id, "vault_keys")
+        for key in listed:
             # Keys_List omits `kty` and the rotation policy; Keys_Get has them.
             if key.kty is None:
                 followups.append(key_task(vault, key.name, key))
@@ -153,7 +166,9 @@ def key_task(vault: KeyVault, name: str, listed: Any) -> Task:
         except Exception:
             collection.add("vault_keys", [listed])  # known to exist, type unknown
             raise
-        collection.add("vault_keys", [normalize.vault_key(raw, vault.id)])
+        mapped = _mapped(collection, [raw], lambda body: normalize.vault_key(body, vault.id),
+                         vault.id, "vault_keys")
+        collection.add("vault_keys", mapped or [listed])
 
     return _task("vault_keys", f"{vault.id}/keys/{name.lower()}", run,
                  "Reader on the key vault (Microsoft.KeyVault/vaults/keys/read)")
@@ -167,7 +182,9 @@ def tde_protector_task(server: SqlServer) -> Task:
         except Exception:
             collection.add("sql_servers", [server])  # the server exists; its TDE is unknown
             raise
-        collection.add("sql_servers", [normalize.apply_tde_protector(server, raw)])
+        mapped = _mapped(collection, [raw], lambda body: normalize.apply_tde_protector(
+            server, body), server.id, "sql_servers")
+        collection.add("sql_servers", mapped or [server])
 
     return _task("sql_servers", server.id, run,
                  f"{READER} (Microsoft.Sql/servers/encryptionProtector/read)")
@@ -176,8 +193,9 @@ def tde_protector_task(server: SqlServer) -> Task:
 def diagnostic_settings_task(target: str, subscription_id: str) -> Task:
     """Read the diagnostic settings of one resource (Azure has no subscription-wide list)."""
     def run(collection: Collection) -> None:
-        settings = [normalize.diagnostic_setting(raw, target) for raw in collection.arm().list(
-            f"{target}/providers/Microsoft.Insights/diagnosticSettings", DIAGNOSTIC_SETTINGS_API)]
+        settings = _mapped(collection, collection.arm().list(
+            f"{target}/providers/Microsoft.Insights/diagnosticSettings", DIAGNOSTIC_SETTINGS_API),
+            lambda raw: normalize.diagnostic_setting(raw, target), target, "diagnostic_settings")
         collection.add("diagnostic_settings", settings)
         collection.read_diagnostics_of(target)
 
@@ -205,11 +223,10 @@ def alert_rules_task(workspace: Workspace) -> Task:
     """List Sentinel analytics rules of an onboarded workspace."""
     def run(collection: Collection) -> None:
         reader = collection.arm()
-        collection.add("alert_rules", [
-            normalize.alert_rule(raw, workspace.id)
-            for raw in reader.list(f"{workspace.id}/providers/Microsoft.SecurityInsights/"
-                                   f"alertRules", SENTINEL_API_VERSION)
-        ])
+        collection.add("alert_rules", _mapped(
+            collection, reader.list(f"{workspace.id}/providers/Microsoft.SecurityInsights/"
+                                    f"alertRules", SENTINEL_API_VERSION),
+            lambda raw: normalize.alert_rule(raw, workspace.id), workspace.id, "alert_rules"))
 
     return _task("alert_rules", workspace.id, run,
                  "Microsoft Sentinel Reader on the workspace "
@@ -232,10 +249,11 @@ def policy_set_task(assignment: PolicyAssignment, subscription_id: str) -> Task:
         if not _SET_ID.match(set_id):
             return []
         raw = collection.arm().get(set_id, POLICY_API)
-        initiative = normalize.policy_set_definition(raw)
-        collection.add("policy_set_definitions", [initiative])
+        mapped = _mapped(collection, [raw], normalize.policy_set_definition, set_id,
+                         "policy_set_definitions")
+        collection.add("policy_set_definitions", mapped)
         return [policy_definition_task(ref.policy_definition_id)
-                for ref in initiative.policy_definitions
+                for initiative in mapped for ref in initiative.policy_definitions
                 if _effect_from_definition(ref.policy_definition_id, ref.parameters)
                 and collection.claim(ref.policy_definition_id)]
 
@@ -265,7 +283,8 @@ def policy_definition_task(definition_id: str) -> Task:
     def run(collection: Collection) -> None:
         if _DEFINITION_ID.match(wanted):
             raw = collection.arm().get(wanted, POLICY_API)
-            collection.add("policy_definitions", [normalize.policy_definition(raw)])
+            collection.add("policy_definitions", _mapped(
+                collection, [raw], normalize.policy_definition, wanted, "policy_definitions"))
 
     return _task("policy_definitions", wanted, run,
                  "Reader at the definition's scope (Microsoft.Authorization/"
