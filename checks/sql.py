@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from checks.services.common import CMK
+from checks.services.common import CMK, MIN_TLS, PUBLIC_NETWORK
 from scanner.context import CheckContext
 from scanner.findings import Status, Verdict
 from scanner.inventory import CosmosAccount, SqlServer
 from scanner.registry import check
-from scanner.rules import equals, present, rule
+from scanner.rules import equals, present, rule, tls_at_least
 
 rule(
     id="sql_server_tde_cmk",
@@ -109,3 +109,55 @@ def database_client_side_encryption_attestation(store: SqlServer | CosmosAccount
                f"scanner cannot see inside the data",
         evidence={"store": store.id, "store_type": store.type, **_cmk_status(store)},
     )
+
+
+SQL_TLS_DOC = ("https://learn.microsoft.com/azure/azure-sql/database/"
+               "connectivity-settings#minimal-tls-version")
+SQL_NETWORK_DOC = ("https://learn.microsoft.com/azure/azure-sql/database/"
+                   "connectivity-settings#deny-public-network-access")
+
+rule(
+    id="sql_server_min_tls_1_2",
+    title="Azure SQL servers require TLS 1.2 or newer",
+    kinds="sql_servers",
+    severity="high",
+    tags=(MIN_TLS,),
+    policy="32e6bbec-16b6-44c2-be37-c5b672d103cf",
+    rationale=(
+        "CJI in transit must be protected with FIPS-approved cryptography (SC-8, SC-13); a "
+        "SQL server whose minimal TLS version is unset (or `None`) accepts TLS 1.0 and 1.1."
+    ),
+    remediation={
+        "summary": "Set the server's minimal TLS version to 1.2 (Networking > Connectivity).",
+        "cli": "az sql server update --resource-group <rg> --name <server> "
+               "--minimal-tls-version 1.2",
+        "docs": SQL_TLS_DOC,
+    },
+    passes=[tls_at_least("minimal_tls_version", label="minimalTlsVersion",
+                         absent_reason="Azure omits minimalTlsVersion when none is set: the "
+                                       "server then accepts every TLS version")],
+)
+
+rule(
+    id="sql_server_public_network_disabled",
+    title="Azure SQL servers disable public network access",
+    kinds="sql_servers",
+    severity="high",
+    tags=(PUBLIC_NETWORK,),
+    policy="1b8ca024-1d5c-4dec-8995-b1a932b41780",
+    rationale=(
+        "A database server holding CJI reachable from the internet widens the boundary CJIS "
+        "SC-7 asks to keep narrow; with public network access disabled it is reached through "
+        "private endpoints only."
+    ),
+    remediation={
+        "summary": "Deny public network access and connect through a private endpoint.",
+        "cli": "az sql server update --resource-group <rg> --name <server> "
+               "--enable-public-network false",
+        "docs": SQL_NETWORK_DOC,
+    },
+    passes=[equals("public_network_access", "Disabled", label="publicNetworkAccess",
+                   absent_reason="Azure omits publicNetworkAccess when it holds its default, "
+                                 "Enabled (the built-in treats a missing value as "
+                                 "non-compliant)")],
+)

@@ -10,11 +10,12 @@ a pass.
 from __future__ import annotations
 
 from checks.keychain import judge_key_chain
-from checks.services.common import CMK
+from checks.services.common import CMK, CMK_SERVICE
 from scanner.context import CheckContext
 from scanner.findings import Remediation, Status, Verdict
 from scanner.inventory import StorageAccount
 from scanner.registry import check, property_check
+from scanner.rules import equals, rule
 
 KEYVAULT = "Microsoft.Keyvault"
 MICROSOFT_MANAGED = "Microsoft.Storage"
@@ -368,3 +369,41 @@ property_check(
     pass_reason="allowBlobPublicAccess is false",
     fail_reason="allowBlobPublicAccess is true: containers may be made public",
 )
+
+
+# --- Step 2: tables and queues under the account's customer-managed key -------------------
+
+_TABLE_QUEUE_DOC = "https://learn.microsoft.com/azure/storage/common/account-encryption-key-create"
+_KEY_TYPE_ABSENT = ("Azure omits the service's keyType when it holds its default, Service: "
+                    "a service-managed key, not the account's customer-managed one")
+
+for _service, _policy in (("table", "7c322315-e26d-4174-a99e-f49d351b4688"),
+                          ("queue", "f0e5abd0-2554-4736-b7c0-4ffef23475ef")):
+    rule(
+        id=f"storage_account_{_service}_cmk_encryption",
+        title=f"{_service.capitalize()} storage of a customer-managed-key account uses that "
+              "key",
+        kinds="storage_accounts",
+        severity="high",
+        tags=(CMK_SERVICE,),
+        policy=_policy,
+        rationale=(
+            f"An account's customer-managed key covers its {_service}s only when they were "
+            "created to use the account key (encryption.services."
+            f"{_service}.keyType Account); otherwise they stay under a service-managed key "
+            "however the account is configured, and CJI there is not under the agency's key."
+        ),
+        remediation={
+            "summary": f"{_service.capitalize()} key type is fixed when the account is "
+                       "created: create a new account with the account-scoped key type for "
+                       f"{_service}s and a customer-managed key, and move the data.",
+            "cli": f"az storage account create --name <account> --resource-group <rg> "
+                   f"--encryption-key-type-for-{_service} Account "
+                   "--encryption-key-source Microsoft.Keyvault",
+            "docs": _TABLE_QUEUE_DOC,
+        },
+        applies=[equals("key_source", KEYVAULT, label="encryption.keySource")],
+        passes=[equals(f"{_service}_key_type", "Account",
+                       label=f"encryption.services.{_service}.keyType",
+                       absent_reason=_KEY_TYPE_ABSENT)],
+    )

@@ -185,6 +185,11 @@ class StorageAccount(ArmResource):
     key_version: str | None = None
     """Empty or None: a versionless key URI (the account follows key rotation)."""
     require_infrastructure_encryption: bool | None = None
+    table_key_type: str | None = None
+    """`encryption.services.table.keyType`: `Account` (the account's key, so its CMK) or
+    `Service` (a service-managed key, the default for tables)."""
+    queue_key_type: str | None = None
+    """`encryption.services.queue.keyType`, as for tables."""
     https_only: bool | None = None
     minimum_tls_version: str | None = None
     allow_blob_public_access: bool | None = None

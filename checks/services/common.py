@@ -7,6 +7,9 @@ import checks.keychain  # noqa: F401 - installs the key-chain judgement CMK rule
 
 CMK = "cmk.at_rest"
 """A store encrypts its data at rest with a customer-managed key (step 2)."""
+CMK_SERVICE = "cmk.service_scope"
+"""A part of a store (tables, queues, encryption scopes) is under the store's
+customer-managed key too (step 2)."""
 PUBLIC_NETWORK = "exposure.public_network"
 MIN_TLS = "transit.min_tls"
 HTTPS_ONLY = "transit.https_only"

@@ -168,6 +168,8 @@ def storage_account(body: Mapping[str, Any], subscription_id: str) -> StorageAcc
         key_version=_get(kv, "keyversion"),
         require_infrastructure_encryption=_bool(
             _get(p, "encryption", "requireInfrastructureEncryption")),
+        table_key_type=_get(p, "encryption", "services", "table", "keyType"),
+        queue_key_type=_get(p, "encryption", "services", "queue", "keyType"),
         https_only=_bool(_get(p, "supportsHttpsTrafficOnly")),
         minimum_tls_version=_get(p, "minimumTlsVersion"),
         allow_blob_public_access=_bool(_get(p, "allowBlobPublicAccess")),

@@ -101,3 +101,30 @@ def test_cosmos_account_cmk_encryption() -> None:
     assert "1f905d99-2ab7-462c-a6b0-f709acca6c8f" in found[arm_id(COSMOS, "fail-cosmos-mmk")].reason
     assert "names the vault but not the key" in found[
         arm_id(COSMOS, "unknown-cosmos-vault-only")].reason
+
+
+def test_sql_server_transit_and_exposure() -> None:
+    inv = inventory(
+        sql_servers=[
+            server("pass-sql", minimal_tls_version="1.2", public_network_access="Disabled"),
+            server("pass-sql-13", minimal_tls_version="1.3", public_network_access="Disabled"),
+            server("fail-sql-10", minimal_tls_version="1.0", public_network_access="Enabled"),
+            server("fail-sql-none", minimal_tls_version="None"),
+            server("unknown-sql-unread", minimal_tls_version="1.2",
+                   public_network_access="Disabled"),
+        ],
+        errors=[CollectionError(scope=arm_id(SQL, "unknown-sql-unread"), collector="sql_servers",
+                                status=403, message="AuthorizationFailed")],
+    )
+    tls, pna = "sql_server_min_tls_1_2", "sql_server_public_network_disabled"
+    assert ids_with(Status.PASS, tls, inv) == {arm_id(SQL, "pass-sql"), arm_id(SQL, "pass-sql-13")}
+    assert ids_with(Status.FAIL, tls, inv) == {arm_id(SQL, "fail-sql-10"),
+                                               arm_id(SQL, "fail-sql-none")}
+    assert ids_with(Status.UNKNOWN, tls, inv) == {arm_id(SQL, "unknown-sql-unread")}
+    assert ids_with(Status.FAIL, pna, inv) == {arm_id(SQL, "fail-sql-10"),
+                                               arm_id(SQL, "fail-sql-none")}
+    reasons = verdicts(tls, inv)
+    assert "32e6bbec-16b6-44c2-be37-c5b672d103cf" in reasons[arm_id(SQL, "fail-sql-none")].reason
+    # Absent (the published body sets none): fails, as the built-in's exists-false does.
+    absent = verdicts(tls, inventory(sql_servers=[server("fail-absent")]))
+    assert absent[arm_id(SQL, "fail-absent")].status == Status.FAIL

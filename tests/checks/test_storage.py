@@ -50,6 +50,8 @@ def account(name: str, **props: Any) -> StorageAccount:
         "key_name": "cmk-storage",
         "key_version": "",
         "require_infrastructure_encryption": True,
+        "table_key_type": "Account",
+        "queue_key_type": "Account",
         "https_only": True,
         "minimum_tls_version": "TLS1_2",
         "allow_blob_public_access": False,
@@ -252,6 +254,8 @@ STORAGE_CHECKS = [
     "storage_account_https_only",
     "storage_account_min_tls_1_2",
     "storage_account_blob_public_access_disabled",
+    "storage_account_table_cmk_encryption",
+    "storage_account_queue_cmk_encryption",
 ]
 
 
@@ -290,3 +294,23 @@ def test_other_collectors_errors_do_not_affect_storage() -> None:
     verdict = verdicts("storage_account_cmk_encryption", inv)[sa("pass-read")]
     assert verdict.status == Status.UNKNOWN
     assert f"key_vaults in /subscriptions/{SUB} could not be read" in verdict.reason
+
+
+def test_tables_and_queues_use_the_accounts_customer_managed_key() -> None:
+    inv = inventory(storage_accounts=[
+        account("pass-account-keys", table_key_type="Account", queue_key_type="Account"),
+        account("fail-service-keys", table_key_type="Service", queue_key_type="Service"),
+        # Azure omits keyType when it is the default, Service.
+        account("fail-absent", table_key_type=None, queue_key_type=None),
+        account("na-microsoft-managed", key_source="Microsoft.Storage", key_vault_uri=None,
+                key_name=None, table_key_type="Service"),
+        account("unknown-source", key_source=None, key_vault_uri=None, key_name=None),
+    ])
+    for service, policy in (("table", "7c322315"), ("queue", "f0e5abd0")):
+        check = f"storage_account_{service}_cmk_encryption"
+        assert by_status(check, inv) == {
+            Status.PASS: {sa("pass-account-keys")},
+            Status.FAIL: {sa("fail-service-keys"), sa("fail-absent")},
+            Status.NOT_APPLICABLE: {sa("na-microsoft-managed"), sa("unknown-source")},
+        }
+        assert policy in verdicts(check, inv)[sa("fail-absent")].reason
