@@ -374,7 +374,10 @@ class SyntheticTenant:
     def listed(self, plan: SubscriptionPlan, kind: str) -> bool:
         """Whether the scanner lists `kind` in `plan`'s subscription (a gated kind only
         where the subscription holds one)."""
-        return not by_name()[kind].gated or self.list_count(plan, kind) > 0
+        declared = by_name()[kind]
+        if declared.parent:  # listed per parent item ("scopes" endpoints), not per subscription
+            return False
+        return not declared.gated or self.list_count(plan, kind) > 0
 
     def graph_pages(self, chunk: int) -> int:
         return pages_of(self._graph_rows[chunk])
@@ -404,6 +407,7 @@ class SyntheticTenant:
                 out["keys_list"] += pages_of(len(vault[3][4]))
                 out["key_get"] += len(vault[3][4])
             out["tde"] += plan.count("sql")
+            out["encryption_scopes"] += plan.count("storage")
             out["service_details"] += sum(plan.count(k) * len(d.details)
                                           for k, d in SERVICE_KIND.items())
             out["sentinel_onboarding"] += plan.count("workspace")
@@ -434,6 +438,8 @@ class SyntheticTenant:
                     yield ("key", i, n, k)
             for n in range(plan.count("sql")):
                 yield ("tde", i, n)
+            for n in range(plan.count("storage")):
+                yield ("scopes", i, n)
             for kind, declared in SERVICE_KIND.items():
                 for n in range(plan.count(kind)):
                     for d in range(len(declared.details)):
@@ -511,6 +517,8 @@ class SyntheticTenant:
             return ("key", i, n, names.index(tail[1])) if tail[1] in names else None
         if kind == "sql" and tail == ["encryptionprotector", "current"]:
             return ("tde", i, n)
+        if kind == "storage" and tail == ["encryptionscopes"]:
+            return ("scopes", i, n)
         if kind == "workspace" and tail[:2] == ["providers", "microsoft.securityinsights"]:
             if tail[2:] == ["onboardingstates"]:
                 return ("onboarding", i, n)
@@ -666,6 +674,12 @@ class SyntheticTenant:
         row.update(type=row_type, subscriptionId=parts[2],
                    resourceGroup=parts[4].lower() if len(parts) > 4 else "")
         return row
+
+    def _scopes(self, i: int, n: int) -> tuple[str, Any, str]:
+        """A storage account's encryption scopes (the synthetic accounts have none)."""
+        plan = self.plans[i]
+        child = by_name()["storage_encryption_scopes"]
+        return f"{plan.rid('storage', n)}{child.path}", {"value": []}, child.api_version
 
     def _svcdetail(self, i: int, kind: str, n: int, d: int) -> tuple[str, Any, str]:
         plan = self.plans[i]
@@ -1145,6 +1159,10 @@ def classify(method: str, url: str) -> str:
         return f"list:{LIST_BY_PATH[rest]}"
     if rest.endswith("/providers/microsoft.insights/diagnosticsettings"):
         return "diagnostic_settings"
+    if rest.endswith("/encryptionscopes"):
+        return "encryption_scopes"
+    if any(pattern.search(rest) for pattern in _DETAIL_READS):
+        return "service_details"
     if rest.endswith("/encryptionprotector/current"):
         return "tde"
     if rest.endswith("/providers/microsoft.securityinsights/onboardingstates"):
@@ -1156,6 +1174,12 @@ def classify(method: str, url: str) -> str:
     if re.search(r"/providers/microsoft\.keyvault/vaults/[^/]+/keys/[^/]+$", rest):
         return "key_get"
     return "other"
+
+
+_DETAIL_READS = tuple(
+    re.compile(rf"/providers/{re.escape(k.type)}/[^/]+{re.escape(d.path.lower())}$")
+    for k in SERVICE_KIND.values() for d in k.details)
+"""The per-item detail reads of the service kinds (scanner.kinds `Detail`)."""
 
 
 def throttle_minimum(reads_per_subscription: Any, graph_queries: int = 0,

@@ -23,6 +23,9 @@ log = logging.getLogger(__name__)
 # `cmk_keys` come from the context, `subscriptions` and `vault_keys` from their own reads.
 _LIST_KINDS = judged_kinds()
 _GATED = frozenset(k.name for k in all_kinds() if k.gated)
+_CHILDREN = frozenset(k.name for k in all_kinds() if k.parent)
+kind_types = {k.name: k.type for k in all_kinds()}
+"""Kinds listed per item of a parent: a failed list is an error at the parent's id."""
 _SERVICE_KINDS = frozenset(k.name for k in service_kinds())
 
 
@@ -205,7 +208,10 @@ def _verdicts(check: Check, ctx: CheckContext) -> Iterator[tuple[Any, Verdict]]:
             if (error.collector not in listed_by or len(parts) < 2
                     or parts[0] != "subscriptions"):
                 continue
-            if len(parts) > 2:
+            if len(parts) > 2 and kind in _CHILDREN and error.collector == kind \
+                    and error.code != "UnexpectedShape":
+                pass  # its list under that parent could not be read: unknown there
+            elif len(parts) > 2:
                 # hard-data (issue 13): an item of the list that Azure sent malformed was
                 # dropped (scanner.collectors.items); it is `unknown` under its own id.
                 if error.code != "UnexpectedShape" or error.collector != kind:
@@ -220,6 +226,8 @@ def _verdicts(check: Check, ctx: CheckContext) -> Iterator[tuple[Any, Verdict]]:
                 continue
             scope = (_Scope(error.scope, scope_sub, type="") if len(parts) > 2
                      else _Scope(error.scope, scope_sub))
+            if len(parts) > 2 and kind in _CHILDREN:
+                scope = _Scope(error.scope, scope_sub, type=kind_types[kind])
             unlisted.append((scope, kind, _unknown_from([error])))
         if unlisted:
             sources.append(sorted(unlisted, key=_item_key))

@@ -10,7 +10,7 @@ import pytest
 
 from scanner.collectors import followups, normalize
 from scanner.collectors.resource_graph import GRAPH_KINDS, TYPED
-from scanner.collectors.specs import GATED, LIST_PATHS, SPECS, mapper_of
+from scanner.collectors.specs import CHILDREN, GATED, LIST_PATHS, SPECS, mapper_of
 from scanner.engine import _LIST_KINDS
 from scanner.inventory import Inventory, ServiceResource
 from scanner.kinds import all_kinds, by_name, service_kinds
@@ -22,7 +22,8 @@ NAMES = {k.name for k in KINDS}
 
 
 def test_every_list_the_collectors_run_is_a_declared_kind() -> None:
-    assert {k.name for k in (*SPECS, *GATED)} == NAMES
+    assert {k.name for k in (*SPECS, *GATED, *CHILDREN)} == NAMES
+    assert all(k.parent in NAMES for k in CHILDREN)
     assert set(LIST_PATHS) == NAMES
     assert set(GRAPH_KINDS) == {"resource_groups", "resources", *(k.name for k in TYPED.values())}
     assert all(k.graph for k in TYPED.values())

@@ -34,7 +34,7 @@ from scanner.inventory import (
     normalize_id,
 )
 from scanner.inventory_policy import EFFECT_READ_DEFINITIONS
-from scanner.kinds import Detail, Kind
+from scanner.kinds import Detail, Kind, children_of
 from scanner.resource_types import diagnostic_target
 
 SENTINEL_API_VERSION = "2025-09-01"
@@ -49,6 +49,8 @@ def after_list(kind_name: str, items: list[Any], subscription_id: str,
         collection.add(kind.name, items)
     tasks: list[Task] = [detail_task(kind, detail, item)
                          for detail in kind.details for item in items]
+    tasks += [child_list_task(child, item, subscription_id)
+              for child in children_of(kind.name) for item in items]
     for name in kind.followups:
         tasks.extend(globals()[name](items, subscription_id, collection))
     return tasks
@@ -64,6 +66,19 @@ def detail_task(kind: Kind, detail: Detail, resource: ServiceResource) -> Task:
 
     permission = detail.permission or f"{kind.arm_type}/read"
     return _task(kind.name, resource.id, run, f"Reader on the resource ({permission})")
+
+
+def child_list_task(kind: Kind, parent: Any, subscription_id: str) -> Task:
+    """The list of a child kind under one item of its parent (an account's scopes)."""
+    mapper = mapper_of(kind)
+
+    def run(collection: Collection) -> list[Task]:
+        items = _mapped(collection, collection.arm().list(
+            f"{parent.id}{kind.path}", kind.api_version),
+            lambda raw: mapper(raw, subscription_id), parent.id, kind.error_name)
+        return after_list(kind.name, items, subscription_id, collection)
+
+    return _task(kind.error_name, parent.id, run, kind.remedy)
 
 
 DETAILS = "service_details"

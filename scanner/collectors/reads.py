@@ -11,15 +11,19 @@ from __future__ import annotations
 from scanner import directory
 from scanner.azure.allowlist import declare_reads
 from scanner.collectors import entra, followups
-from scanner.kinds import all_kinds
+from scanner.kinds import all_kinds, by_name
 
 
 def declared_templates() -> tuple[list[str], list[str]]:
     """(ARM GET templates, Microsoft Graph GET templates) of every read the scanner makes."""
+    kind_by_name = by_name()
     # The runner's own reads: the subscription list, each subscription, its regions.
     arm = ["/subscriptions", "/subscriptions/{subscription}",
            "/subscriptions/{subscription}/locations"]
-    arm += [f"/subscriptions/{{subscription}}{kind.path}" for kind in all_kinds()]
+    arm += [f"/subscriptions/{{subscription}}{kind.path}" for kind in all_kinds()
+            if not kind.parent]
+    arm += [f"{followups.GROUP_SCOPE}/{kind_by_name[kind.parent].arm_type}/{{name}}{kind.path}"
+            for kind in all_kinds() if kind.parent]
     arm += [f"{followups.GROUP_SCOPE}/{kind.arm_type}/{{name}}{detail.path}"
             for kind in all_kinds() for detail in kind.details]
     arm += followups.READ_TEMPLATES

@@ -28,18 +28,20 @@ from scanner.kinds.services import KINDS as SERVICE_KINDS
 ListSpec = Kind
 """A list the collectors run is a kind's declaration."""
 
-SPECS: tuple[Kind, ...] = tuple(k for k in all_kinds() if not k.gated)
+SPECS: tuple[Kind, ...] = tuple(k for k in all_kinds() if not k.gated and not k.parent)
 """Lists read in every subscription in scope."""
-GATED: tuple[Kind, ...] = tuple(k for k in all_kinds() if k.gated)
+GATED: tuple[Kind, ...] = tuple(k for k in all_kinds() if k.gated and not k.parent)
 """Lists read only where the subscription's resource list shows their type."""
+CHILDREN: tuple[Kind, ...] = tuple(k for k in all_kinds() if k.parent)
+"""Lists read per item of their parent kind (scanner.kinds: `parent`)."""
 SPEC_BY_KIND = by_name()
 LIST_PATHS: dict[str, str] = list_paths()
 """The ARM path (after /subscriptions/<id>) each kind lists: what a cassette or a
 synthetic tenant must answer."""
 
-__all__ = ["DIAGNOSTIC_SETTINGS_API", "GATED", "KEYVAULT_API", "LIST_PATHS", "POLICY_API",
-           "READER", "SERVICE_KINDS", "SPECS", "SPEC_BY_KIND", "SQL_API", "SUBSCRIPTIONS_API",
-           "ListSpec", "mapper_of"]
+__all__ = ["CHILDREN", "DIAGNOSTIC_SETTINGS_API", "GATED", "KEYVAULT_API", "LIST_PATHS",
+           "POLICY_API", "READER", "SERVICE_KINDS", "SPECS", "SPEC_BY_KIND", "SQL_API",
+           "SUBSCRIPTIONS_API", "ListSpec", "mapper_of"]
 
 
 @cache

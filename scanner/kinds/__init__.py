@@ -27,7 +27,7 @@ from scanner.inventory import ServiceResource
 from scanner.kinds.base import READER, Detail, KeyRef, Kind
 
 __all__ = ["READER", "Detail", "KeyRef", "Kind", "all_kinds", "by_name", "by_type",
-           "cji_store_kinds", "describe", "judged_kinds", "key_user_kinds", "kind",
+           "children_of", "cji_store_kinds", "describe", "judged_kinds", "key_user_kinds", "kind",
            "list_paths", "service_kinds"]
 
 
@@ -62,6 +62,11 @@ def by_type() -> Mapping[str, Kind]:
     """Kinds by lower-cased ARM type (the generic `resources` list excluded)."""
     return MappingProxyType({k.type: k for k in _registry() if k.arm_type != "*"
                              and k.judged and k.name != "resource_groups"})
+
+
+def children_of(parent: str) -> tuple[Kind, ...]:
+    """The child kinds listed per item of `parent`."""
+    return tuple(k for k in _registry() if k.parent == parent)
 
 
 def service_kinds() -> tuple[Kind, ...]:

@@ -87,6 +87,9 @@ class Kind:
     """Its follow-up stores the items (merged with what it read), not the list."""
     collector: str | None = None
     """Name its errors are recorded under, when it differs from `name`."""
+    parent: str | None = None
+    """A child kind, listed per item of this kind (`list_path` appended to the item's id:
+    a storage account's `/encryptionScopes`) instead of per subscription."""
     merged: bool = False
     """Every subscription lists its own copy of inherited items (management-group policy,
     role assignments): one item per id, with the subscriptions that listed it."""

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from azure.core.rest import HttpRequest
@@ -33,26 +31,12 @@ from scanner.azure.throttle import ReadBudget
 from scanner.collectors.runner import collect
 from scanner.collectors.specs import SPECS
 from scanner.inventory import Inventory
-from scanner.kinds import service_kinds
 from scanner.replay import CassetteMiss, CassetteTransport, load_interactions
 from scanner.resource_types import DIAGNOSTIC_LOG_TARGETS
 
 KINDS_COLLECTED = [spec.name for spec in SPECS] + ["regions"]  # no Entra / Intune
 SKIP = {"collected_at", "errors"}
-# breadth-b hook: `bench.synthetic.classify` has no class for a service kind's detail read
-# (`Detail`, e.g. SQL MI `encryptionProtector/current`, a Recovery Services vault GET),
-# which `expected_requests` counts as `service_details`; it counts them as `tde` / `other`.
-# Until classify learns them (lead), these tests class them here first.
-_DETAIL_READS = [re.compile(rf"/subscriptions/[^/]+/resourcegroups/[^/]+/providers/"
-                            rf"{re.escape(k.type)}/[^/]+{re.escape(d.path.lower())}")
-                 for k in service_kinds() for d in k.details]
-
-
-def classify(method: str, url: str) -> str:
-    path = re.sub(r"/{2,}", "/", urlsplit(url).path).lower().rstrip("/")
-    if method.upper() == "GET" and any(p.fullmatch(path) for p in _DETAIL_READS):
-        return "service_details"
-    return bench_classify(method, url)
+classify = bench_classify  # detail reads are `service_details` there too
 
 
 @pytest.fixture(autouse=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,7 @@ from scanner.kinds import by_name, service_kinds
 from scanner.registry import load_registry
 from scanner.replay import CassetteTransport, demo_cassette
 from scanner.scan import run_judgement
-from tests.collectors.tenant import SUB, subscription_body, tenant
+from tests.collectors.tenant import SUB, example, subscription_body, tenant
 from tests.conftest import factory_for, response
 
 REGISTRY = load_registry()
@@ -79,6 +80,18 @@ def test_every_check_of_every_service_kind_has_a_pass_and_a_fail_sample(kind) ->
 
 @pytest.mark.parametrize("kind", SERVICE_KINDS, ids=lambda k: k.name)
 def test_a_service_kind_that_cannot_be_listed_is_unknown_for_each_of_its_checks(kind) -> None:
+    if kind.parent:  # listed per parent: unknown at the parent whose list failed
+        parent = by_name()[kind.parent]
+        item = example("storage/storage_accounts_list.json")["value"][0]
+        item["id"] = f"/subscriptions/{SUB}/resourceGroups/rg/providers/{parent.arm_type}/p"
+        lists: dict[str, Any] = {parent.name: {"value": [item]}, kind.name: []}
+        interactions = tenant([subscription_body()], lists) + [
+            response(f"{item['id']}{kind.path}", {"error": {
+                "code": "AuthorizationFailed", "message": "no read"}}, status=403)]
+        inventory = collect(factory_for(interactions), None, 2)
+        statuses = _statuses(inventory, _checks_of(kind.name))
+        assert statuses == {(c, item["id"].lower()): "unknown" for c in _checks_of(kind.name)}
+        return
     sample = next(s for s in SAMPLES if s.kind == kind.name)
     body = render(sample, kind.arm_type) | {"id": f"/subscriptions/{SUB}/resourceGroups/rg/"
                                                   f"providers/{kind.arm_type}/x"}
@@ -110,7 +123,7 @@ def test_a_tenant_without_a_service_makes_no_read_for_it() -> None:
     lists = Counter(url.split("?")[0].lower() for method, url in transport.log.entries
                     if "/providers/microsoft." in url.lower() and method == "GET")
     present = {(s.kind, s.subscription) for s in SAMPLES}
-    for kind in SERVICE_KINDS:
+    for kind in (k for k in SERVICE_KINDS if not k.parent):  # children: per parent item
         for sub in {s.subscription for s in SAMPLES} | {SUB_A}:
             path = f"https://management.azure.com{kind.url(sub)}".lower()
             read = lists.get(path, 0)

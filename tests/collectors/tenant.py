@@ -8,6 +8,7 @@ from fixtures.demo.graph_tenant import graph_interactions
 from fixtures.examples import builtin_policy_definition, example
 from scanner.collectors.specs import LIST_PATHS
 from scanner.inventory_policy import EFFECT_READ_DEFINITIONS
+from scanner.kinds import by_name, children_of
 from scanner.replay import Interaction
 from tests.conftest import response
 
@@ -42,12 +43,25 @@ def tenant(subs: list[dict[str, Any]] | None = None,
         out.append(response(f"/subscriptions/{sid}/locations",
                             example("resources/locations_list.json")))
         for kind, path in LIST_PATHS.items():
-            if kind in skip:
+            if kind in skip or by_name()[kind].parent:
                 continue
             given = lists.get(kind)
             if isinstance(given, list):
                 out.extend(given)
             else:
                 out.append(response(f"/subscriptions/{sid}{path}", given or {"value": []}))
+                out.extend(_children(kind, given or {}, lists))
     out.extend(graph_interactions(TENANT))
+    return out
+
+
+def _children(kind: str, body: dict[str, Any], lists: dict[str, Any]) -> list[Interaction]:
+    """The child lists (scanner.kinds `parent`) of each listed item: empty unless given."""
+    out = []
+    for child in children_of(kind):
+        if child.name in lists:
+            continue  # the test answers (or refuses) them itself
+        for item in body.get("value") or []:
+            if isinstance(item, dict) and item.get("id"):
+                out.append(response(f"{item['id']}{child.path}", {"value": []}))
     return out

@@ -112,11 +112,22 @@ def test_each_list_without_an_sdk_operation_is_its_published_examples_request(
         # Exemptions read 2022-07-01-preview, whose list body has the shape of the
         # 2026-01-01-preview example (see kinds/core.py EXEMPTIONS_API).
         assert published["parameters"]["api-version"] == spec.api_version
+    if spec.parent:  # listed per parent item: the example's own path names the parent
+        assert spec.path.lower() in published_path(spec.example)
+        return
     method, path, versions = scanner_request(_list_run(spec))
     assert (method, versions) == ("GET", [spec.api_version])
     assert path == f"/subscriptions/{SUB}{spec.path}".lower()
     # A stable version wherever the service publishes one (exemptions have none in an SDK).
     assert "preview" not in spec.api_version or spec.name == "policy_exemptions"
+
+
+def published_path(example_file: str) -> str:
+    """The operation path a vendored example was published for (SOURCES.md's row: its spec
+    folder names the resource path), lower-cased: the items' ids show it."""
+    body = json.loads((FIXTURES / example_file).read_text(encoding="utf-8"))
+    ids = [item.get("id", "") for item in body["responses"]["200"]["body"].get("value", [])]
+    return " ".join(i.lower() for i in ids)
 
 
 def test_every_kind_is_held_to_a_published_source() -> None:

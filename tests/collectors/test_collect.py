@@ -65,11 +65,14 @@ def test_403_becomes_an_inventory_error_naming_the_permission() -> None:
 def test_429_then_200_is_retried() -> None:
     throttled = response(STORAGE, {"error": {"code": "TooManyRequests"}}, status=429,
                          headers={"Retry-After": "1"})
-    ok = response(STORAGE, example("storage/storage_accounts_list.json"))
-    inv, transport = run(tenant(lists={"storage_accounts": [throttled, ok]}))
+    listed = example("storage/storage_accounts_list.json")
+    ok = response(STORAGE, listed)
+    scopes = [response(f"{a['id']}/encryptionScopes", {"value": []}) for a in listed["value"]]
+    inv, transport = run(tenant(lists={"storage_accounts": [throttled, ok, *scopes]}))
     assert inv.errors == []
-    assert len(inv.storage_accounts) == len(example("storage/storage_accounts_list.json")["value"])
-    assert sum("storageAccounts" in url for _, url in transport.log.entries) == 2
+    assert len(inv.storage_accounts) == len(listed["value"])
+    assert sum(url.split("?")[0].endswith("storageAccounts")
+               for _, url in transport.log.entries) == 2
 
 
 def test_500_after_retries_is_an_error_and_the_rest_carries_on() -> None:
