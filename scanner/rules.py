@@ -173,8 +173,11 @@ def _evaluate(spec: RuleSpec, resource: Any, ctx: Any) -> Verdict:
         if status is not Status.PASS:
             if value is None and condition.absent is Status.UNKNOWN:
                 return Verdict(status=Status.UNKNOWN, reason=reason, evidence=evidence)
+            label = condition.label or field_label(resource, condition.field)
             return Verdict(status=Status.NOT_APPLICABLE,
-                           reason=f"applies only when {condition.says} ({reason})",
+                           reason=f"applies only when "
+                                  f"{condition.says.replace(condition.field, label)} "
+                                  f"({reason})",
                            evidence=evidence)
     outcomes: list[tuple[Status, str]] = []
     for group in [(c,) for c in spec.passes] + list(spec.any_of):
