@@ -62,7 +62,7 @@ def percent(counts: Mapping[str, int]) -> str:
     return f"{counts.get('pass', 0) * 100 // judged}%"
 
 
-def step_score(counts: dict[str, int]) -> str:
+def step_score(counts: Mapping[str, int]) -> str:
     """The score shown for a step: "not assessed" when every judged finding is unknown
     (0 % would read as "all failed"), else the percentage."""
     if not counts.get("pass") and not counts.get("fail") and counts.get("unknown"):
@@ -103,13 +103,18 @@ def _score_table(result: ScanResult, width: int = WIDE_CONSOLE) -> Table:
     table.add_column("Title" if wide else label, min_width=longest, overflow="fold")
     for label, _ in _COUNT_COLUMNS:
         table.add_column(label, justify="right", no_wrap=True)
+    # A percentage has no space to wrap at; "not assessed" may take two lines at 80 columns.
     table.add_column("Score", justify="right", no_wrap=True)
 
     def row(step: str, title: str, counts: Mapping[str, int], style: str = "") -> None:
         cells = [Text(str(counts.get(key, 0))) for _, key in _COUNT_COLUMNS]
         label = [Text(step), Text(title)] if wide else [
             Text(f"{step} {title}" if step else title)]
-        table.add_row(*label, *cells, Text(percent(counts)), style=style)
+        score = step_score(counts)
+        # "not assessed" takes two lines at 80 columns rather than be cut: a percentage
+        # has no space in it.
+        table.add_row(*label, *cells, Text(score if wide else score.replace(" ", "\n")),
+                      style=style)
 
     board = result.scoreboard
     for step in scored_steps(result):

@@ -305,3 +305,18 @@ def test_short_resource(resource_id: str, short: str) -> None:
 )
 def test_percent(counts: dict[str, int], shown: str) -> None:
     assert percent(counts) == shown
+
+
+@pytest.mark.parametrize("width", [80, 120])
+def test_a_step_with_only_unknown_findings_scores_not_assessed_not_zero_percent(
+        width: int) -> None:
+    # 0% would tell the officer every resource failed, when none could be read.
+    unknown_only = result_of([finding("residency.resource_location", "resource_location_us",
+                                      arm_id("Microsoft.Compute/virtualMachines", "vm"),
+                                      Status.UNKNOWN, "could not read")])
+    text = render(unknown_only, width=width)
+    scores = text.split("Scores by step", 1)[1].split("Overall", 1)[0]
+    # At 80 columns the label takes two lines, "not" above "assessed".
+    assert " ".join(scores.split()).count("0 not assessed") == 1 if width > 80 else (
+        "not\n" in scores and "assessed\n" in scores)
+    assert "%" not in scores
