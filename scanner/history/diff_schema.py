@@ -7,13 +7,13 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from scanner.history.diff import DIFF_SCHEMA_VERSION
+from scanner.schema_file import write_or_check
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "diff.schema.json"
 SCHEMA_ID = f"https://cjis-scan.dev/schemas/diff-{DIFF_SCHEMA_VERSION}.json"
@@ -101,18 +101,7 @@ def render_schema() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    text = render_schema()
-    if "--check" in args:
-        current = SCHEMA_PATH.read_text(encoding="utf-8") if SCHEMA_PATH.is_file() else ""
-        if current != text:
-            print(f"{SCHEMA_PATH} is out of date: run python -m scanner.history.diff_schema",
-                  file=sys.stderr)
-            return 1
-        return 0
-    SCHEMA_PATH.write_text(text, encoding="utf-8", newline="\n")
-    print(f"wrote {SCHEMA_PATH}")
-    return 0
+    return write_or_check(SCHEMA_PATH, render_schema(), "scanner.history.diff_schema", argv)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ purely additive also needs a new `REPORT_SCHEMA_VERSION`.
 from __future__ import annotations
 
 import json
-import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -24,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from scanner.finding_store import REPORT_SCHEMA_VERSION
 from scanner.findings import Remediation, Severity, Status
 from scanner.inventory import CollectionError
+from scanner.schema_file import write_or_check
 
 SCHEMA_ID = f"https://cjis-scan.dev/schemas/report-{REPORT_SCHEMA_VERSION}.json"
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -272,19 +272,7 @@ def render_schema() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """`python -m scanner.reporters.schema [--check]`: rewrite (or verify) the schema file."""
-    args = sys.argv[1:] if argv is None else argv
-    text = render_schema()
-    if "--check" in args:
-        current = SCHEMA_PATH.read_text(encoding="utf-8") if SCHEMA_PATH.is_file() else ""
-        if current != text:
-            print(f"{SCHEMA_PATH} is out of date: run python -m scanner.reporters.schema",
-                  file=sys.stderr)
-            return 1
-        return 0
-    SCHEMA_PATH.parent.mkdir(parents=True, exist_ok=True)
-    SCHEMA_PATH.write_text(text, encoding="utf-8", newline="\n")
-    print(f"wrote {SCHEMA_PATH}")
-    return 0
+    return write_or_check(SCHEMA_PATH, render_schema(), "scanner.reporters.schema", argv)
 
 
 if __name__ == "__main__":
