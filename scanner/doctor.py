@@ -126,7 +126,7 @@ def diagnose(factory: ClientFactory, subscriptions: list[str], registry: Registr
                 "Azure Resource Manager", f"list {spec.name.replace('_', ' ')}", scope, read,
                 spec.remedy, collector, checks_reading(registry, collector, spec.name)))
     graph = graph_reader(factory)
-    scope = entra.tenant_scope(None)
+    scope = entra.tenant_scope(factory.tenant_id)
     paths = {**entra.PATHS, APP_PROTECTION: entra.APP_PROTECTION_PATHS[0]}
     for collector, path in paths.items():
         diagnosis.probes.append(_probe(

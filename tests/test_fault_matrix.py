@@ -10,6 +10,7 @@ and Ctrl-C, 12 internal errors, 13 hostile input files.
 
 from __future__ import annotations
 
+import base64
 import gzip
 import json
 import logging
@@ -308,6 +309,57 @@ def test_subscription_list_failing_part_way_is_reported_and_tenant_findings_keep
     assert partial.tenant_id == whole.tenant_id == TENANT
     tenant_findings = _tenant_fingerprints(partial)
     assert tenant_findings and tenant_findings == _tenant_fingerprints(whole)
+
+
+class _TenantToken:
+    """A credential whose token is a JWT issued for TENANT (signature not checked: only the
+    `tid` claim names the tenant scope)."""
+
+    def __init__(self, tid: str = TENANT) -> None:
+        from scanner.azure.credentials import SharedTokenCredential, StandInCredential
+
+        claims = base64.urlsafe_b64encode(json.dumps({"tid": tid}).encode()).decode().rstrip("=")
+        jwt = f"eyJhbGciOiJub25lIn0.{claims}.c2ln"
+
+        class Issuer(StandInCredential):
+            def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+                return super().get_token(*scopes)._replace(token=jwt)
+
+        self.credential = SharedTokenCredential(Issuer())
+        self.credential.get_token("https://management.azure.com/.default")  # signed in
+
+
+@pytest.mark.parametrize("failure", ["500", "403"])
+def test_first_subscription_page_failing_keeps_the_tenant_from_the_token(failure: str) -> None:
+    """No subscription listed: the tenant is the token's `tid`, so tenant findings keep
+    their `/tenants/<id>` scope and fingerprints (not `/tenants/unknown`)."""
+    whole, _ = run(tenant(subs=[subscription_body()]))
+    status = int(failure)
+    code = "InternalServerError" if status == 500 else "AuthorizationFailed"
+    failing = [response("/subscriptions", {"error": {"code": code}}, status=status)
+               for _ in range(4 if status == 500 else 1)]
+    rest = [i for i in tenant(subs=[subscription_body()])
+            if not i.uri.split("?")[0].rstrip("/").endswith("/subscriptions")]
+    factory = factory_for([*failing, *rest])
+    factory.credential = _TenantToken().credential
+    partial = collect(factory, concurrency=4)
+    assert partial.subscriptions == []
+    assert errors_of(partial, "subscriptions")
+    assert partial.tenant_id == whole.tenant_id == TENANT
+    fingerprints = _tenant_fingerprints(partial)
+    assert fingerprints, "tenant-wide checks judged nothing"
+    assert {k: v for k, v in _tenant_fingerprints(whole).items() if k in fingerprints} \
+        == fingerprints
+
+
+def test_a_token_that_is_not_a_jwt_names_no_tenant() -> None:
+    from scanner.azure.credentials import token_tenant
+
+    assert token_tenant("replay-stand-in-token") is None
+    assert token_tenant("a.%%%.c") is None
+    claims = base64.urlsafe_b64encode(b'{"tid": "not-a-guid"}').decode()
+    assert token_tenant(f"x.{claims}.y") is None
+    assert _TenantToken(TENANT.upper()).credential.tenant_id == TENANT
 
 
 def test_subscription_item_without_id_is_its_own_error() -> None:

@@ -228,6 +228,12 @@ class ClientFactory:
             "per_retry_policies": [ThrottlePolicy(self.budget), TransportFaultPolicy()],
         }
 
+    @property
+    def tenant_id(self) -> str | None:
+        """The signed-in tenant, from the credential's token (None for a replay's stand-in)."""
+        tenant = getattr(self.credential, "tenant_id", None)
+        return tenant if isinstance(tenant, str) else None
+
     def mgmt(self, client_class: type[ClientT], subscription_id: str | None = None) -> ClientT:
         """An azure-mgmt-* client for this cloud (base_url and scopes set together)."""
         kwargs = self.pipeline_kwargs()

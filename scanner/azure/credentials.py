@@ -12,8 +12,12 @@ Three guarantees on top of azure-identity:
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import logging
 import queue
+import re
 import threading
 import time
 from typing import Any
@@ -42,6 +46,28 @@ SIGN_IN_HELP = (
     "The identity needs Reader on each subscription scanned (see README: permissions).\n"
     "To scan offline use --demo or --replay CASSETTE."
 )
+
+
+_GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def token_tenant(token: str) -> str | None:
+    """The tenant an access token was issued for: its `tid` claim, lower-cased.
+
+    Read, not verified: it only names the tenant scope of tenant-wide findings when no
+    subscription could be listed (their fingerprints must not depend on that read), and
+    grants nothing. None for a token that is not a JWT or carries no GUID `tid`.
+    """
+    parts = token.split(".")
+    if len(parts) != 3:
+        return None
+    payload = parts[1] + "=" * (-len(parts[1]) % 4)
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(payload))
+    except (binascii.Error, ValueError):
+        return None
+    tid = claims.get("tid") if isinstance(claims, dict) else None
+    return tid.lower() if isinstance(tid, str) and _GUID.match(tid.lower()) else None
 
 
 def _first_line(text: str) -> str:
@@ -155,6 +181,13 @@ class SharedTokenCredential:
                 raise
             self._tokens[key] = token
             return token
+
+    @property
+    def tenant_id(self) -> str | None:
+        """The tenant of the tokens fetched so far (their `tid`), if one says."""
+        with self._lock:
+            tokens = list(self._tokens.values())
+        return next((tid for t in tokens if (tid := token_tenant(t.token))), None)
 
     def _fetch(self, scopes: tuple[str, ...], **kwargs: Any) -> AccessToken:
         """Ask the inner credential on a daemon thread, waiting at most the deadline."""

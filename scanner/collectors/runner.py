@@ -128,7 +128,9 @@ def collect(
     if from_graph and in_scope:
         tasks.extend(graph_tasks([s.subscription_id for s in in_scope],
                                  fallback=inventory_source == "auto"))
-    tenant_id = next((s.tenant_id for s in in_scope if s.tenant_id), None)
+    # The subscriptions name the tenant; when none could be listed, the token does, so
+    # tenant findings keep their `/tenants/<id>` scope and fingerprints (issue 13).
+    tenant_id = next((s.tenant_id for s in in_scope if s.tenant_id), None) or factory.tenant_id
     if wanted is None or "entra" in wanted:
         from scanner.collectors.entra import entra_tasks
 
