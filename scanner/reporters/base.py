@@ -24,7 +24,7 @@ from rich.console import Console
 
 from scanner.errors import UsageError
 from scanner.finding_store import ScanResult
-from scanner.findings import Finding
+from scanner.findings import Finding, Severity
 from scanner.output_files import AtomicPrivateFile
 
 
@@ -196,3 +196,15 @@ def scored_steps(result: ScanResult) -> list[str]:
     # A step the framework does not name should not happen; if one does, its counts stay
     # visible after the known steps rather than being dropped.
     return [s for s in known if s in board] + sorted(s for s in board if s not in known)
+
+
+def outcome_of(result: ScanResult) -> dict[str, object]:
+    """The run's outcome as every report records it: the one decided before the reports
+    were written, or, for a result judged without one (built by hand), the default
+    --fail-on with every unknown counted as a gap when scopes could not be read."""
+    if result.meta.outcome:
+        return result.meta.outcome
+    from scanner.outcome import decide
+
+    unknown = result.scoreboard.overall.counts.get("unknown", 0) if result.errors else 0
+    return decide(result.scoreboard, result.errors, Severity.HIGH, unknown, False).as_dict()

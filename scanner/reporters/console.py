@@ -21,7 +21,7 @@ from rich.text import Text
 from scanner.findings import Finding, Severity, Status
 from scanner.report import ScanResult
 from scanner.reporters import coverage_section
-from scanner.reporters.base import ConsoleReporter, ReportFormat, scored_steps
+from scanner.reporters.base import ConsoleReporter, ReportFormat, outcome_of, scored_steps
 
 MAX_FINDINGS_PER_STEP = 20
 """Failing/unknown findings listed per step; the rest are counted, and are in the JSON."""
@@ -312,7 +312,7 @@ def verdict(result: ScanResult) -> Text:
         extras.append("no finding passed or failed" if result.findings
                       else "no findings in scope")
     tail = "; ".join(extras)
-    outcome = result.meta.outcome or outcome_of(result)
+    outcome = outcome_of(result)
     style = _VERDICT_STYLE.get(str(outcome.get("verdict")), "bold")
     failing = result.scoreboard.failing
     by_severity = ", ".join(f"{failing[s.value]} {s.value}" for s in Severity
@@ -321,15 +321,6 @@ def verdict(result: ScanResult) -> Text:
                          f" (exit {outcome.get('exit_code')})",
                          f"; failing: {by_severity}" if by_severity else "",
                          f"; {tail}" if tail else "")
-
-
-def outcome_of(result: ScanResult) -> dict[str, object]:
-    """The outcome of a result judged without one (built by hand): the default --fail-on,
-    every unknown counted as a gap when scopes could not be read."""
-    from scanner.outcome import decide
-
-    unknown = result.scoreboard.overall.counts.get("unknown", 0) if result.errors else 0
-    return decide(result.scoreboard, result.errors, Severity.HIGH, unknown, False).as_dict()
 
 
 def _lines_without_padding(console: Console, renderables: list[object]) -> None:

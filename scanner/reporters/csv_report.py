@@ -20,7 +20,7 @@ from typing import Any, TextIO
 
 from scanner.finding_store import ScanResult
 from scanner.findings import Finding
-from scanner.reporters.base import FileReporter, ReportFormat
+from scanner.reporters.base import FileReporter, ReportFormat, outcome_of
 
 FILENAME = "cjis-scan-findings.csv"
 
@@ -28,9 +28,11 @@ COLUMNS = (
     "fingerprint", "framework", "requirement_id", "step", "controls", "check_id", "title",
     "severity", "status", "resource_id", "resource_type", "subscription_id", "location",
     "reason", "remediation_summary", "remediation_cli", "remediation_docs", "evidence",
-    "waiver",
+    "waiver", "scan_verdict", "scan_exit_code", "scan_fail_on",
 )
-"""The header row, in order. New columns are only ever appended."""
+"""The header row, in order. New columns are only ever appended. The last three are the
+run's outcome (the same on every row: a row read alone, or a spreadsheet filtered down
+to one, still says whether the scan passed, its exit code and the --fail-on in force)."""
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -44,8 +46,9 @@ def _compact(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
 
 
-def row_of(finding: Finding) -> list[str]:
-    """The CSV cells of one finding, in `COLUMNS` order, neutralised."""
+def row_of(finding: Finding, outcome: tuple[str, ...] = ("", "", "")) -> list[str]:
+    """The CSV cells of one finding, in `COLUMNS` order, neutralised; `outcome` is the
+    run's (verdict, exit code, fail_on)."""
     remediation = finding.remediation
     cells = [
         finding.fingerprint, finding.framework, finding.requirement_id, finding.step,
@@ -54,7 +57,7 @@ def row_of(finding: Finding) -> list[str]:
         finding.resource_type, finding.subscription_id or "", finding.location or "",
         finding.reason, remediation.summary, remediation.cli or "", remediation.docs or "",
         _compact(finding.evidence) if finding.evidence else "",
-        _compact(finding.waiver) if finding.waiver else "",
+        _compact(finding.waiver) if finding.waiver else "", *outcome,
     ]
     return [neutralise(cell) for cell in cells]
 
@@ -64,8 +67,10 @@ def write_csv(result: ScanResult, stream: TextIO) -> None:
     writer = csv.writer(stream, dialect="excel", lineterminator="\r\n",
                         quoting=csv.QUOTE_MINIMAL)
     writer.writerow(COLUMNS)
+    decided = outcome_of(result)
+    outcome = tuple(str(decided.get(k, "")) for k in ("verdict", "exit_code", "fail_on"))
     for finding in result.findings:
-        writer.writerow(row_of(finding))
+        writer.writerow(row_of(finding, outcome))
 
 
 REPORTER = FileReporter(format=ReportFormat.CSV, filename=FILENAME, write=write_csv)

@@ -35,7 +35,8 @@ from scanner.findings import Finding, Severity, Status
 from scanner.history.html import history_context
 from scanner.report import ScanResult
 from scanner.reporters.base import FileReporter, ReportFormat, as_utc, scored_steps
-from scanner.reporters.console import outcome_of, percent, step_score
+from scanner.reporters.base import outcome_of
+from scanner.reporters.console import percent, step_score
 from scanner.reporters.templating import (
     CLOUD_NAMES,
     asset,
@@ -162,7 +163,7 @@ def build_context(result: ScanResult) -> dict[str, Any]:
                    "width": round(_BAR_WIDTH * failing[s] / most, 3) if most else 0.0}
                   for s in Severity]
     all_severities = board.by_severity
-    outcome = result.meta.outcome or outcome_of(result)
+    outcome = outcome_of(result)
     head = {"fail": "FAIL", "incomplete": "INCOMPLETE", "pass": "PASS",
             "refused": "ERROR"}.get(str(outcome.get("verdict")), "—")
     detail = f"{outcome.get('summary')} (exit code {outcome.get('exit_code')})"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 from pathlib import Path
@@ -199,8 +200,8 @@ def test_help_shows_choices_and_defaults(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def test_the_outcome_is_in_every_report_and_matches_the_exit_code(tmp_path: Path) -> None:
-    result = cli("scan", "--demo", "--quiet", "--format", "console,json,html,packet,ocsf,junit",
-                 "-o", str(tmp_path))
+    result = cli("scan", "--demo", "--quiet", "--format",
+                 "console,json,html,packet,ocsf,junit,csv,jsonl", "-o", str(tmp_path))
     assert result.exit_code == 1
     report = json.loads((tmp_path / "cjis-scan-report.json").read_text())
     assert report["scan"]["outcome"]["exit_code"] == 1
@@ -213,6 +214,15 @@ def test_the_outcome_is_in_every_report_and_matches_the_exit_code(tmp_path: Path
         assert "fail_on" in text or "--fail-on high" in text, text[:300]
     assert "exit code 1" in packet and "exit code 1" in html
     assert "(exit 1)" in result.output
+    # A row or a line read alone says what the scan concluded.
+    with (tmp_path / "cjis-scan-findings.csv").open(newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    assert rows and {(r["scan_verdict"], r["scan_exit_code"], r["scan_fail_on"])
+                     for r in rows} == {("fail", "1", "high")}
+    lines = (tmp_path / "cjis-scan-findings.jsonl").read_text().splitlines()
+    assert lines and {json.dumps(json.loads(line)["scan_outcome"], sort_keys=True)
+                      for line in lines} == {json.dumps(
+                          {"exit_code": 1, "fail_on": "high", "verdict": "fail"})}
 
 
 def test_only_the_unknowns_caused_by_unread_scopes_make_a_scan_incomplete() -> None:

@@ -32,7 +32,7 @@ def test_header_is_the_fixed_column_order() -> None:
         "fingerprint", "framework", "requirement_id", "step", "controls", "check_id", "title",
         "severity", "status", "resource_id", "resource_type", "subscription_id", "location",
         "reason", "remediation_summary", "remediation_cli", "remediation_docs", "evidence",
-        "waiver")
+        "waiver", "scan_verdict", "scan_exit_code", "scan_fail_on")
     text = render(result_of(sample_findings()))
     assert text.split("\r\n", 1)[0] == ",".join(COLUMNS)
 

@@ -6,6 +6,7 @@ import io
 import json
 
 from scanner.report import ScanResult
+from scanner.reporters.base import outcome_of
 from scanner.reporters.jsonl import write_jsonl
 from tests.reporters.conftest import TENANT, result_of
 
@@ -17,9 +18,10 @@ def render(result: ScanResult) -> str:
 
 
 def test_whole_output(sample: ScanResult) -> None:
+    outcome = {k: outcome_of(sample)[k] for k in ("verdict", "exit_code", "fail_on")}
     expected = "".join(
         json.dumps({**f.to_json_dict(), "scan_started_at": "2025-03-04T05:06:07Z",
-                    "tenant_id": TENANT}) + "\n"
+                    "tenant_id": TENANT, "scan_outcome": outcome}) + "\n"
         for f in sample.findings
     )
     assert render(sample) == expected

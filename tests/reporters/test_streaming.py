@@ -26,7 +26,7 @@ from scanner.registry import judged_framework
 from scanner.report import FindingStore, ScanResult
 from scanner.reporters import ReportFormat, reporter_for, write_reports
 from scanner.reporters import schema as report_schema
-from scanner.reporters.base import FindingJson, iso_utc
+from scanner.reporters.base import FindingJson, iso_utc, outcome_of
 from scanner.reporters.console import MAX_FINDINGS_PER_STEP
 from scanner.reporters.packet import markdown_html_parts, markdown_to_html, render_markdown
 from scanner.scan import run_judgement
@@ -91,7 +91,8 @@ def test_json_report_findings_are_the_store_read_back(result: object) -> None:
     assert document["summary"]["by_severity_failing"] == {
         s: failing.get(s, 0) for s in document["summary"]["by_severity_failing"]}
     (jsonl,) = written(scan, ReportFormat.JSONL)
-    extra = {"scan_started_at": iso_utc(scan.meta.started_at), "tenant_id": scan.meta.tenant_id}
+    extra = {"scan_started_at": iso_utc(scan.meta.started_at), "tenant_id": scan.meta.tenant_id,
+             "scan_outcome": {k: outcome_of(scan)[k] for k in ("verdict", "exit_code", "fail_on")}}
     assert jsonl.splitlines() == [json.dumps({**f.to_json_dict(), **extra})
                                   for f in scan.findings]
 
