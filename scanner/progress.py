@@ -1,7 +1,9 @@
 """Progress of a run, in phases that each have their own total, so nothing jumps back.
 
-Collecting has no total known in advance (each list finds the follow-ups it needs), so it
-shows counts that only grow: reads done, reads waiting. Judging counts checks out of the
+Collecting has stages of its own: the subscriptions are listed; then every subscription's
+lists, whose total is known; then the follow-ups those lists find (detail reads, child
+lists, further pages), which have no total in advance, so they show counts that only
+grow: done, waiting. Judging counts checks out of the
 selected checks; writing counts reports out of the formats asked for. On a terminal this
 is a rich display on stderr; elsewhere (a cron job, CI) a heartbeat line every few
 seconds says which phase the run is in, so a long scan never looks hung. `--quiet` shows
@@ -14,9 +16,12 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from rich.console import Console
+
+if TYPE_CHECKING:
+    from scanner.collectors.tasks import CollectProgress
 
 
 @dataclass
@@ -27,6 +32,10 @@ class _State:
     waiting: int = 0
     detail: str = ""
     started: float = field(default_factory=time.monotonic)
+    subscriptions: int | None = None
+    lists_done: int = 0
+    lists_total: int = 0
+    followups_done: int = 0
 
 
 class Progress:
@@ -84,24 +93,34 @@ class Progress:
             self._state.detail = detail
         self._refresh()
 
-    def collected(self, what: str, done: int, known: int) -> None:
-        """The collectors' callback: reads done, and reads known so far (which grows)."""
+    def collected(self, update: CollectProgress) -> None:
+        """The collectors' callback: where each stage of collecting stands."""
         with self._lock:
             if self._state.phase != "collecting":
                 self._state = _State(phase="collecting", started=self._state.started)
-            self._state.done = max(self._state.done, done)
-            self._state.waiting = max(known - done, 0)
-            self._state.detail = what
+            state = self._state
+            # Updates from worker threads can arrive out of order: counts never go back.
+            state.subscriptions = update.subscriptions
+            state.lists_total = max(state.lists_total, update.lists_total)
+            state.lists_done = max(state.lists_done, update.lists_done)
+            state.followups_done = max(state.followups_done, update.followups_done)
+            state.done = state.lists_done + state.followups_done
+            state.waiting = update.followups_waiting
+            state.detail = update.what
         self._refresh()
 
     # --- output ------------------------------------------------------------------------
     def counts(self) -> str:
-        """`12/40` for a phase with a total; `120 reads, 30 waiting` while collecting."""
+        """`12/40` for a phase with a total; while collecting, each stage's counts."""
         state = self._state
         if state.total is not None:
             return f"{state.done}/{state.total}"
         if state.phase == "collecting":
-            return f"{state.done} reads done, {state.waiting} waiting"
+            if state.subscriptions is None:
+                return "listing subscriptions"
+            return (f"{state.subscriptions} subscription(s); lists {state.lists_done}/"
+                    f"{state.lists_total}; follow-ups {state.followups_done} done, "
+                    f"{state.waiting} waiting")
         return str(state.done)
 
     def line(self) -> str:
@@ -116,7 +135,10 @@ class Progress:
             return
         with self._lock:
             state = self._state
-            self._live.update(self._task, completed=state.done, total=state.total,
+            collecting = state.phase == "collecting" and state.lists_total
+            self._live.update(self._task,
+                              completed=state.lists_done if collecting else state.done,
+                              total=state.lists_total if collecting else state.total,
                               phase=state.phase, counts=self.counts(),
                               description=state.detail[-50:])
 
@@ -133,6 +155,10 @@ class Progress:
                 record = {"level": "info", "logger": "cjis_scan.progress", "message": text,
                           "phase": state.phase, "done": state.done, "total": state.total,
                           "waiting": state.waiting}
+                if state.phase == "collecting":
+                    record.update(subscriptions=state.subscriptions,
+                                  lists_done=state.lists_done, lists_total=state.lists_total,
+                                  followups_done=state.followups_done)
             self._write(json.dumps(record))
         else:
             self._write(text)

@@ -6,6 +6,7 @@ can deadlock the pool at any number of vaults or resources.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -21,6 +22,7 @@ from scanner.collectors.specs import READER, SPECS, SUBSCRIPTIONS_API
 from scanner.collectors.tasks import (
     READ_FAILURES,
     Collection,
+    CollectProgress,
     ProgressCallback,
     Task,
     collection_error,
@@ -48,6 +50,21 @@ def regions_task(subscription_id: str) -> Task:
 
     return Task("regions", f"/subscriptions/{subscription_id}", run,
                 f"{READER} (Microsoft.Resources/subscriptions/locations/read)")
+
+
+def _with_subscriptions(progress: ProgressCallback | None, count: int,
+                        lists: int) -> ProgressCallback | None:
+    """`progress`, told first that `count` subscriptions are in scope with `lists` lists to
+    read, then given every scheduler update with that count."""
+    if progress is None:
+        return None
+    report = progress
+    report(CollectProgress("subscriptions", subscriptions=count, lists_total=lists))
+
+    def with_count(update: CollectProgress) -> None:
+        report(dataclasses.replace(update, subscriptions=count))
+
+    return with_count
 
 
 def resolve_subscriptions(collection: Collection, wanted: list[str]) -> list[Subscription]:
@@ -135,7 +152,8 @@ def collect(
         from scanner.collectors.entra import entra_tasks
 
         tasks.extend(entra_tasks(tenant_id))
-    run_tasks(collection, tasks, concurrency, progress)
+    run_tasks(collection, tasks, concurrency, _with_subscriptions(progress, len(in_scope),
+                                                                len(tasks)))
 
     # Lists every subscription returns a copy of (inherited from management groups): one
     # item per id, remembering each subscription that listed it.

@@ -185,7 +185,7 @@ def run_tasks(collection: Collection, tasks: Iterable[Task], concurrency: int,
     `execute` runs one task and returns its follow-ups (recording its failure itself).
     Returns the pool sizer (its `history` shows how the pool moved).
     """
-    from scanner.collectors.tasks import collection_error
+    from scanner.collectors.tasks import CollectProgress, collection_error
     from scanner.collectors.tasks import execute as _execute
 
     run = execute or _execute
@@ -196,7 +196,10 @@ def run_tasks(collection: Collection, tasks: Iterable[Task], concurrency: int,
     done: queue.SimpleQueue[Future[tuple[list[Task], float]]] = queue.SimpleQueue()
     running: dict[Future[tuple[list[Task], float]], Task] = {}
     signals = budget.throttle_signals
-    done_count = 0
+    initial = list(tasks)
+    # The lists asked for are known now (a total); what they find is counted apart.
+    listing = {id(t) for t in initial}
+    lists_done = followups_done = 0
 
     def timed(task: Task, key: str | None, paid: bool) -> tuple[list[Task], float]:
         started = time.perf_counter()
@@ -207,7 +210,7 @@ def run_tasks(collection: Collection, tasks: Iterable[Task], concurrency: int,
             follow = run(collection, task)
         return follow, time.perf_counter() - started
 
-    for queued in tasks:
+    for queued in initial:
         backlog.add(queued)
     with ThreadPoolExecutor(max_workers=sizer.cap, thread_name_prefix="collect") as pool:
         while backlog.size or running:
@@ -244,7 +247,10 @@ def run_tasks(collection: Collection, tasks: Iterable[Task], concurrency: int,
                 continue
             task = running.pop(future)
             follow, wall = future.result()
-            done_count += 1
+            if id(task) in listing:
+                lists_done += 1
+            else:
+                followups_done += 1
             for new in follow:
                 backlog.add(new)
             if budget.throttle_signals != signals:
@@ -254,7 +260,10 @@ def run_tasks(collection: Collection, tasks: Iterable[Task], concurrency: int,
                 # Saturated: the limit, not budget or a lack of work, held reads back.
                 sizer.completed(wall, saturated=held_back)
             if progress:
-                progress(f"{task.collector} {task.scope}", done_count,
-                         done_count + len(running) + backlog.size)
+                pending = len(running) + backlog.size
+                progress(CollectProgress(
+                    f"{task.collector} {task.scope}", lists_done=lists_done,
+                    lists_total=len(listing), followups_done=followups_done,
+                    followups_waiting=max(pending - (len(listing) - lists_done), 0)))
     return sizer
 

@@ -65,8 +65,26 @@ class Task:
     Graph page: the next page, and its rows' follow-ups, come from it)."""
 
 
-ProgressCallback = Callable[[str, int, int], None]
-"""(what just finished, tasks done, tasks known so far)."""
+@dataclass(frozen=True, slots=True)
+class CollectProgress:
+    """Where collection stands, in its own stages: each count only grows.
+
+    The subscriptions are listed first; then every subscription's lists (known in
+    advance: a total); each list finds the follow-ups it needs (detail reads, child
+    lists, further Resource Graph pages), so those have a count and a backlog, no total.
+    """
+
+    what: str
+    """What just finished (`storage_accounts /subscriptions/...`)."""
+    subscriptions: int | None = None
+    """Subscriptions in scope (None while they are being listed)."""
+    lists_done: int = 0
+    lists_total: int = 0
+    followups_done: int = 0
+    followups_waiting: int = 0
+
+
+ProgressCallback = Callable[[CollectProgress], None]
 
 
 def collection_error(task: Task, exc: BaseException) -> CollectionError:

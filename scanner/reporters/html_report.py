@@ -34,8 +34,7 @@ from markupsafe import Markup
 from scanner.findings import Finding, Severity, Status
 from scanner.history.html import history_context
 from scanner.report import ScanResult
-from scanner.reporters.base import FileReporter, ReportFormat, as_utc, scored_steps
-from scanner.reporters.base import outcome_of
+from scanner.reporters.base import FileReporter, ReportFormat, as_utc, outcome_of, scored_steps
 from scanner.reporters.console import percent, step_score
 from scanner.reporters.templating import (
     CLOUD_NAMES,

@@ -11,6 +11,7 @@ import pytest
 from rich.console import Console
 
 from scanner.cli_run import JsonFormatter, setup_logging
+from scanner.collectors.tasks import CollectProgress
 from scanner.debug_http import redact_url
 from scanner.progress import Progress
 from tests.cli.test_scan_cli import cli
@@ -18,12 +19,18 @@ from tests.cli.test_scan_cli import cli
 
 def test_collecting_counts_only_grow_and_phases_have_their_own_totals() -> None:
     progress = Progress(Console(file=io.StringIO()), heartbeat=0)
+    progress.phase("collecting")
+    assert progress.counts() == "listing subscriptions"
     seen = []
-    for done, known in ((1, 10), (2, 14), (3, 12), (5, 30)):  # what the runner reports
-        progress.collected("x", done, known)
-        seen.append(progress._state.done)
+    # What the runner reports: subscriptions first, then lists and follow-ups, updates
+    # from worker threads arriving out of order.
+    for lists, followups, waiting in ((0, 0, 0), (1, 0, 4), (3, 2, 9), (2, 1, 3), (5, 7, 0)):
+        progress.collected(CollectProgress("x", subscriptions=2, lists_done=lists,
+                                           lists_total=5, followups_done=followups,
+                                           followups_waiting=waiting))
+        seen.append((progress._state.lists_done, progress._state.followups_done))
     assert seen == sorted(seen)
-    assert "reads done" in progress.counts() and "/" not in progress.counts()
+    assert progress.counts() == "2 subscription(s); lists 5/5; follow-ups 7 done, 0 waiting"
     progress.phase("judging", total=40)
     progress.advance("check")
     assert progress.counts() == "1/40"
@@ -31,14 +38,33 @@ def test_collecting_counts_only_grow_and_phases_have_their_own_totals() -> None:
     assert progress.counts() == "0/2"
 
 
+def test_a_scan_reports_every_stage_of_collecting() -> None:
+    """The runner tells the subscriptions, then lists out of a fixed total, then follow-ups."""
+    from scanner.collectors.runner import collect
+    from scanner.replay import demo_cassette, load_interactions
+    from tests.conftest import factory_for
+
+    updates: list[CollectProgress] = []
+    collect(factory_for(load_interactions(demo_cassette())), concurrency=4,
+            progress=updates.append)
+    first, last = updates[0], updates[-1]
+    assert first.what == "subscriptions" and first.subscriptions and first.lists_total
+    assert {u.lists_total for u in updates} == {first.lists_total}
+    assert last.lists_done == last.lists_total and last.followups_waiting == 0
+    assert last.followups_done > 0
+    assert all(u.subscriptions == first.subscriptions for u in updates)
+
+
 def test_a_heartbeat_line_is_written_off_a_terminal() -> None:
     stream = io.StringIO()
     with Progress(Console(file=io.StringIO()), heartbeat=0.05, stream=stream) as progress:
         progress.phase("collecting")
-        progress.collected("storage_accounts /subscriptions/x", 3, 7)
+        progress.collected(CollectProgress("storage_accounts /subscriptions/x", subscriptions=1,
+                                           lists_done=3, lists_total=7))
         time.sleep(0.3)
     lines = stream.getvalue().splitlines()
-    assert lines and lines[-1].startswith("cjis-scan: collecting: 3 reads done, 4 waiting (")
+    assert lines and lines[-1].startswith(
+        "cjis-scan: collecting: 1 subscription(s); lists 3/7; follow-ups 0 done, 0 waiting (")
 
 
 def test_the_heartbeat_as_json() -> None:
