@@ -18,234 +18,42 @@ What counts, and why:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
+from checks.conditional_access import (
+    CA_ADMINS_DOC,
+    CA_ALL_USERS_DOC,
+    METHODS_DOC,
+    PASSKEY_DOC,
+    PHISHING_RESISTANT_METHODS,
+    UNMIGRATED,
+    WEAK_METHODS,
+    Candidate,
+    break_glass,
+    enabled_text,
+    excluded_principals,
+    ignored_policies,
+    methods_evidence,
+    methods_policy,
+    narrowing,
+    not_read,
+    policy_label,
+    requires_mfa,
+    requires_phishing_resistant,
+    resolve_strength,
+    targets_text,
+)
 from scanner.context import CheckContext
 from scanner.entra_models import (
     DIRECTORY_SYNC_ROLE,
     PHISHING_RESISTANT_STRENGTH_ID,
     PRIVILEGED_ADMIN_ROLES,
     AuthenticationMethodConfiguration,
-    AuthenticationMethodsPolicy,
-    AuthenticationStrength,
-    CaConditions,
-    CaGrantControls,
-    ConditionalAccessPolicy,
     EntraInventory,
 )
 from scanner.findings import Remediation, Status, Verdict
 from scanner.graph_kinds import AUTH_METHODS, AUTH_STRENGTHS, CA_POLICIES
 from scanner.registry import check
-
-PASSKEY_DOC = "https://learn.microsoft.com/entra/identity/authentication/how-to-enable-passkey-fido2"
-CA_ADMINS_DOC = ("https://learn.microsoft.com/entra/identity/conditional-access/"
-                 "policy-admin-phish-resistant-mfa")
-CA_ALL_USERS_DOC = ("https://learn.microsoft.com/entra/identity/conditional-access/"
-                    "policy-all-users-mfa-strength")
-METHODS_DOC = ("https://learn.microsoft.com/entra/identity/authentication/"
-               "concept-authentication-methods-manage")
-
-REPORT_ONLY = "enabledForReportingButNotEnforced"
-PHISHING_RESISTANT_METHODS = ("Fido2", "X509Certificate")
-WEAK_METHODS = ("Sms", "Voice")
-_MODERN_CLIENTS = frozenset({"browser", "mobileAppsAndDesktopClients"})
-_UNMIGRATED = frozenset({"preMigration", "migrationInProgress"})
-
-
-# --- shared helpers ------------------------------------------------------------------------
-
-
-def not_read(entra: EntraInventory, collector: str, what: str) -> Verdict | None:
-    """`unknown` when `collector`'s data is not in the inventory (never judged as empty)."""
-    if entra.was_read(collector):
-        return None
-    return Verdict(status=Status.UNKNOWN,
-                   reason=f"{what} was not read from Microsoft Graph: collect the tenant again "
-                          f"with Graph access (collector {collector})",
-                   evidence={"collected": list(entra.collected)})
-
-
-def _methods_policy(
-    entra: EntraInventory,
-) -> tuple[AuthenticationMethodsPolicy | None, Verdict | None]:
-    """The authentication methods policy, or the `unknown` verdict saying why it is missing."""
-    gap = not_read(entra, AUTH_METHODS, "The authentication methods policy")
-    if gap:
-        return None, gap
-    if entra.authentication_methods_policy is None:
-        return None, Verdict(status=Status.UNKNOWN,
-                             reason="the authentication methods policy is missing from the "
-                                    "inventory")
-    return entra.authentication_methods_policy, None
-
-
-def _label(policy: ConditionalAccessPolicy) -> str:
-    return f"{policy.display_name or '(no name)'} ({policy.id})"
-
-
-def resolve_strength(grant: CaGrantControls | None,
-                     strengths: list[AuthenticationStrength]) -> AuthenticationStrength | None:
-    """The grant's authentication strength, completed from the strengths list when the
-    embedded object carries only its id."""
-    if grant is None or grant.authentication_strength is None:
-        return None
-    embedded = grant.authentication_strength
-    if embedded.allowed_combinations:
-        return embedded
-    return next((s for s in strengths if s.id == embedded.id), embedded)
-
-
-def _alternatives(grant: CaGrantControls) -> list[str]:
-    return [*grant.built_in_controls,
-            *(["authenticationStrength"] if grant.authentication_strength else []),
-            *grant.custom_authentication_factors, *grant.terms_of_use]
-
-
-def requires(grant: CaGrantControls | None, satisfies: set[str]) -> bool:
-    """True when every way to satisfy `grant` includes a control in `satisfies`."""
-    if grant is None:
-        return False
-    alternatives = _alternatives(grant)
-    if not alternatives:
-        return False
-    if (grant.operator or "OR").upper() == "AND" or len(alternatives) == 1:
-        return any(a in satisfies for a in alternatives)
-    return all(a in satisfies for a in alternatives)
-
-
-def requires_mfa(grant: CaGrantControls | None, strength: AuthenticationStrength | None) -> bool:
-    """The grant cannot be met without multifactor authentication."""
-    satisfies = {"mfa"}
-    if strength is not None and strength.requirements_satisfied != "none":
-        satisfies.add("authenticationStrength")
-    return requires(grant, satisfies)
-
-
-def requires_phishing_resistant(grant: CaGrantControls | None,
-                                strength: AuthenticationStrength | None) -> bool:
-    """The grant cannot be met without a phishing-resistant authentication strength."""
-    if strength is None or not strength.is_phishing_resistant:
-        return False
-    return requires(grant, {"authenticationStrength"})
-
-
-def narrowing(conditions: CaConditions) -> list[str]:
-    """Why a policy does not apply to every sign-in of its users (empty: it does)."""
-    why: list[str] = []
-    apps = conditions.applications
-    if apps is None or "all" not in {a.lower() for a in apps.include_applications}:
-        included = apps.include_applications + apps.include_user_actions if apps else []
-        why.append(f"does not target all cloud apps (includes {included or 'none'})")
-    elif apps.exclude_applications:
-        why.append(f"excludes applications {apps.exclude_applications}")
-    if apps is not None and apps.application_filter is not None:
-        why.append(f"application filter ({apps.application_filter.mode}: "
-                   f"{apps.application_filter.rule})")
-    client_types = set(conditions.client_app_types)
-    if client_types and "all" not in client_types and not client_types >= _MODERN_CLIENTS:
-        why.append(f"applies only to client app types {sorted(client_types)}")
-    for name in ("user_risk_levels", "sign_in_risk_levels", "service_principal_risk_levels"):
-        if getattr(conditions, name):
-            why.append(f"applies only at {name.replace('_', ' ')} {getattr(conditions, name)}")
-    if conditions.insider_risk_levels:
-        why.append(f"applies only at insider risk levels {conditions.insider_risk_levels}")
-    platforms = conditions.platforms
-    if platforms is not None:
-        if platforms.include_platforms and "all" not in {p.lower()
-                                                         for p in platforms.include_platforms}:
-            why.append(f"applies only to platforms {platforms.include_platforms}")
-        if platforms.exclude_platforms:
-            why.append(f"excludes platforms {platforms.exclude_platforms}")
-    locations = conditions.locations
-    if locations is not None:
-        if locations.include_locations and "all" not in {loc.lower()
-                                                         for loc in locations.include_locations}:
-            why.append(f"applies only at locations {locations.include_locations}")
-        if locations.exclude_locations:
-            why.append(f"excludes locations {locations.exclude_locations}")
-    if conditions.devices is not None and conditions.devices.device_filter is not None:
-        device_filter = conditions.devices.device_filter
-        why.append(f"device filter ({device_filter.mode}: {device_filter.rule})")
-    if conditions.client_applications is not None and (
-            conditions.client_applications.include_service_principals):
-        why.append("applies to workload identities (service principals), not users")
-    if conditions.authentication_flows is not None and (
-            conditions.authentication_flows.transfer_methods):
-        why.append(f"applies only to authentication flows "
-                   f"{conditions.authentication_flows.transfer_methods}")
-    unknown = [*conditions.unrecognised,
-               *(f"users.{n}" for n in (conditions.users.unrecognised
-                                        if conditions.users else [])),
-               *(f"applications.{n}" for n in (apps.unrecognised if apps else []))]
-    if unknown:
-        why.append(f"has conditions the scanner does not know: {unknown}")
-    return why
-
-
-def excluded_principals(conditions: CaConditions, allowed: set[str]) -> list[dict[str, str]]:
-    """Principals the policy excludes, other than the `allowed` object ids (lower case)."""
-    users = conditions.users
-    if users is None:
-        return []
-    found = [{"type": kind, "id": value}
-             for kind, values in (("user", users.exclude_users), ("group", users.exclude_groups),
-                                  ("role", users.exclude_roles))
-             for value in values if value.lower() not in allowed]
-    guests = users.exclude_guests_or_external_users
-    if guests is not None:
-        found.append({"type": "guestsOrExternalUsers",
-                      "id": guests.guest_or_external_user_types or "(unspecified)"})
-    return found
-
-
-def break_glass(ctx: CheckContext) -> set[str]:
-    """The configured emergency-access object ids, lower case."""
-    return {a.lower() for a in ctx.config.break_glass_accounts}
-
-
-@dataclass
-class Candidate:
-    """A policy that would serve the requirement, and what stops it from counting."""
-
-    policy: ConditionalAccessPolicy
-    problems: list[str] = field(default_factory=list)
-    excluded: list[dict[str, str]] = field(default_factory=list)
-
-    def evidence(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"policy": _label(self.policy)}
-        if self.problems:
-            out["problems"] = self.problems
-        if self.excluded:
-            out["excluded_principals"] = self.excluded
-        return out
-
-
-def _ignored(policies: list[ConditionalAccessPolicy]) -> dict[str, list[str]]:
-    return {
-        "report_only_ignored": [_label(p) for p in policies if p.state == REPORT_ONLY],
-        "disabled_ignored": [_label(p) for p in policies if p.state == "disabled"],
-    }
-
-
-def _methods_evidence(method: AuthenticationMethodConfiguration | None) -> dict[str, Any]:
-    if method is None:
-        return {"configured": False}
-    return {"state": method.state, "include_targets": [t.id for t in method.include_targets],
-            "exclude_targets": [t.id for t in method.exclude_targets]}
-
-
-def _targets_text(target_ids: list[str]) -> str:
-    """Who a method is enabled for, in words: `all users`, or the groups' ids."""
-    words = ["all users" if t == "all_users" else f"group {t}" for t in target_ids]
-    return ", ".join(words) or "no one"
-
-
-def _enabled_text(enabled: list[str], evidence: dict[str, Any]) -> str:
-    """`Fido2 for all users; Sms for group <id>` (no Python list in a reason)."""
-    return "; ".join(f"{name} for {_targets_text(evidence[name]['include_targets'])}"
-                     for name in enabled)
-
 
 # --- checks ------------------------------------------------------------------------------------
 
@@ -291,21 +99,21 @@ def entra_phishing_resistant_methods_enabled(tenant: Any, ctx: CheckContext) -> 
     certificates those rules match, which the scanner cannot map to users: `unknown`.
     """
     entra = ctx.inventory.entra
-    policy, gap = _methods_policy(entra)
+    policy, gap = methods_policy(entra)
     if gap:
         return gap
     assert policy is not None
     methods = {name: policy.method(name) for name in PHISHING_RESISTANT_METHODS}
-    evidence = {name: _methods_evidence(m) for name, m in methods.items()}
+    evidence = {name: methods_evidence(m) for name, m in methods.items()}
     fido2, x509 = methods["Fido2"], methods["X509Certificate"]
     cba = _cba_mode(x509)
     evidence["X509Certificate"].update(cba)
     enabled = []
     if fido2 is not None and fido2.enabled:
-        enabled.append(f"Fido2 for {_targets_text(evidence['Fido2']['include_targets'])}")
+        enabled.append(f"Fido2 for {targets_text(evidence['Fido2']['include_targets'])}")
     if x509 is not None and x509.enabled and cba["multi_factor"] is True:
         enabled.append(f"X509Certificate (multi-factor) for "
-                       f"{_targets_text(evidence['X509Certificate']['include_targets'])}")
+                       f"{targets_text(evidence['X509Certificate']['include_targets'])}")
     if enabled:
         return Verdict(status=Status.PASS,
                        reason=f"phishing-resistant method(s) enabled: {'; '.join(enabled)}",
@@ -400,7 +208,7 @@ def entra_ca_privileged_phishing_resistant(tenant: Any, ctx: CheckContext) -> Ve
         strength = resolve_strength(policy.grant_controls, entra.authentication_strength_policies)
         if strength is not None and strength.id != PHISHING_RESISTANT_STRENGTH_ID and (
                 not strength.allowed_combinations):
-            unresolved.append(_label(policy))
+            unresolved.append(policy_label(policy))
         if not requires_phishing_resistant(policy.grant_controls, strength):
             continue
         users = policy.conditions.users
@@ -416,14 +224,14 @@ def entra_ca_privileged_phishing_resistant(tenant: Any, ctx: CheckContext) -> Ve
         candidates.append(candidate)
         if not candidate.problems:
             covered |= roles
-            qualifying.append(_label(policy))
+            qualifying.append(policy_label(policy))
     missing = sorted(required - covered)
     evidence: dict[str, Any] = {
         "qualifying_policies": qualifying,
         "candidate_policies": [c.evidence() for c in candidates],
         "roles_not_covered": [f"{PRIVILEGED_ADMIN_ROLES[r]} ({r})" for r in missing],
         "break_glass_accounts": sorted(allowed),
-        **_ignored(entra.conditional_access_policies),
+        **ignored_policies(entra.conditional_access_policies),
     }
     _other_privileged_roles(entra, required, covered, evidence)
     if not missing:
@@ -512,12 +320,12 @@ def entra_ca_all_users_mfa(tenant: Any, ctx: CheckContext) -> Verdict:
             candidate.problems.append("excludes principals beyond the break-glass accounts")
         candidates.append(candidate)
         if not candidate.problems:
-            qualifying.append(_label(policy))
+            qualifying.append(policy_label(policy))
     evidence: dict[str, Any] = {
         "qualifying_policies": qualifying,
         "candidate_policies": [c.evidence() for c in candidates],
         "break_glass_accounts": sorted(break_glass(ctx)),
-        **_ignored(entra.conditional_access_policies),
+        **ignored_policies(entra.conditional_access_policies),
     }
     if qualifying:
         return Verdict(status=Status.PASS,
@@ -525,7 +333,8 @@ def entra_ca_all_users_mfa(tenant: Any, ctx: CheckContext) -> Verdict:
                               f"cloud apps: {', '.join(qualifying)}",
                        evidence=evidence)
     if candidates:
-        problems = "; ".join(f"{_label(c.policy)}: {', '.join(c.problems)}" for c in candidates)
+        problems = "; ".join(f"{policy_label(c.policy)}: {', '.join(c.problems)}"
+                             for c in candidates)
         return Verdict(status=Status.FAIL,
                        reason=f"the all-users MFA policies do not cover every sign-in: {problems}",
                        evidence=evidence)
@@ -564,16 +373,16 @@ def entra_ca_all_users_mfa(tenant: Any, ctx: CheckContext) -> Verdict:
 def entra_weak_methods_disabled(tenant: Any, ctx: CheckContext) -> Verdict:
     """Pass when SMS and Voice are both listed and disabled and the policy is authoritative."""
     entra = ctx.inventory.entra
-    policy, gap = _methods_policy(entra)
+    policy, gap = methods_policy(entra)
     if gap:
         return gap
     assert policy is not None
     methods = {name: policy.method(name) for name in WEAK_METHODS}
-    evidence: dict[str, Any] = {name: _methods_evidence(m) for name, m in methods.items()}
+    evidence: dict[str, Any] = {name: methods_evidence(m) for name, m in methods.items()}
     evidence["policy_migration_state"] = policy.policy_migration_state
     enabled = [name for name, m in methods.items() if m is not None and m.enabled]
     if enabled:
-        which = _enabled_text(enabled, evidence)
+        which = enabled_text(enabled, evidence)
         return Verdict(status=Status.FAIL, reason=f"weak method(s) still enabled: {which}",
                        evidence=evidence)
     absent = [name for name, m in methods.items() if m is None]
@@ -582,7 +391,7 @@ def entra_weak_methods_disabled(tenant: Any, ctx: CheckContext) -> Verdict:
                        reason=f"the authentication methods policy does not list "
                               f"{', '.join(absent)}: the scanner cannot tell whether it is off",
                        evidence=evidence)
-    if policy.policy_migration_state in _UNMIGRATED:
+    if policy.policy_migration_state in UNMIGRATED:
         return Verdict(status=Status.MANUAL,
                        reason=f"SMS and voice are disabled in the authentication methods policy, "
                               f"but its migration state is {policy.policy_migration_state}: the "
