@@ -1240,7 +1240,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.output.suffix.lower() == ".json":
         save_json_cassette(interactions, args.output)
     else:
-        from scanner.replay import save_cassette
+        from scanner.recording import save_cassette
 
         save_cassette(interactions, args.output)
     print(f"wrote {args.output}: {len(interactions)} interactions "

@@ -175,7 +175,7 @@ def record(
     from scanner.cli_run import setup_logging
     from scanner.inventory import Inventory
     from scanner.progress import Progress
-    from scanner.replay import RecordingTransport
+    from scanner.recording import RecordingTransport
     from scanner.sources import Source, load_inventory
 
     config, options = _collect_settings(config_file, output, cloud, subscription, concurrency,

@@ -5,7 +5,7 @@ after a connection string, an error message quoting a request. A scanner report,
 saved inventory or cassette must not carry those on, so every string read from Azure is
 passed through `redact` on its way in (scanner.azure.arm for ARM and Graph bodies,
 scanner.collectors.items for Resource Graph rows, scanner.collectors.runner for error
-messages), and `record` scrubs cassettes with `scrub_text` (scanner.replay), which adds
+messages), and `record` scrubs cassettes with `scrub_text` (scanner.recording), which adds
 the request-side secrets.
 
 The patterns never match a `"` or a `\\`, so redacting the raw text of a JSON document

@@ -14,7 +14,8 @@ from scanner.azure.throttle import ReadBudget
 from scanner.collectors.runner import ProgressCallback, collect
 from scanner.errors import UsageError
 from scanner.inventory import Inventory
-from scanner.replay import CassetteTransport, RecordingTransport, demo_cassette
+from scanner.recording import RecordingTransport
+from scanner.replay import CassetteTransport, demo_cassette
 
 
 @dataclass(frozen=True)

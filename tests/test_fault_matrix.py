@@ -27,7 +27,8 @@ from scanner.collectors.runner import collect
 from scanner.config import ScanConfig
 from scanner.findings import Status
 from scanner.inventory import Inventory
-from scanner.replay import Interaction, save_cassette, scrub_interaction
+from scanner.recording import save_cassette, scrub_interaction
+from scanner.replay import Interaction
 from scanner.scan import run_judgement
 from tests.cli.test_scan_cli import cli
 from tests.collectors.tenant import SUB, TENANT, example, subscription_body, tenant

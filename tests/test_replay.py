@@ -11,16 +11,14 @@ import vcr
 from azure.core.pipeline.transport import HttpTransport
 
 from scanner.errors import InputFileError
+from scanner.recording import RecordingTransport, save_cassette, scrub_interaction
+from scanner.redact import REDACTED
 from scanner.replay import (
-    REDACTED,
     CassetteMiss,
     CassetteTransport,
     Interaction,
-    RecordingTransport,
     load_interactions,
     match_key,
-    save_cassette,
-    scrub_interaction,
 )
 from tests.conftest import ARM, response
 

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from scanner.replay import demo_cassette, load_interactions, save_cassette
+from scanner.recording import save_cassette
+from scanner.replay import demo_cassette, load_interactions
 from tests.cli.test_scan_cli import cli
 from tests.collectors.test_entra import DENIED, INTUNE_DENIED
 

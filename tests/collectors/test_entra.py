@@ -27,7 +27,8 @@ from scanner.collectors.entra import (
 from scanner.collectors.runner import Collection, run_tasks
 from scanner.entra_models import EntraInventory, merge_entra
 from scanner.inventory import Inventory
-from scanner.replay import CassetteTransport, Interaction, load_interactions, save_cassette
+from scanner.recording import save_cassette
+from scanner.replay import CassetteTransport, Interaction, load_interactions
 from tests.collectors.tenant import SUB, TENANT, subscription_body
 from tests.conftest import factory_for, response
 
