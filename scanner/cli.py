@@ -10,9 +10,7 @@ error (a bug: the traceback is saved, its path printed); 130 interrupted (Ctrl-C
 
 from __future__ import annotations
 
-import os
 import sys
-from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -24,7 +22,7 @@ from rich.markup import escape
 from scanner import __version__
 from scanner.azure.clouds import CloudName
 from scanner.config import MAX_CONCURRENCY
-from scanner.errors import INTERNAL_ERROR, INTERRUPTED, ScannerError, UsageError
+from scanner.errors import INTERRUPTED, ScannerError, UsageError
 
 app = typer.Typer(
     name="cjis-scan",
@@ -386,6 +384,7 @@ def main() -> None:
     none is partial); an unexpected internal error exits INTERNAL_ERROR (never 1, which
     means failing findings) with one line and the path of the saved traceback.
     """
+    from scanner.cli_exits import internal_error, interrupt_in, interrupted
     from scanner.output_files import completed_files
 
     earlier = len(completed_files())  # files of this run only (tests call main() again)
@@ -395,53 +394,14 @@ def main() -> None:
         err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        _interrupted(completed_files()[earlier:])
+        interrupted(completed_files()[earlier:], err)
     except SystemExit as exc:
         # typer turns Ctrl-C into a silent `Exit(130)`; say what was (not) written.
-        if exc.code == INTERRUPTED and _interrupt_in(exc):
-            _interrupted(completed_files()[earlier:])
+        if exc.code == INTERRUPTED and interrupt_in(exc):
+            interrupted(completed_files()[earlier:], err)
         raise
     except Exception as exc:  # noqa: BLE001 - the last line of defence: no traceback
-        _internal_error(exc)
-
-
-def _interrupt_in(exc: BaseException) -> bool:
-    seen: BaseException | None = exc
-    for _ in range(8):
-        if seen is None:
-            return False
-        if isinstance(seen, KeyboardInterrupt):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
-
-
-def _interrupted(written: list[Path]) -> None:
-    what = ("no report written" if not written
-            else "wrote " + ", ".join(str(p) for p in written) + "; nothing else written")
-    err.print(f"interrupted: {what}", markup=False, highlight=False)
-    sys.exit(INTERRUPTED)
-
-
-def _internal_error(exc: BaseException) -> None:
-    import tempfile
-    import traceback
-
-    from scanner.output_files import write_private
-    from scanner.redact import redact
-
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    path = Path(tempfile.gettempdir()) / f"cjis-scan-crash-{stamp}-{os.getpid()}.txt"
-    text = redact(f"cjis-scan {__version__}\n" + "".join(traceback.format_exception(exc)))
-    try:
-        write_private(path, text)
-        where = f"the traceback is in {path}"
-    except OSError:
-        where = "the traceback could not be saved"
-    summary = redact(f"{type(exc).__name__}: {exc}".splitlines()[0])[:200]
-    err.print(f"internal error (a cjis-scan bug, please report it): {summary}; {where}",
-              markup=False, highlight=False)
-    sys.exit(INTERNAL_ERROR)
+        internal_error(exc, err)
 
 
 if __name__ == "__main__":
