@@ -645,7 +645,7 @@ class SyntheticTenant:
             "location": location})
 
     def generic(self, plan: SubscriptionPlan, kind: str, n: int) -> dict[str, Any]:
-        """The item of the generic resources list (like build_demo's Tenant.resource)."""
+        """The item of the generic resources list (like fixtures/demo/tenant.py's Tenant.resource)."""
         if kind not in LIST_KIND:
             record = plan.records[kind][n]
             return {"id": plan.rid(kind, n), "name": plan.name(kind, n),
