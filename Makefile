@@ -30,7 +30,7 @@ test: $(STAMP)
 # written); the rest keep their hand layout, held by ruff check's E and W rules (line
 # length, whitespace, imports). Reformatting all 100+ files at once would rewrite every
 # open branch's lines, so files join the list one by one instead.
-FORMATTED := scanner/framework.py scanner/report.py scanner/resource_types.py \
+FORMATTED := scanner/framework.py scanner/framework_files.py scanner/report.py scanner/resource_types.py \
 	scanner/graph_kinds.py scanner/reporters/views.py scanner/collectors/tasks.py \
 	scanner/graph_model.py scanner/intune_models.py tests/test_frameworks.py \
 	tests/test_layering.py tests/test_ci.py

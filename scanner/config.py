@@ -70,7 +70,7 @@ class ScanConfig(BaseModel):
 
     def effective_profile(self) -> str:
         """The profile in force: the one set, or the framework's default for the cloud."""
-        from scanner.framework import load_framework
+        from scanner.framework_files import load_framework
 
         return load_framework(self.framework).profile_for(self.cloud, self.profile)
 

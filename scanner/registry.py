@@ -218,6 +218,7 @@ def with_tagged_checks(framework: Framework, registry: Registry) -> Framework:
 @functools.cache
 def judged_framework(name: str | None = None) -> Framework:
     """A framework file with the registered checks its tags name: what a scan judges."""
-    from scanner.framework import DEFAULT_FRAMEWORK, load_framework
+    from scanner.framework import DEFAULT_FRAMEWORK
+    from scanner.framework_files import load_framework
 
     return with_tagged_checks(load_framework(name or DEFAULT_FRAMEWORK), load_registry())

@@ -17,7 +17,8 @@ from jsonschema import Draft202012Validator
 from scanner.config import ScanConfig
 from scanner.errors import InputFileError, UsageError
 from scanner.finding_store import ScanResult
-from scanner.framework import DEFAULT_FRAMEWORK, framework_names, load_framework, views_of
+from scanner.framework import DEFAULT_FRAMEWORK
+from scanner.framework_files import framework_names, load_framework, views_of
 from scanner.inventory import Inventory
 from scanner.reporters import ReportFormat, reporter_for
 from scanner.reporters.base import FileReporter

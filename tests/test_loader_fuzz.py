@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from scanner.config import load_config
 from scanner.errors import ScannerError
-from scanner.framework import load_framework
+from scanner.framework_files import load_framework
 from scanner.inventory import Inventory
 from scanner.replay import CassetteTransport, demo_cassette, load_interactions
 

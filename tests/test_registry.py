@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from scanner.framework import framework_names
+from scanner.framework_files import framework_names
 from scanner.registry import (
     RESOURCE_KINDS,
     CheckMeta,

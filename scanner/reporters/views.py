@@ -1,6 +1,6 @@
 """The scan seen through every framework file over the same requirements, side by side.
 
-A finding's requirement id places it in each view (`scanner.framework.views_of`): the
+A finding's requirement id places it in each view (`scanner.framework_files.views_of`): the
 scan's own framework (its steps, say) and another file grouping the same requirements
 by policy area and control. Every view is scored from the one scoreboard's counts per
 requirement, so no view needs a pass over the findings, and a finding has the same
@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from scanner.finding_store import ScanResult
-from scanner.framework import views_of
+from scanner.framework_files import views_of
 
 
 def framework_views(result: ScanResult) -> list[dict[str, Any]]:

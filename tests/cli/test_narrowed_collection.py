@@ -9,7 +9,7 @@ import pytest
 from scanner.cli_run import collected_kinds
 from scanner.config import ScanConfig
 from scanner.engine import select
-from scanner.framework import load_framework
+from scanner.framework_files import load_framework
 from scanner.registry import load_registry
 from scanner.scan import run_judgement
 from scanner.sources import Source, load_inventory

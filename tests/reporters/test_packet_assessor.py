@@ -26,7 +26,7 @@ PACKET_CODE = Path(__file__).resolve().parents[2] / "scanner" / "reporters" / "p
 
 
 def test_no_check_id_or_step_literal_in_the_packet_code() -> None:
-    from scanner.framework import load_framework
+    from scanner.framework_files import load_framework
 
     ids = load_framework().check_ids()
     for path in [*PACKET_CODE.glob("*.py"), *PACKET_CODE.parent.glob("templates/packet*")]:
