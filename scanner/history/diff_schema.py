@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
+from scanner import findings
 from scanner.history.diff import DIFF_SCHEMA_VERSION
 from scanner.schema_file import write_or_check
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "diff.schema.json"
 SCHEMA_ID = f"https://cjis-scan.dev/schemas/diff-{DIFF_SCHEMA_VERSION}.json"
-Status = Literal["pass", "fail", "unknown", "not_applicable", "manual", "waived"]
+Status = Annotated[findings.Status, WithJsonSchema(
+    {"enum": [s.value for s in findings.Status], "title": "Status", "type": "string"})]
+"""A finding's status, from scanner.findings (inline in the schema, as published in 1.0.0)."""
 
 
 class _Model(BaseModel):
