@@ -93,3 +93,18 @@ def test_settings_not_read_are_unknown() -> None:
 def test_the_task_is_one_tenant_read() -> None:
     task = aad_diagnostics_task(TENANT)
     assert (task.collector, task.scope) == ("aad_diagnostic_settings", f"/tenants/{TENANT}")
+
+
+def test_a_workspace_fed_only_by_entra_id_is_a_cjis_workspace() -> None:
+    from scanner.inventory import Workspace
+
+    law = Workspace(id=WORKSPACE, name="law-cjis", type="microsoft.operationalinsights/workspaces",
+                    location="eastus", subscription_id="s", retention_in_days=30)
+    entra = published(workspaceId=WORKSPACE, logs=logs("AuditLogs", "SignInLogs"))
+    fed = inventory(workspaces=[law], diagnostic_settings=[entra],
+                    diagnostic_targets=[AAD_DIAGNOSTICS_TARGET])
+    unfed = inventory(workspaces=[law], diagnostic_settings=[published()],
+                      diagnostic_targets=[AAD_DIAGNOSTICS_TARGET])
+    assert verdicts("workspace_sentinel_onboarded", fed)[WORKSPACE].status is Status.FAIL
+    assert verdicts("workspace_sentinel_onboarded", unfed)[WORKSPACE].status is \
+        Status.NOT_APPLICABLE
