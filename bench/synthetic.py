@@ -41,11 +41,13 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from fixtures.examples import example
+from fixtures.monitor_bodies import aad_diagnostic_settings, workspace_tables
 from fixtures.services import GOOD_KEY, GOOD_VAULT, WEAK_KEY, WEAK_VAULT, Sample, render
 from fixtures.services import SAMPLES as SERVICE_SAMPLES_ALL
 from scanner.collectors.specs import LIST_PATHS
 from scanner.kinds import by_name, service_kinds
 from scanner.replay import Interaction, match_key
+from scanner.resource_types import STORAGE_SERVICES, storage_services
 
 REPO = Path(__file__).resolve().parents[1]
 ARM = "https://management.azure.com"
@@ -53,6 +55,8 @@ PAGE_SIZE = 1000
 """Items per ARM list page and rows per Resource Graph page."""
 GRAPH_SUBSCRIPTIONS_PER_QUERY = 1000
 GRAPH_PATH = "/providers/Microsoft.ResourceGraph/resources"
+AAD_PATH = "/providers/microsoft.aadiam/diagnosticsettings"
+"""Entra ID's diagnostic settings (issue 11), as the request's canonical path."""
 GRAPH_QUOTA = 15
 """Resource Graph queries per user per window (each page is a query)."""
 GRAPH_WINDOW_SECONDS = 5
@@ -232,8 +236,13 @@ class SubscriptionPlan:
     def count(self, kind: str) -> int:
         return len(self.records[kind])
 
-    def diagnostic_targets(self) -> list[tuple[str, int]]:
-        return [(kind, n) for kind in DIAGNOSTIC_KINDS for n in range(self.count(kind))]
+    def diagnostic_targets(self) -> list[tuple[str, int, str]]:
+        """(kind, ordinal, storage service or "") of every diagnostic-settings read: a
+        storage account has one per service (the synthetic accounts are StorageV2 with
+        standard SKUs: all four, scanner.resource_types.storage_services)."""
+        services = storage_services("StorageV2", "Standard_LRS")
+        return [(kind, n, service) for kind in DIAGNOSTIC_KINDS for n in range(self.count(kind))
+                for service in (services if kind == "storage" else ("",))]
 
     def row_count(self) -> int:
         return len(self.groups) + sum(len(r) for r in self.records.values())
@@ -398,6 +407,7 @@ class SyntheticTenant:
         out["regions"] = len(self.plans)  # issue 10 item 4: every subscription's regions
         out["policy_set_definitions"] = 1
         out["policy_definitions"] = len(self.definitions_read())  # issue 10 item 1
+        out["aad_diagnostic_settings"] = 1  # issue 11: Entra ID's, once per scan
         for plan in self.plans:
             for kind in LIST_PATHS:
                 if (source == "arm" or kind not in GRAPH_KINDS) and self.listed(plan, kind):
@@ -411,6 +421,7 @@ class SyntheticTenant:
             out["service_details"] += sum(plan.count(k) * len(d.details)
                                           for k, d in SERVICE_KIND.items())
             out["sentinel_onboarding"] += plan.count("workspace")
+            out["workspace_tables"] += plan.count("workspace")  # issue 10 item 12
             out["alert_rules"] += sum(1 for w in plan.records["workspace"] if w[3][2] is not None)
         if source != "arm":
             out["resource_graph"] = sum(self.graph_pages(c) for c in range(len(self.chunks)))
@@ -430,8 +441,8 @@ class SyntheticTenant:
                     continue
                 for page in range(pages_of(self.list_count(plan, kind))):
                     yield ("list", i, kind, page)
-            for kind, n in plan.diagnostic_targets():
-                yield ("diag", i, kind, n)
+            for kind, n, service in plan.diagnostic_targets():
+                yield ("diag", i, kind, n, service)
             for n, vault in enumerate(plan.records["vault"]):
                 yield ("keys", i, n)
                 for k in range(len(vault[3][4])):
@@ -445,10 +456,12 @@ class SyntheticTenant:
                     for d in range(len(declared.details)):
                         yield ("svcdetail", i, kind, n, d)
             for n, ws in enumerate(plan.records["workspace"]):
+                yield ("tables", i, n)
                 yield ("onboarding", i, n)
                 if ws[3][2] is not None:
                     yield ("rules", i, n)
         yield ("policyset",)
+        yield ("aad",)
         for guid in self.definitions_read():  # issue 10 item 1: guardrail definitions
             yield ("policydef", guid)
         for chunk in range(len(self.chunks)):
@@ -480,6 +493,8 @@ class SyntheticTenant:
             return ("subs", page)
         if path == BASELINE_SET.lower():
             return ("policyset",)
+        if path == AAD_PATH:
+            return ("aad",)
         if path.startswith(_BUILTIN_DEFINITIONS) and path[len(_BUILTIN_DEFINITIONS):] in \
                 self.definitions_read():  # issue 10 item 1
             return ("policydef", path[len(_BUILTIN_DEFINITIONS):])
@@ -507,9 +522,14 @@ class SyntheticTenant:
                 if tail == [x for x in detail.path.lower().split("/") if x]:
                     return ("svcdetail", i, kind, n, d)
         diagnostics = ["providers", "microsoft.insights", "diagnosticsettings"]
-        suffix = [s for s in DIAGNOSTIC_KINDS.get(kind, "-").lower().split("/") if s]
-        if kind in DIAGNOSTIC_KINDS and tail == suffix + diagnostics:
-            return ("diag", i, kind, n)
+        suffixes = {"": DIAGNOSTIC_KINDS.get(kind, "-")} if kind != "storage" else \
+            STORAGE_SERVICES
+        for service, suffix in suffixes.items():
+            if kind in DIAGNOSTIC_KINDS and \
+                    tail == [s for s in suffix.lower().split("/") if s] + diagnostics:
+                return ("diag", i, kind, n, service)
+        if kind == "workspace" and tail == ["tables"]:
+            return ("tables", i, n)
         if kind == "vault" and tail == ["keys"]:
             return ("keys", i, n)
         if kind == "vault" and len(tail) == 2 and tail[0] == "keys":
@@ -930,10 +950,11 @@ class SyntheticTenant:
                                     (ACTIVITY_CATEGORIES if full else ACTIVITY_CATEGORIES[:2])]}})]
 
     # --- follow-ups ----------------------------------------------------------------------------
-    def _diag(self, i: int, kind: str, n: int) -> tuple[str, Any, str]:
+    def _diag(self, i: int, kind: str, n: int, service: str = "") -> tuple[str, Any, str]:
         plan = self.plans[i]
         record = plan.records[kind][n]
-        target = plan.rid(kind, n) + DIAGNOSTIC_KINDS[kind]
+        target = plan.rid(kind, n) + (STORAGE_SERVICES[service] if service
+                                      else DIAGNOSTIC_KINDS[kind])
         variant = record[2]
         settings = []
         if variant:
@@ -1001,6 +1022,19 @@ class SyntheticTenant:
         if key:
             overrides["properties"] = {"uri": self.key_url(plan, *key)}
         return f"{server}/encryptionProtector/current", merge(protector, overrides), "2025-01-01"
+
+    def _tables(self, i: int, n: int) -> tuple[str, Any, str]:
+        """A workspace's tables (issue 10 item 12): at its retention, AzureActivity kept a
+        year in total through long-term retention."""
+        plan = self.plans[i]
+        wid, days = plan.rid("workspace", n), plan.records["workspace"][n][3][0]
+        tables = workspace_tables(wid, days, {"AzureActivity": (days, max(days, 365))})
+        return f"{wid}/tables", {"value": tables}, by_name()["workspace_tables"].api_version
+
+    def _aad(self) -> tuple[str, Any, str]:
+        """Entra ID's diagnostic settings (issue 11): to the first subscription's workspace."""
+        plan = self.plans[0]
+        return AAD_PATH, aad_diagnostic_settings(plan.rid("workspace", 0)), "2017-04-01"
 
     def _onboarding(self, i: int, n: int) -> tuple[str, Any, str]:
         plan = self.plans[i]
@@ -1147,6 +1181,8 @@ def classify(method: str, url: str) -> str:
         return "policy_set_definitions"
     if "/policydefinitions/" in path:  # issue 10 item 1
         return "policy_definitions"
+    if path == AAD_PATH:  # issue 11
+        return "aad_diagnostic_settings"
     match = _SUB_PATH.match(path)
     if not match:
         return "other"
@@ -1159,6 +1195,8 @@ def classify(method: str, url: str) -> str:
         return f"list:{LIST_BY_PATH[rest]}"
     if rest.endswith("/providers/microsoft.insights/diagnosticsettings"):
         return "diagnostic_settings"
+    if re.search(r"/providers/microsoft\.operationalinsights/workspaces/[^/]+/tables$", rest):
+        return "workspace_tables"  # issue 10 item 12
     if rest.endswith("/encryptionscopes"):
         return "encryption_scopes"
     if any(pattern.search(rest) for pattern in _DETAIL_READS):

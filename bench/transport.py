@@ -37,7 +37,7 @@ from scanner.azure.throttle import (
     TokenBucket,
     budget_key,
 )
-from scanner.replay import CassetteMiss, _make_response, _request_body
+from scanner.replay import CassetteMiss, _make_response, request_body
 
 
 class _AzureMeter:
@@ -134,7 +134,7 @@ class SyntheticTransport(HttpTransport):  # type: ignore[type-arg]
 
     def send(self, request: Any, **kwargs: Any) -> Any:
         method, url = request.method, request.url
-        interaction = self.azure.answer(method, url, _request_body(request))
+        interaction = self.azure.answer(method, url, request_body(request))
         if interaction is None:
             raise CassetteMiss(method, url)
         response = _make_response(request, interaction.status, interaction.reason,

@@ -3,11 +3,13 @@
 from checks import (  # noqa: F401 - imported for their @check registrations
     compute,
     entra,
+    entra_logs,
     intune,
     keyvault,
     monitor,
     policy,
     resources,
+    retention,
     services,
     sql,
     ssp,

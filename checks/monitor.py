@@ -1,98 +1,29 @@
-"""Step 5, continuous monitoring: logs reach Log Analytics, are kept a year, and Sentinel watches.
+"""Step 5, continuous monitoring: resource and Activity Log routing, Sentinel, vault audit.
 
-Diagnostic settings are read per target (storage logs live on `<account>/blobServices/
-default`, not on the account). These checks judge a target only when its settings were
-read (`ctx.diagnostic_targets_read`); otherwise they are `unknown`, naming the collection
-error that covers the target when there is one (`diagnostic_settings` for a resource,
-`activity_log_settings` for a subscription's Activity Log).
+Shared helpers (which categories prove an audit trail, unread targets) are in
+checks/monitor_common.py; storage accounts' per-service logging in checks/monitor_storage.py;
+per-table retention in checks/retention.py; Microsoft Entra ID's own diagnostic settings in
+checks/entra_logs.py.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
+from checks.monitor_common import (
+    DIAG_DOCS,
+    describe,
+    judge_target,
+    not_cjis,
+    not_read,
+    settings_fail_reason,
+)
+from checks.monitor_storage import storage_logs_verdict
 from scanner.context import CheckContext
 from scanner.findings import Status, Verdict
-from scanner.inventory import (
-    CollectionError,
-    DiagnosticSetting,
-    GenericResource,
-    KeyVault,
-    Subscription,
-    Workspace,
-)
+from scanner.inventory import GenericResource, KeyVault, Subscription, Workspace
 from scanner.registry import check
-from scanner.resource_types import diagnostic_target
-
-CATEGORY_GROUPS = frozenset({"alllogs", "audit"})
-"""Category groups that carry a resource's audit logs, whatever its type."""
-
-# Per-category settings are accepted only where the categories that prove the audit trail
-# are documented (Azure Monitor "Supported logs for <type>"): all of them must be enabled.
-AUDIT_CATEGORIES: dict[str, frozenset[str]] = {
-    "microsoft.keyvault/vaults": frozenset({"auditevent"}),
-    "microsoft.keyvault/managedhsms": frozenset({"auditevent"}),
-    "microsoft.sql/servers/databases": frozenset({"sqlsecurityauditevents"}),
-    # blobServices has exactly three categories: all of them is "every log category".
-    "microsoft.storage/storageaccounts": frozenset({"storageread", "storagewrite",
-                                                   "storagedelete"}),
-}
+from scanner.resource_types import STORAGE_ACCOUNT, diagnostic_target
 
 ACTIVITY_LOG_CATEGORIES = frozenset({"administrative", "security", "policy"})
-
-_DIAG_DOCS = "https://learn.microsoft.com/azure/azure-monitor/essentials/create-diagnostic-settings"
-
-
-# --- helpers ---------------------------------------------------------------------------------
-
-
-def _unknown_from(errors: list[CollectionError], target: str) -> Verdict:
-    first = errors[0]
-    status = f"HTTP {first.status}" if first.status else "no response"
-    remedy = f" Fix: {first.remedy}" if first.remedy else ""
-    return Verdict(
-        status=Status.UNKNOWN,
-        reason=f"could not read the diagnostic settings of {target} ({status}): "
-               f"{first.message}.{remedy}",
-        evidence={"target": target,
-                  "collection_errors": [e.model_dump(exclude_none=True) for e in errors]},
-    )
-
-
-def _not_read(ctx: CheckContext, target: str) -> Verdict | None:
-    """`unknown` when `target`'s diagnostic settings were not read; None when they were."""
-    if target.lower() in ctx.diagnostic_targets_read:
-        return None
-    errors = ctx.errors("diagnostic_settings", target)
-    if target.count("/") == 2:  # /subscriptions/<id>: the Activity Log's own read
-        errors = errors or ctx.errors("activity_log_settings", target)
-    if errors:
-        return _unknown_from(errors, target)
-    return Verdict(status=Status.UNKNOWN,
-                   reason=f"the diagnostic settings of {target} were not read",
-                   evidence={"target": target})
-
-
-def _describe(setting: DiagnosticSetting) -> dict[str, Any]:
-    return {
-        "name": setting.name,
-        "workspace_id": setting.workspace_id,
-        "storage_account_id": setting.storage_account_id,
-        "event_hub_authorization_rule_id": setting.event_hub_authorization_rule_id,
-        "enabled_logs": sorted(setting.enabled_categories()),
-    }
-
-
-def _settings_fail_reason(target: str, settings: list[DiagnosticSetting], wanted: str) -> str:
-    if not settings:
-        return f"{target} has no diagnostic setting"
-    to_workspace = [s for s in settings if s.workspace_id]
-    if not to_workspace:
-        return (f"the diagnostic settings of {target} ({', '.join(s.name for s in settings)}) "
-                f"send no logs to a Log Analytics workspace")
-    seen = sorted({c for s in to_workspace for c in s.enabled_categories()})
-    return (f"the settings of {target} that reach a workspace enable "
-            f"{', '.join(seen) or 'no logs'}, not {wanted}")
 
 
 # --- resource logs ---------------------------------------------------------------------------
@@ -111,63 +42,29 @@ def _settings_fail_reason(target: str, settings: list[DiagnosticSetting], wanted
     ),
     remediation={
         "summary": "Add a diagnostic setting that sends the allLogs (or audit) category group "
-                   "to the CJIS Log Analytics workspace; for storage accounts, on the blob "
-                   "service (<account-id>/blobServices/default).",
+                   "to the CJIS Log Analytics workspace; for storage accounts, on each "
+                   "service the account holds (<account-id>/blobServices/default, "
+                   "/fileServices/default, /queueServices/default, /tableServices/default; "
+                   "built-ins b4fe1a3b, 25a70cc8, 7bd000e3, 2fb86bf3).",
         "cli": "az monitor diagnostic-settings create --name cjis-logs "
                "--resource <resource-id> --workspace <workspace-id> "
                "--logs '[{\"categoryGroup\": \"allLogs\", \"enabled\": true}]'",
-        "docs": _DIAG_DOCS,
+        "docs": DIAG_DOCS,
     },
 )
 def resource_diagnostic_logs_to_workspace(resource: GenericResource,
                                           ctx: CheckContext) -> Verdict:
-    """Some diagnostic setting sends the resource's logs to a Log Analytics workspace.
-
-    Enough: category group `allLogs` or `audit`. A setting that lists categories one by
-    one is accepted only for the types in `AUDIT_CATEGORIES`, whose audit categories are
-    documented; for any other type its categories cannot be proven to be "every log
-    category", so it fails with that reason.
-    """
+    """Some diagnostic setting sends the resource's logs to a Log Analytics workspace
+    (`monitor_common.judge_target`); a storage account's, on every service it holds."""
+    if resource.type == STORAGE_ACCOUNT:
+        return storage_logs_verdict(resource, ctx)
     target = diagnostic_target(resource.id, resource.type)
     if target is None:
         return Verdict(status=Status.NOT_APPLICABLE,
                        reason=f"resources of type {resource.type} have no resource logs "
                               f"routed by diagnostic settings",
                        evidence={"type": resource.type})
-    unread = _not_read(ctx, target)
-    if unread is not None:
-        return unread
-    settings = ctx.diagnostic_settings_for(target)
-    required = AUDIT_CATEGORIES.get(resource.type)
-    evidence: dict[str, Any] = {
-        "target": target,
-        "settings": [_describe(s) for s in settings],
-        "accepted": sorted(CATEGORY_GROUPS) + ([f"all of {sorted(required)}"] if required
-                                               else []),
-    }
-    for setting in settings:
-        if not setting.workspace_id:
-            continue
-        enabled = setting.enabled_categories()
-        if enabled & CATEGORY_GROUPS:
-            groups = ", ".join(sorted(enabled & CATEGORY_GROUPS))
-            return Verdict(status=Status.PASS,
-                           reason=f"setting {setting.name!r} sends {groups} to workspace "
-                                  f"{setting.workspace_id}",
-                           evidence=evidence)
-        if required and required <= enabled:
-            return Verdict(status=Status.PASS,
-                           reason=f"setting {setting.name!r} sends "
-                                  f"{', '.join(sorted(required))} to workspace "
-                                  f"{setting.workspace_id}",
-                           evidence=evidence)
-    wanted = "allLogs or audit" + (f", or all of {', '.join(sorted(required))}" if required
-                                   else "")
-    reason = _settings_fail_reason(target, settings, wanted)
-    if not required and any(s.workspace_id and s.enabled_categories() for s in settings):
-        reason += (f"; per-category settings cannot be proven to cover every category of "
-                   f"{resource.type}")
-    return Verdict(status=Status.FAIL, reason=reason, evidence=evidence)
+    return judge_target(ctx, target, resource.type)
 
 
 # --- Activity Log ----------------------------------------------------------------------------
@@ -199,11 +96,11 @@ def subscription_activity_log_to_workspace(sub: Subscription, ctx: CheckContext)
     """A subscription diagnostic setting sends Administrative, Security and Policy (or allLogs).
     """
     target = sub.id.lower()
-    unread = _not_read(ctx, target)
+    unread = not_read(ctx, target)
     if unread is not None:
         return unread
     settings = ctx.diagnostic_settings_for(target)
-    evidence = {"target": target, "settings": [_describe(s) for s in settings],
+    evidence = {"target": target, "settings": [describe(s) for s in settings],
                 "required": sorted(ACTIVITY_LOG_CATEGORIES)}
     for setting in settings:
         enabled = setting.enabled_categories()
@@ -214,68 +111,13 @@ def subscription_activity_log_to_workspace(sub: Subscription, ctx: CheckContext)
                                   f"{setting.workspace_id}",
                            evidence=evidence)
     return Verdict(status=Status.FAIL,
-                   reason=_settings_fail_reason(f"subscription {sub.subscription_id}", settings,
+                   reason=settings_fail_reason(f"subscription {sub.subscription_id}", settings,
                                                 "allLogs or Administrative, Security and "
                                                 "Policy"),
                    evidence=evidence)
 
 
 # --- workspaces ------------------------------------------------------------------------------
-
-
-def _not_cjis(workspace: Workspace, ctx: CheckContext) -> Verdict | None:
-    """N/A (or unknown) for a workspace no diagnostic setting of the boundary sends logs to."""
-    if workspace.id in ctx.cjis_workspace_ids:
-        return None
-    errors = ctx.errors_anywhere("diagnostic_settings", "activity_log_settings")
-    if errors:
-        return Verdict(status=Status.UNKNOWN,
-                       reason=f"no diagnostic setting read sends logs to {workspace.name}, but "
-                              f"{len(errors)} scope(s) of diagnostic settings could not be "
-                              f"read, so it may still receive CJIS logs",
-                       evidence={"collection_errors": [e.scope for e in errors]})
-    return Verdict(status=Status.NOT_APPLICABLE,
-                   reason=f"no diagnostic setting of the boundary sends logs to workspace "
-                          f"{workspace.name}",
-                   evidence={"cjis_workspaces": sorted(ctx.cjis_workspace_ids)})
-
-
-@check(
-    id="workspace_retention_365_days",
-    title="CJIS log workspaces retain logs for at least 365 days",
-    kinds="workspaces",
-    severity="medium",
-    rationale=(
-        "CJIS AU-11 requires audit records to be kept at least one year. A Log Analytics "
-        "workspace keeps 30 days (90 with Sentinel) unless its retention is raised."
-    ),
-    remediation={
-        "summary": "Set the workspace retention to at least 365 days (or the configured "
-                   "log_retention_days).",
-        "cli": "az monitor log-analytics workspace update --resource-group <rg> "
-               "--workspace-name <workspace> --retention-time 365",
-        "docs": "https://learn.microsoft.com/azure/azure-monitor/logs/data-retention-configure",
-    },
-)
-def workspace_retention_365_days(workspace: Workspace, ctx: CheckContext) -> Verdict:
-    """`retentionInDays` of each workspace receiving CJIS logs ≥ `log_retention_days` (365)."""
-    skip = _not_cjis(workspace, ctx)
-    if skip is not None:
-        return skip
-    minimum = ctx.config.log_retention_days
-    evidence = {"retention_in_days": workspace.retention_in_days, "minimum_days": minimum}
-    days = workspace.retention_in_days
-    if days is None:
-        return Verdict(status=Status.UNKNOWN,
-                       reason="Azure reported no retentionInDays for the workspace",
-                       evidence=evidence)
-    if days >= minimum:
-        return Verdict(status=Status.PASS,
-                       reason=f"retention is {days} days (at least {minimum})",
-                       evidence=evidence)
-    return Verdict(status=Status.FAIL,
-                   reason=f"retention is {days} days, less than {minimum}",
-                   evidence=evidence)
 
 
 def _onboarded(workspace: Workspace, ctx: CheckContext) -> bool | None:
@@ -307,7 +149,7 @@ def _onboarded(workspace: Workspace, ctx: CheckContext) -> bool | None:
 )
 def workspace_sentinel_onboarded(workspace: Workspace, ctx: CheckContext) -> Verdict:
     """A Sentinel onboarding state exists for each workspace receiving CJIS logs."""
-    skip = _not_cjis(workspace, ctx)
+    skip = not_cjis(workspace, ctx)
     if skip is not None:
         return skip
     onboarded = _onboarded(workspace, ctx)
@@ -352,7 +194,7 @@ def workspace_sentinel_analytics_rules(workspace: Workspace, ctx: CheckContext) 
     the onboarding state could not be read, enabled rules still prove Sentinel runs; with
     none the verdict is `unknown`.
     """
-    skip = _not_cjis(workspace, ctx)
+    skip = not_cjis(workspace, ctx)
     if skip is not None:
         return skip
     rules = [r for r in ctx.inventory.alert_rules if r.workspace_id == workspace.id]
@@ -413,11 +255,11 @@ KEY_VAULT_AUDIT = frozenset({"auditevent", "audit", "alllogs"})
 def key_vault_audit_to_workspace(vault: KeyVault, ctx: CheckContext) -> Verdict:
     """A vault diagnostic setting sends AuditEvent (or the audit / allLogs group) to a workspace."""
     target = vault.id
-    unread = _not_read(ctx, target)
+    unread = not_read(ctx, target)
     if unread is not None:
         return unread
     settings = ctx.diagnostic_settings_for(target)
-    evidence = {"target": target, "settings": [_describe(s) for s in settings]}
+    evidence = {"target": target, "settings": [describe(s) for s in settings]}
     for setting in settings:
         hits = setting.enabled_categories() & KEY_VAULT_AUDIT
         if setting.workspace_id and hits:
@@ -426,6 +268,6 @@ def key_vault_audit_to_workspace(vault: KeyVault, ctx: CheckContext) -> Verdict:
                                   f"to workspace {setting.workspace_id}",
                            evidence=evidence)
     return Verdict(status=Status.FAIL,
-                   reason=_settings_fail_reason(target, settings,
+                   reason=settings_fail_reason(target, settings,
                                                 "AuditEvent, audit or allLogs"),
                    evidence=evidence)

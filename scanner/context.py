@@ -28,6 +28,7 @@ from scanner.inventory import (
     RoleAssignment,
     ServiceResource,
     VaultKey,
+    WorkspaceTable,
     normalize_id,
     subscription_of,
 )
@@ -372,6 +373,18 @@ class CheckContext:
         """Workspaces that receive logs from some diagnostic setting of the boundary."""
         return {s.workspace_id for s in self.inventory.diagnostic_settings
                 if s.workspace_id and s.enabled_categories()}
+
+    # monitor (issue 10 item 12): each workspace's tables, read per workspace.
+    @cached_property
+    def _tables_by_workspace(self) -> dict[str, list[WorkspaceTable]]:
+        index: dict[str, list[WorkspaceTable]] = defaultdict(list)
+        for table in self.inventory.workspace_tables:
+            index[table.workspace_id].append(table)
+        return index
+
+    def workspace_tables(self, workspace_id: str) -> list[WorkspaceTable]:
+        """The tables listed for a workspace ([] when they were not read)."""
+        return self._tables_by_workspace.get(workspace_id.lower(), [])
 
     # --- policy ----------------------------------------------------------------------------
 

@@ -133,6 +133,13 @@ def diagnose(factory: ClientFactory, subscriptions: list[str], registry: Registr
             "Microsoft Graph", f"read {path.split('?')[0]}", scope,
             partial(_graph_get, graph, path), entra.REMEDIES[collector], collector,
             checks_reading(registry, collector)))
+    # monitor (issue 11): Entra ID's own diagnostic settings, an ARM read an Entra role grants.
+    from scanner.collectors import aad_diagnostics as aad
+
+    diagnosis.probes.append(_probe(
+        "Azure Resource Manager", "read Microsoft Entra ID's diagnostic settings", scope,
+        partial(arm.get, aad.AAD_DIAGNOSTICS_PATH, aad.AAD_DIAGNOSTICS_API), aad.REMEDY,
+        aad.AAD_DIAGNOSTICS_COLLECTOR, checks_reading(registry, aad.AAD_DIAGNOSTICS_COLLECTOR)))
     principal = next((str(a.get("properties", {}).get("principalId") or "")
                       for page in pages.get("role_assignments", []) for a in page.get("value", [])
                       if isinstance(a, dict) and a.get("properties", {}).get("principalId")),

@@ -370,6 +370,29 @@ class Workspace(ArmResource):
     sku_name: str | None = None
 
 
+# monitor (issue 10 item 12): a workspace's tables, for per-table retention.
+class WorkspaceTable(Model):
+    """One table of a Log Analytics workspace (Tables - List) and its retention."""
+
+    id: str
+    workspace_id: str
+    name: str
+    """As Azure spells it (`AzureActivity`, `SigninLogs`)."""
+    plan: str | None = None
+    """`Analytics`, `Basic`, `Auxiliary`."""
+    retention_in_days: int | None = None
+    """Interactive retention; -1 (or absent) means the workspace's retention."""
+    total_retention_in_days: int | None = None
+    """Interactive plus long-term retention; -1 (or absent) means the interactive one."""
+    retention_in_days_as_default: bool | None = None
+    total_retention_in_days_as_default: bool | None = None
+
+    @field_validator("id", "workspace_id", mode="before")
+    @classmethod
+    def _ids(cls, value: str) -> str:
+        return normalize_id(value) or ""
+
+
 class LogSetting(Model):
     """One log entry of a diagnostic setting."""
 
@@ -389,6 +412,9 @@ class DiagnosticSetting(Model):
     storage_account_id: str | None = None
     event_hub_authorization_rule_id: str | None = None
     logs: list[LogSetting] = Field(default_factory=list)
+    # monitor (issue 10 item 12): `Dedicated` sends resource logs to resource-specific
+    # tables; absent, to AzureDiagnostics.
+    log_analytics_destination_type: str | None = None
 
     @field_validator("id", "target_id", mode="before")
     @classmethod
@@ -590,6 +616,8 @@ class Inventory(Model):
     sql_servers: list[SqlServer] = Field(default_factory=list)
     cosmos_accounts: list[CosmosAccount] = Field(default_factory=list)
     workspaces: list[Workspace] = Field(default_factory=list)
+    workspace_tables: list[WorkspaceTable] = Field(default_factory=list)
+    """monitor (issue 10 item 12): each workspace's tables and their retention."""
     services: dict[str, list[ServiceResource]] = Field(default_factory=dict)
     """Resources of the declared service kinds (`scanner.kinds.services`), by kind."""
     diagnostic_settings: list[DiagnosticSetting] = Field(default_factory=list)

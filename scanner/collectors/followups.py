@@ -35,7 +35,7 @@ from scanner.inventory import (
 )
 from scanner.inventory_policy import EFFECT_READ_DEFINITIONS
 from scanner.kinds import Detail, Kind, children_of
-from scanner.resource_types import diagnostic_target
+from scanner.resource_types import diagnostic_targets
 
 SENTINEL_API_VERSION = "2025-09-01"
 """azure-mgmt-securityinsight was last released in 2022 with a 2021 API: no SDK pins it."""
@@ -90,8 +90,11 @@ DETAILS = "service_details"
 
 def diagnostic_settings_of(resources: list[Any], subscription_id: str,
                            collection: Collection) -> list[Task]:
-    """Each resource with logs: its diagnostic settings (Azure has no subscription list)."""
-    targets = sorted({t for r in resources if (t := diagnostic_target(r.id, r.type))})
+    """Each resource with logs: its diagnostic settings (Azure has no subscription list);
+    a storage account's on each service its kind holds (scanner.resource_types)."""
+    targets = sorted({t for r in resources
+                      for t in diagnostic_targets(r.id, r.type, getattr(r, "kind", None),
+                                                  getattr(r, "sku_name", None)).values()})
     return [diagnostic_settings_task(target, subscription_id) for target in targets]
 
 

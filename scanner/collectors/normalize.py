@@ -39,6 +39,7 @@ from scanner.inventory import (
     VaultKey,
     VirtualMachine,
     Workspace,
+    WorkspaceTable,
     normalize_id,
     resource_group_of,
     subscription_of,
@@ -366,6 +367,34 @@ def diagnostic_setting(body: Mapping[str, Any], target_id: str) -> DiagnosticSet
         logs=[LogSetting(category=_get(log, "category"), category_group=_get(log, "categoryGroup"),
                          enabled=bool(_bool(_get(log, "enabled"))))
               for log in _get(p, "logs") or []],
+        log_analytics_destination_type=_get(p, "logAnalyticsDestinationType") or None,
+    )
+
+
+def _days(value: Any) -> int | None:
+    """A retention in days: an integer (-1: the default), or absent. Anything else is a
+    shape error: read as absent it would fall back to the workspace's retention."""
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise ShapeError(f"a retention of {value!r} is not a number of days")
+
+
+def workspace_table(body: Mapping[str, Any], subscription_id: str) -> WorkspaceTable:
+    """Tables_ListByWorkspace item (its id names the workspace: `<workspace>/tables/<name>`).
+    `*AsDefault` come as the strings "True" / "False" in the published example."""
+    p = _props(body)
+    table_id = normalize_id(body.get("id")) or ""
+    return WorkspaceTable(
+        id=table_id,
+        workspace_id=table_id.rsplit("/tables/", 1)[0],
+        name=str(body.get("name") or table_id.rsplit("/", 1)[-1]),
+        plan=_get(p, "plan"),
+        retention_in_days=_days(_get(p, "retentionInDays")),
+        total_retention_in_days=_days(_get(p, "totalRetentionInDays")),
+        retention_in_days_as_default=_bool(_get(p, "retentionInDaysAsDefault")),
+        total_retention_in_days_as_default=_bool(_get(p, "totalRetentionInDaysAsDefault")),
     )
 
 

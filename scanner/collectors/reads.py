@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from scanner import directory
 from scanner.azure.allowlist import declare_reads
-from scanner.collectors import entra, followups
+from scanner.collectors import aad_diagnostics, entra, followups
 from scanner.kinds import all_kinds, by_name
 
 
@@ -27,6 +27,7 @@ def declared_templates() -> tuple[list[str], list[str]]:
     arm += [f"{followups.GROUP_SCOPE}/{kind.arm_type}/{{name}}{detail.path}"
             for kind in all_kinds() for detail in kind.details]
     arm += followups.READ_TEMPLATES
+    arm += aad_diagnostics.READ_TEMPLATES  # Entra ID's diagnostic settings, nothing else
     graph = [path.split("?", 1)[0]
              for path in (*entra.PATHS.values(), *entra.APP_PROTECTION_PATHS)]
     graph += directory.READ_TEMPLATES  # key administrators by name (the audit packet)

@@ -152,6 +152,12 @@ def collect(
         from scanner.collectors.entra import entra_tasks
 
         tasks.extend(entra_tasks(tenant_id))
+    # monitor (issue 11): Entra ID's own diagnostic settings, an ARM read, once per scan
+    # (with the other diagnostic settings: the `diagnostic_settings` kind).
+    if in_scope and (wanted is None or "diagnostic_settings" in wanted):
+        from scanner.collectors.aad_diagnostics import aad_diagnostics_task
+
+        tasks.append(aad_diagnostics_task(tenant_id))
     run_tasks(collection, tasks, concurrency, _with_subscriptions(progress, len(in_scope),
                                                                 len(tasks)))
 

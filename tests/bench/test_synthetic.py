@@ -214,6 +214,11 @@ def test_classification_of_every_read() -> None:
         ("GET", f"{ws}/providers/Microsoft.SecurityInsights/onboardingStates"):
             "sentinel_onboarding",
         ("GET", f"{ws}/providers/Microsoft.SecurityInsights/alertRules"): "alert_rules",
+        ("GET", f"{ws}/tables"): "workspace_tables",  # monitor: issue 10 item 12
+        ("GET", "/providers/microsoft.aadiam/diagnosticSettings"): "aad_diagnostic_settings",
+        ("GET", f"{sub}/resourcegroups/rg/providers/microsoft.storage/storageaccounts/st/"
+                f"tableservices/default/providers/microsoft.insights/diagnosticSettings"):
+            "diagnostic_settings",
         ("GET", "/providers/Microsoft.Management/managementGroups/mg/providers/"
                 "Microsoft.Authorization/policySetDefinitions/x"): "policy_set_definitions",
         ("POST", "/providers/Microsoft.ResourceGraph/resources"): "resource_graph",

@@ -52,6 +52,11 @@ def tenant(subs: list[dict[str, Any]] | None = None,
                 out.append(response(f"/subscriptions/{sid}{path}", given or {"value": []}))
                 out.extend(_children(kind, given or {}, lists))
     out.extend(graph_interactions(TENANT))
+    # Entra ID's own diagnostic settings, once per scan (issue 11): the published body.
+    if "aad_diagnostic_settings" not in skip:
+        out.append(response("/providers/microsoft.aadiam/diagnosticSettings",
+                            lists.get("aad_diagnostic_settings")
+                            or example("monitor/aad_diagnostic_settings_list.json")))
     return out
 
 
