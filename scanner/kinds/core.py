@@ -81,7 +81,7 @@ KINDS: tuple[Kind, ...] = (
          mapper="key_vault", followups=("keys_of",),
          sdk=f"{_KEYVAULT} vaults.list_by_subscription", logs="", holds_data=False),
     Kind("managed_hsms", "Microsoft.KeyVault/managedHSMs", KEYVAULT_API, "Managed HSM",
-         ManagedHsm, mapper="managed_hsm",
+         ManagedHsm, mapper="managed_hsm", followups=("keys_of",),
          sdk=f"{_KEYVAULT} managed_hsms.list_by_subscription", logs="", holds_data=False),
     Kind("sql_servers", "Microsoft.Sql/servers", SQL_API, "Azure SQL server", SqlServer,
          mapper="sql_server", followups=("tde_protectors_of",), stores_itself=True,
