@@ -14,6 +14,7 @@ from typing import Any
 from checks.keychain import MANAGED_HSM_KEY_TYPE_BUILTIN, key_type_gap
 from scanner.context import CheckContext, CmkKey
 from scanner.findings import Remediation, Status, Verdict
+from scanner.kinds.core import KEY_LISTS
 from scanner.registry import check
 
 KEY_TYPES_DOC = "https://learn.microsoft.com/azure/key-vault/keys/about-keys"
@@ -26,7 +27,7 @@ within the specified number of days after creation": a key complies only when it
 policy has a lifetime action of type Rotate; an expiry date does not rotate anything.
 Azure publishes no Managed HSM counterpart: a Managed HSM key's rotation policy (the same
 `lifetimeActions` in ManagedHsmKeys_Get) is judged the same way."""
-KEY_READS = ("vault_keys", "managed_hsm_keys")
+KEY_READS = tuple(KEY_LISTS.values())
 """The key lists the key checks need (an error there makes the key `unknown`)."""
 
 

@@ -27,12 +27,11 @@ from scanner.context import CheckContext, parse_key_uri, service_key_uri
 from scanner.findings import Status, Verdict
 from scanner.inventory import KeyVault, ManagedHsm, ServiceResource
 from scanner.kinds import KeyRef, by_type
+from scanner.kinds.core import KEY_LISTS
 from scanner.rules import use_key_chain
 
 HSM_KEY_TYPES = ("rsa-hsm", "ec-hsm", "oct-hsm")
 KEY_STORE_COLLECTORS = ("key_vaults", "managed_hsms")
-KEY_LISTS = {"vault": "vault_keys", "managed_hsm": "managed_hsm_keys"}
-"""The collector (and inventory list) of each key store kind's keys."""
 
 MANAGED_HSM_KEY_TYPE_BUILTIN = "1fd3b2cc-9904-40fa-b8da-050c02612da9"
 """Built-in "Azure Key Vault Managed HSM keys should be the specified cryptographic type":
@@ -45,9 +44,9 @@ MANAGED_HSM_SOFT_DELETE_DOC = \
     "https://learn.microsoft.com/azure/key-vault/managed-hsm/soft-delete-overview"
 
 
-def store_kind(store: KeyVault | ManagedHsm) -> str:
-    """`vault` or `managed_hsm` (the evidence's `key_store_kind`)."""
-    return "managed_hsm" if isinstance(store, ManagedHsm) else "vault"
+def store_list(store: KeyVault | ManagedHsm) -> str:
+    """The inventory kind of a key store (`key_vaults`, `managed_hsms`)."""
+    return "managed_hsms" if isinstance(store, ManagedHsm) else "key_vaults"
 
 
 def key_type_gap(kty: str, in_managed_hsm: bool) -> str | None:
@@ -203,7 +202,7 @@ def _judge_key(store: KeyVault | ManagedHsm, key_name: str, ctx: CheckContext,
     label = "Managed HSM" if isinstance(store, ManagedHsm) else "vault"
     key = ctx.vault_key(store.id, key_name)
     if key is None:
-        errors = ctx.errors(KEY_LISTS[store_kind(store)], store.id)
+        errors = ctx.errors(KEY_LISTS[store_list(store)], store.id)
         unknowns.append(f"the keys of {label} {store.name} could not be read"
                         if errors else f"key {key_name} was not found in {label} {store.name}")
         return

@@ -15,6 +15,7 @@ from scanner.findings import Status, Verdict
 from scanner.fips import NOT_READ, fips_level
 from scanner.inventory import KeyVault, ManagedHsm, VaultKey
 from scanner.kinds import cji_store_kinds, key_user_kinds
+from scanner.kinds.core import KEY_LISTS
 from scanner.registry import check
 
 CMK_DISK_ENCRYPTION = frozenset({"EncryptionAtRestWithCustomerKey",
@@ -22,7 +23,7 @@ CMK_DISK_ENCRYPTION = frozenset({"EncryptionAtRestWithCustomerKey",
 
 # Collectors whose gaps make the list of CJI stores, or of their keys, incomplete.
 _STORE_COLLECTORS = tuple(dict.fromkeys((*cji_store_kinds(), *key_user_kinds())))
-_KEY_COLLECTORS = ("key_vaults", "vault_keys", "managed_hsms", "managed_hsm_keys")
+_KEY_COLLECTORS = (*KEY_LISTS, *KEY_LISTS.values())
 
 
 def _key_store_kind(store: KeyVault | ManagedHsm | None) -> str:

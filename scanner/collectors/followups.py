@@ -36,6 +36,7 @@ from scanner.inventory import (
 )
 from scanner.inventory_policy import EFFECT_READ_DEFINITIONS
 from scanner.kinds import Detail, Kind, children_of
+from scanner.kinds.core import KEY_LISTS
 from scanner.resource_types import diagnostic_target
 
 SENTINEL_API_VERSION = "2025-09-01"
@@ -155,18 +156,12 @@ def _task(collector: str, scope: str, run: Any, remedy: str) -> Task:
     return Task(collector, scope, run, remedy)
 
 
-KEY_LISTS = {"microsoft.keyvault/vaults": "vault_keys",
-             "microsoft.keyvault/managedhsms": "managed_hsm_keys"}
-"""The inventory list (and collector name) of each key store type's keys."""
-
-
 def _key_read(store: KeyVault | ManagedHsm) -> tuple[str, str]:
     """(collector, remedy) of the key reads of a vault or Managed HSM."""
-    arm_type = "Microsoft.KeyVault/managedHSMs" if isinstance(store, ManagedHsm) \
-        else "Microsoft.KeyVault/vaults"
-    return (KEY_LISTS[arm_type.lower()],
-            f"Reader on the {'Managed HSM' if isinstance(store, ManagedHsm) else 'key vault'} "
-            f"({arm_type}/keys/read) — no data-plane access is needed")
+    hsm = isinstance(store, ManagedHsm)
+    kind = SPEC_BY_KIND["managed_hsms" if hsm else "key_vaults"]
+    return (KEY_LISTS[kind.name], f"Reader on the {'Managed HSM' if hsm else 'key vault'} "
+                                  f"({kind.arm_type}/keys/read) — no data-plane access is needed")
 
 
 def keys_task(store: KeyVault | ManagedHsm) -> Task:

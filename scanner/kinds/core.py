@@ -45,6 +45,10 @@ outside the 2024+ previews, its list body the same shape as the published
 ROLE_ASSIGNMENTS_API = "2022-04-01"  # azure-mgmt-authorization's default
 DIAGNOSTIC_SETTINGS_API = "2021-05-01-preview"  # azure-mgmt-monitor 6: resource and subscription
 
+KEY_LISTS = {"key_vaults": "vault_keys", "managed_hsms": "managed_hsm_keys"}
+"""Key store kind -> the inventory list (and collector name) of its keys: each store's
+`keys_of` follow-up (Keys_List / ManagedHsmKeys_List, then a GET per key)."""
+
 _COMPUTE = "azure.mgmt.compute:ComputeManagementClient"
 _KEYVAULT = "azure.mgmt.keyvault:KeyVaultManagementClient"
 _RESOURCES = "azure.mgmt.resource.resources:ResourceManagementClient"
