@@ -13,6 +13,7 @@ from checks.policy_candidates import management_group_scopes
 from scanner.context import MANAGEMENT_GROUP_PREFIX, CheckContext, CmkKey, Tenant, parse_key_uri
 from scanner.findings import Status, Verdict
 from scanner.fips import NOT_READ, fips_level
+from scanner.fips import REFERENCES as FIPS_REFERENCES
 from scanner.inventory import KeyVault, ManagedHsm, VaultKey
 from scanner.kinds import cji_store_kinds, key_user_kinds
 from scanner.kinds.core import KEY_LISTS
@@ -132,7 +133,8 @@ def tenant_cmk_architecture_evidence(tenant: Tenant, ctx: CheckContext) -> Verdi
             for key in ctx.cmk_keys for user in key.used_by]
     gaps = sorted({f"{e.collector} at {e.scope}"
                    for e in ctx.errors_anywhere(*_STORE_COLLECTORS, *_KEY_COLLECTORS)})
-    evidence: dict[str, Any] = {"stores": rows, "stores_without_cmk": sorted(without_cmk)}
+    evidence: dict[str, Any] = {"stores": rows, "stores_without_cmk": sorted(without_cmk),
+                                "fips_references": dict(FIPS_REFERENCES)}
     if gaps:
         evidence["incomplete"] = gaps
     cji_stores = len(inv.storage_accounts) + len(disks) + len(inv.sql_servers) \

@@ -25,6 +25,14 @@ data-plane read. So a vault's HSM key is "undetermined" unless the evidence carr
 from __future__ import annotations
 
 MANAGED_HSM_KEYS_DOC = "https://learn.microsoft.com/azure/key-vault/managed-hsm/about-keys"
+VAULT_KEYS_DOC = "https://learn.microsoft.com/azure/key-vault/keys/about-keys"
+REFERENCES = {
+    "managed_hsm": f"every key FIPS 140-3 Level 3, one protection tier ({MANAGED_HSM_KEYS_DOC})",
+    "vault": f"HSM keys by hsmPlatform: 1 FIPS 140-2 Level 2, 2 FIPS 140-3 Level 3; "
+             f"software keys FIPS 140-2 Level 1 ({VAULT_KEYS_DOC}); hsmPlatform is a "
+             "data-plane key attribute, not in the management-plane key body",
+}
+"""Where each level comes from, for the evidence."""
 MANAGED_HSM = "FIPS 140-3 Level 3 (Managed HSM)"
 BY_PLATFORM = {"1": "FIPS 140-2 Level 2 (hsmPlatform 1)",
                "2": "FIPS 140-3 Level 3 (hsmPlatform 2)"}

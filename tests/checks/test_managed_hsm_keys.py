@@ -242,6 +242,8 @@ def test_the_fips_level_of_a_managed_hsm_key_is_decided() -> None:
     assert rows[arm_id(SA, "sa-unknown-not-listed")]["rotation"] == \
         "unknown (key metadata not read)"
     assert " or " not in read["fips_level"]
+    assert "managed-hsm/about-keys" in verdict.evidence["fips_references"]["managed_hsm"]
+    assert "data-plane" in verdict.evidence["fips_references"]["vault"]
 
 
 def test_a_vault_hsm_key_is_undetermined_saying_why() -> None:
