@@ -14,10 +14,10 @@ from typing import Any
 from checks.keychain import MANAGED_HSM_KEY_TYPE_BUILTIN, key_type_gap
 from scanner.context import CheckContext, CmkKey
 from scanner.findings import Remediation, Status, Verdict
+from scanner.fips import VAULT_KEYS_DOC as KEY_TYPES_DOC
 from scanner.kinds.core import KEY_LISTS
 from scanner.registry import check
 
-KEY_TYPES_DOC = "https://learn.microsoft.com/azure/key-vault/keys/about-keys"
 ROTATION_DOC = "https://learn.microsoft.com/azure/key-vault/keys/how-to-configure-key-rotation"
 HSM_BACKED_BUILTIN = "587c79fe-dd04-4a5e-9d0b-f89598c7261b"
 """Built-in "Keys should be backed by a hardware security module (HSM)" (vault keys)."""

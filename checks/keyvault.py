@@ -19,6 +19,7 @@ from checks.keychain import (
 )
 from scanner.context import CheckContext
 from scanner.findings import Remediation, Status, Verdict
+from scanner.fips import VAULT_KEYS_DOC as KEY_TYPES_DOC
 from scanner.inventory import KeyVault, ManagedHsm
 from scanner.kinds import cji_store_kinds, key_user_kinds
 from scanner.registry import check
@@ -28,7 +29,6 @@ CMK_USER_COLLECTORS = key_user_kinds()
 # Stores of CJI: the data stores whose encryption keys CJIS step 2 is about.
 CJI_STORE_KINDS = cji_store_kinds()
 
-KEY_TYPES_DOC = "https://learn.microsoft.com/azure/key-vault/keys/about-keys"
 MANAGED_HSM_DOC = "https://learn.microsoft.com/azure/key-vault/managed-hsm/overview"
 SOFT_DELETE_DOC = "https://learn.microsoft.com/azure/key-vault/general/soft-delete-overview"
 NETWORK_DOC = "https://learn.microsoft.com/azure/key-vault/general/network-security"
