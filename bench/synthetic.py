@@ -416,6 +416,7 @@ class SyntheticTenant:
             for vault in plan.records["vault"]:
                 out["keys_list"] += pages_of(len(vault[3][4]))
                 out["key_get"] += len(vault[3][4])
+            out["hsm_keys_list"] += plan.count("hsm")  # hsm (issue 10 item 8): no keys
             out["tde"] += plan.count("sql")
             out["encryption_scopes"] += plan.count("storage")
             out["service_details"] += sum(plan.count(k) * len(d.details)
@@ -447,6 +448,8 @@ class SyntheticTenant:
                 yield ("keys", i, n)
                 for k in range(len(vault[3][4])):
                     yield ("key", i, n, k)
+            for n in range(plan.count("hsm")):  # hsm (issue 10 item 8)
+                yield ("hsmkeys", i, n)
             for n in range(plan.count("sql")):
                 yield ("tde", i, n)
             for n in range(plan.count("storage")):
@@ -535,6 +538,8 @@ class SyntheticTenant:
         if kind == "vault" and len(tail) == 2 and tail[0] == "keys":
             names = [k[0] for k in plan.records["vault"][n][3][4]]
             return ("key", i, n, names.index(tail[1])) if tail[1] in names else None
+        if kind == "hsm" and tail == ["keys"]:  # hsm (issue 10 item 8)
+            return ("hsmkeys", i, n)
         if kind == "sql" and tail == ["encryptionprotector", "current"]:
             return ("tde", i, n)
         if kind == "storage" and tail == ["encryptionscopes"]:
@@ -986,6 +991,10 @@ class SyntheticTenant:
             for key in plan.records["vault"][n][3][4]]
         return f"{vid}/keys", {"value": listed}, "2025-01-01"
 
+    def _hsmkeys(self, i: int, n: int) -> tuple[str, Any, str]:
+        """A Managed HSM's keys (ManagedHsmKeys_List): none, so no GET follows."""
+        return f"{self.plans[i].rid('hsm', n)}/keys", {"value": []}, "2026-05-15"
+
     def _key(self, i: int, n: int, k: int) -> tuple[str, Any, str] | None:
         plan = self.plans[i]
         keys = plan.records["vault"][n][3][4]
@@ -1211,6 +1220,10 @@ def classify(method: str, url: str) -> str:
         return "keys_list"
     if re.search(r"/providers/microsoft\.keyvault/vaults/[^/]+/keys/[^/]+$", rest):
         return "key_get"
+    if re.search(r"/providers/microsoft\.keyvault/managedhsms/[^/]+/keys$", rest):
+        return "hsm_keys_list"
+    if re.search(r"/providers/microsoft\.keyvault/managedhsms/[^/]+/keys/[^/]+$", rest):
+        return "hsm_key_get"
     return "other"
 
 

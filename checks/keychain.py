@@ -8,10 +8,15 @@ Premium vault or a Managed HSM with soft delete and purge protection. A store wh
 is a software key in a Standard vault fails step 2 itself; one whose key lives outside
 the scanned subscriptions is `unknown`, naming the key.
 
+A key in a Managed HSM is judged on that key too (its keys are read through ARM,
+ManagedHsmKeys_List / _Get): its type must be an HSM key type, as built-in 1fd3b2cc
+judges Managed HSM keys, and the HSM must pass c39ba22d.
+
 References: Key Vault key types (https://learn.microsoft.com/azure/key-vault/keys/about-keys),
 built-ins 587c79fe-dd04-4a5e-9d0b-f89598c7261b (keys backed by an HSM),
-0b60c0b2-2dc2-4e1c-b5c9-abbed971de53 (vaults: purge protection) and
-c39ba22d-4428-4149-b981-70acb31fc383 (Managed HSM: purge protection).
+1fd3b2cc-9904-40fa-b8da-050c02612da9 (Managed HSM keys of the specified cryptographic
+type: RSA-HSM, EC-HSM, oct-HSM), 0b60c0b2-2dc2-4e1c-b5c9-abbed971de53 (vaults: purge
+protection) and c39ba22d-4428-4149-b981-70acb31fc383 (Managed HSM: purge protection).
 """
 
 from __future__ import annotations
@@ -22,10 +27,52 @@ from scanner.context import CheckContext, parse_key_uri, service_key_uri
 from scanner.findings import Status, Verdict
 from scanner.inventory import KeyVault, ManagedHsm, ServiceResource
 from scanner.kinds import KeyRef, by_type
+from scanner.kinds.core import KEY_LISTS
 from scanner.rules import use_key_chain
 
 HSM_KEY_TYPES = ("rsa-hsm", "ec-hsm", "oct-hsm")
 KEY_STORE_COLLECTORS = ("key_vaults", "managed_hsms")
+
+MANAGED_HSM_KEY_TYPE_BUILTIN = "1fd3b2cc-9904-40fa-b8da-050c02612da9"
+"""Built-in "Azure Key Vault Managed HSM keys should be the specified cryptographic type":
+non-compliant when `keyType` is not in its allowed list (RSA-HSM, EC-HSM, oct-HSM)."""
+MANAGED_HSM_PURGE_BUILTIN = "c39ba22d-4428-4149-b981-70acb31fc383"
+"""Built-in "Azure Key Vault Managed HSM should have purge protection enabled": its rule is
+`enableSoftDelete notEquals "true"` or `enablePurgeProtection notEquals "true"`, which an
+absent field meets too, so only both present and true comply."""
+MANAGED_HSM_SOFT_DELETE_DOC = \
+    "https://learn.microsoft.com/azure/key-vault/managed-hsm/soft-delete-overview"
+
+
+def store_list(store: KeyVault | ManagedHsm) -> str:
+    """The inventory kind of a key store (`key_vaults`, `managed_hsms`)."""
+    return "managed_hsms" if isinstance(store, ManagedHsm) else "key_vaults"
+
+
+def key_type_gap(kty: str, in_managed_hsm: bool) -> str | None:
+    """Why a key of type `kty` is not HSM-backed ("is RSA: ..."), or None when it is.
+
+    Judged on the type Azure reports, in a Managed HSM too: Learn says every Managed HSM
+    key is HSM-protected, but built-in 1fd3b2cc still holds its `keyType` to the -HSM types.
+    """
+    if kty.lower() in HSM_KEY_TYPES:
+        return None
+    if in_managed_hsm:
+        return (f"is {kty}, not an HSM key type (RSA-HSM, EC-HSM, oct-HSM), as built-in "
+                f"{MANAGED_HSM_KEY_TYPE_BUILTIN} requires of Managed HSM keys")
+    return f"is {kty}: software-protected, not HSM-backed"
+
+
+def managed_hsm_deletion_gaps(hsm: ManagedHsm) -> list[str]:
+    """What built-in c39ba22d finds missing on a Managed HSM: each of `enableSoftDelete` and
+    `enablePurgeProtection` must be present and true (absent does not comply, although
+    soft delete is always on for a Managed HSM: MANAGED_HSM_SOFT_DELETE_DOC)."""
+    gaps = []
+    for field, value in (("enableSoftDelete", hsm.soft_delete),
+                         ("enablePurgeProtection", hsm.purge_protection)):
+        if value is not True:
+            gaps.append(f"{field} is {'absent' if value is None else 'false'}")
+    return gaps
 
 
 def key_uri_of(resource: Any, ctx: CheckContext) -> tuple[str | None, str | None]:
@@ -109,13 +156,16 @@ def judge_key_uri(uri: str | None, ctx: CheckContext, via: str | None = None,
     if key_name is None:
         unknowns.append(f"{uri} names the vault but not the key, so its type is not known")
     if isinstance(store, ManagedHsm):
-        evidence["key_store_kind"] = "managed_hsm"
-        if store.purge_protection is not True:
-            failures.append(f"Managed HSM {store.name} has no purge protection")
-        if store.soft_delete is False:
-            failures.append(f"Managed HSM {store.name} has soft delete off")
+        evidence.update(key_store_kind="managed_hsm", purge_protection=store.purge_protection,
+                        soft_delete=store.soft_delete)
+        gaps = managed_hsm_deletion_gaps(store)
+        if gaps:
+            failures.append(f"Managed HSM {store.name}: {' and '.join(gaps)} (built-in "
+                            f"{MANAGED_HSM_PURGE_BUILTIN} requires both true)")
     else:
-        _judge_vault(store, key_name, ctx, evidence, failures, unknowns)
+        _judge_vault(store, evidence, failures, unknowns)
+    if key_name is not None:
+        _judge_key(store, key_name, ctx, evidence, failures, unknowns)
     shown = key_name or uri
     if failures:
         return Verdict(status=Status.FAIL,
@@ -130,8 +180,8 @@ def judge_key_uri(uri: str | None, ctx: CheckContext, via: str | None = None,
     return None
 
 
-def _judge_vault(vault: KeyVault, key_name: str | None, ctx: CheckContext,
-                 evidence: dict[str, Any], failures: list[str], unknowns: list[str]) -> None:
+def _judge_vault(vault: KeyVault, evidence: dict[str, Any], failures: list[str],
+                 unknowns: list[str]) -> None:
     evidence.update(key_store_kind="vault", vault_sku=vault.sku_name,
                     purge_protection=vault.purge_protection, soft_delete=vault.soft_delete)
     sku = (vault.sku_name or "").lower()
@@ -144,19 +194,25 @@ def _judge_vault(vault: KeyVault, key_name: str | None, ctx: CheckContext,
         failures.append(f"vault {vault.name} has no purge protection")
     if vault.soft_delete is False:
         failures.append(f"vault {vault.name} has soft delete off")
-    if key_name is None:
-        return
-    key = ctx.vault_key(vault.id, key_name)
+
+
+def _judge_key(store: KeyVault | ManagedHsm, key_name: str, ctx: CheckContext,
+               evidence: dict[str, Any], failures: list[str], unknowns: list[str]) -> None:
+    """The key itself, in a vault or a Managed HSM: read, and of an HSM key type."""
+    label = "Managed HSM" if isinstance(store, ManagedHsm) else "vault"
+    key = ctx.vault_key(store.id, key_name)
     if key is None:
-        errors = ctx.errors("vault_keys", vault.id)
-        unknowns.append(f"the keys of vault {vault.name} could not be read"
-                        if errors else f"key {key_name} was not found in vault {vault.name}")
+        errors = ctx.errors(KEY_LISTS[store_list(store)], store.id)
+        unknowns.append(f"the keys of {label} {store.name} could not be read"
+                        if errors else f"key {key_name} was not found in {label} {store.name}")
         return
     evidence["kty"] = key.kty
     if key.kty is None:
         unknowns.append(f"Azure did not report the type of key {key_name}")
-    elif key.kty.lower() not in HSM_KEY_TYPES:
-        failures.append(f"key {key_name} is {key.kty} (software-protected), not HSM-backed")
+        return
+    gap = key_type_gap(key.kty, isinstance(store, ManagedHsm))
+    if gap:
+        failures.append(f"key {key_name} {gap}")
 
 
 use_key_chain(judge_key_chain)

@@ -12,8 +12,14 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from scanner.context import CheckContext, CmkKey
+from checks.keychain import (
+    MANAGED_HSM_PURGE_BUILTIN,
+    MANAGED_HSM_SOFT_DELETE_DOC,
+    managed_hsm_deletion_gaps,
+)
+from scanner.context import CheckContext
 from scanner.findings import Remediation, Status, Verdict
+from scanner.fips import VAULT_KEYS_DOC as KEY_TYPES_DOC
 from scanner.inventory import KeyVault, ManagedHsm
 from scanner.kinds import cji_store_kinds, key_user_kinds
 from scanner.registry import check
@@ -22,12 +28,9 @@ from scanner.registry import check
 CMK_USER_COLLECTORS = key_user_kinds()
 # Stores of CJI: the data stores whose encryption keys CJIS step 2 is about.
 CJI_STORE_KINDS = cji_store_kinds()
-HSM_KEY_TYPES = ("RSA-HSM", "EC-HSM", "oct-HSM")
 
-KEY_TYPES_DOC = "https://learn.microsoft.com/azure/key-vault/keys/about-keys"
 MANAGED_HSM_DOC = "https://learn.microsoft.com/azure/key-vault/managed-hsm/overview"
 SOFT_DELETE_DOC = "https://learn.microsoft.com/azure/key-vault/general/soft-delete-overview"
-ROTATION_DOC = "https://learn.microsoft.com/azure/key-vault/keys/how-to-configure-key-rotation"
 NETWORK_DOC = "https://learn.microsoft.com/azure/key-vault/general/network-security"
 PUBLIC_THRESHOLD = 2 ** 24
 """IPv4 addresses (a /8) beyond which a vault's IP rules admit the internet, not a network."""
@@ -116,7 +119,9 @@ def key_store_hsm_tier(store: KeyVault | ManagedHsm, ctx: CheckContext) -> Verdi
     rationale=(
         "Deleting or purging a CMK makes every disk and account it wraps unreadable; soft "
         "delete with purge protection keeps a deleted key recoverable for its retention "
-        "period, even against a malicious administrator."
+        "period, even against a malicious administrator. A Managed HSM is judged as "
+        f"built-in {MANAGED_HSM_PURGE_BUILTIN} ('Azure Key Vault Managed HSM should have "
+        "purge protection enabled') judges it."
     ),
     remediation=Remediation(
         summary=(
@@ -138,6 +143,8 @@ def key_store_purge_protection(store: KeyVault | ManagedHsm, ctx: CheckContext) 
         return unused
     evidence = {"soft_delete": store.soft_delete, "purge_protection": store.purge_protection,
                 "cmk_users": ctx.cmk_users_of_store(store.id)}
+    if isinstance(store, ManagedHsm):
+        return _managed_hsm_purge_protection(store, evidence)
     if store.soft_delete is False:
         return Verdict(status=Status.FAIL, reason="enableSoftDelete is false",
                        evidence=evidence)
@@ -157,132 +164,21 @@ def key_store_purge_protection(store: KeyVault | ManagedHsm, ctx: CheckContext) 
                    evidence=evidence)
 
 
-# --- Step 2: the keys used as CMK ------------------------------------------------------------
-
-
-def _key_evidence(key: CmkKey) -> dict[str, Any]:
-    evidence: dict[str, Any] = {"key_uri": key.key_uri, "store_id": key.store_id,
-                                "store_kind": key.store_kind, "used_by": key.used_by}
-    if key.key is not None:
-        evidence["kty"] = key.key.kty
-        evidence["expires"] = key.key.expires.isoformat() if key.key.expires else None
-        evidence["rotation_policy"] = (key.key.rotation_policy.model_dump()
-                                       if key.key.rotation_policy else None)
-    return evidence
-
-
-def _key_not_read(key: CmkKey, evidence: dict[str, Any]) -> Verdict:
-    """Unknown for a CMK whose metadata was not collected, saying why."""
-    if key.store_id is None:
-        reason = (f"the vault or Managed HSM holding {key.key_uri} is not in the inventory "
-                  "(outside the scanned subscriptions, or its list could not be read)")
-    else:
-        reason = f"key metadata of {key.name} was not read from {key.store_id}"
-    return Verdict(status=Status.UNKNOWN, reason=reason, evidence=evidence)
-
-
-@check(
-    id="cmk_key_hsm_backed",
-    title="Keys used as customer-managed keys are HSM-backed",
-    kinds="cmk_keys",
-    severity="critical",
-    rationale=(
-        "An RSA or EC key in a vault is software-protected even in a Premium vault; only "
-        "-HSM key types (or any Managed HSM key) are generated and kept in FIPS validated "
-        "hardware, as CJIS expects of the key protecting CJI (SC-12, SC-13)."
-    ),
-    remediation=Remediation(
-        summary=(
-            "Create a new RSA-HSM key in a Premium vault (or a key in a Managed HSM) and point "
-            "every data store using the software key at it; a key's type cannot be changed."
-        ),
-        cli="az keyvault key create --vault-name <premium-vault> --name <key> --kty RSA-HSM "
-            "--size 3072",
-        docs=KEY_TYPES_DOC,
-    ),
-    needs=("vault_keys",),
-)
-def cmk_key_hsm_backed(key: CmkKey, ctx: CheckContext) -> Verdict:
-    """Pass for RSA-HSM / EC-HSM / oct-HSM keys and any Managed HSM key; fail for RSA / EC."""
-    evidence = _key_evidence(key)
-    if key.store_kind == "managed_hsm":
+def _managed_hsm_purge_protection(hsm: ManagedHsm, evidence: dict[str, Any]) -> Verdict:
+    """As built-in c39ba22d judges a Managed HSM: both fields present and true."""
+    evidence["builtin"] = MANAGED_HSM_PURGE_BUILTIN
+    gaps = managed_hsm_deletion_gaps(hsm)
+    if not gaps:
         return Verdict(status=Status.PASS,
-                       reason="the key is in a Managed HSM: every key there is HSM-protected",
+                       reason="enableSoftDelete is true; enablePurgeProtection is true",
                        evidence=evidence)
-    if key.key is None:
-        return _key_not_read(key, evidence)
-    kty = key.key.kty
-    if kty is None:
-        return Verdict(status=Status.UNKNOWN, reason=f"Azure did not report the type of key "
-                       f"{key.name}", evidence=evidence)
-    if any(_same(kty, t) for t in HSM_KEY_TYPES):
-        return Verdict(status=Status.PASS, reason=f"key type is {kty}", evidence=evidence)
+    note = (f"; soft delete is always on for a Managed HSM ({MANAGED_HSM_SOFT_DELETE_DOC}), "
+            "but the built-in does not count an absent enableSoftDelete as true"
+            if hsm.soft_delete is None else "")
     return Verdict(status=Status.FAIL,
-                   reason=f"key type is {kty}: software-protected, not HSM-backed",
-                   evidence=evidence)
-
-
-ROTATION_POLICY_BUILTIN = "d8cf8476-a2ec-4916-896e-992351803c44"
-"""Built-in "Keys should have a rotation policy ensuring that their rotation is scheduled
-within the specified number of days after creation": a key complies only when its rotation
-policy has a lifetime action of type Rotate; an expiry date does not rotate anything."""
-
-
-@check(
-    id="cmk_key_rotation_policy",
-    title="Keys used as customer-managed keys have a rotation policy that rotates them",
-    kinds="cmk_keys",
-    severity="high",
-    rationale=(
-        "CJIS key management (SC-12) expects keys to have a defined cryptoperiod. Only a "
-        "rotation policy whose lifetime actions include Rotate creates new key versions; "
-        "an expiry date alone stops the key (and the store using it) instead of rotating it. "
-        "Judged as Microsoft's built-in policy 'Keys should have a rotation policy ensuring "
-        f"that their rotation is scheduled' ({ROTATION_POLICY_BUILTIN}) judges it."
-    ),
-    remediation=Remediation(
-        summary=(
-            "Set a rotation policy on the key (Keys > <key> > Rotation policy) with a Rotate "
-            "action, e.g. 18 months after creation, and an expiry."
-        ),
-        cli="az keyvault key rotation-policy update --vault-name <vault> --name <key> "
-            "--value <rotation-policy.json>",
-        docs=ROTATION_DOC,
-    ),
-    needs=("vault_keys",),
-)
-def cmk_key_rotation_policy(key: CmkKey, ctx: CheckContext) -> Verdict:
-    """Pass only when the key's rotation policy schedules a Rotate action (d8cf8476-...)."""
-    evidence = _key_evidence(key)
-    if key.key is None:
-        if key.store_kind == "managed_hsm":
-            # Managed HSM keys are data-plane objects: Reader on the HSM does not show them.
-            return Verdict(
-                status=Status.UNKNOWN,
-                reason=f"key {key.name} is in a Managed HSM, whose key metadata (rotation "
-                       "policy, expiry) is only readable on the data plane",
-                evidence=evidence,
-            )
-        return _key_not_read(key, evidence)
-    policy = key.key.rotation_policy
-    if policy is not None and policy.rotate_after:
-        return Verdict(status=Status.PASS,
-                       reason=f"rotation policy rotates the key after {policy.rotate_after}",
-                       evidence=evidence)
-    expiry = []
-    if key.key.expires is not None:
-        expiry.append(f"the key expires on {key.key.expires.date().isoformat()}")
-    if policy is not None and policy.expiry_time:
-        expiry.append(f"its rotation policy sets an expiry of {policy.expiry_time}")
-    if expiry:
-        return Verdict(status=Status.FAIL,
-                       reason=f"key {key.name} has no rotation policy with a Rotate action: "
-                              f"{' and '.join(expiry)}, but an expiry date alone is not "
-                              f"rotation (built-in {ROTATION_POLICY_BUILTIN})",
-                       evidence=evidence)
-    return Verdict(status=Status.FAIL,
-                   reason=f"key {key.name} has no rotation policy with a Rotate action "
-                          f"(built-in {ROTATION_POLICY_BUILTIN})",
+                   reason=f"{' and '.join(gaps)}: built-in {MANAGED_HSM_PURGE_BUILTIN} "
+                          "requires both enableSoftDelete and enablePurgeProtection to be true"
+                          f"{note}",
                    evidence=evidence)
 
 

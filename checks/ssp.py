@@ -1,11 +1,8 @@
 """Step 7, the system security plan: evidence a person attests (both checks are `manual`).
 
-FIPS 140 levels, as Microsoft documents them ("About keys", Azure Key Vault): keys in a
-Managed HSM are protected by FIPS 140-3 Level 3 validated HSMs; HSM-protected keys in a
-Premium vault by FIPS 140-2 Level 2 (HSM platform 1) or FIPS 140-3 Level 3 (HSM platform
-2, where every new key version is created) depending on the key version's `hsmPlatform`,
-which the management plane does not return; software-protected keys by FIPS 140-2 Level
-1 software. The evidence states the floor and says what decides the rest.
+FIPS 140 levels are decided where Azure says them (`scanner.fips`): a Managed HSM's keys
+are FIPS 140-3 Level 3; a vault's HSM key is "undetermined" because its `hsmPlatform` is a
+data-plane attribute the management-plane key body does not carry (never two options).
 """
 
 from __future__ import annotations
@@ -15,21 +12,19 @@ from typing import Any
 from checks.policy_candidates import management_group_scopes
 from scanner.context import MANAGEMENT_GROUP_PREFIX, CheckContext, CmkKey, Tenant, parse_key_uri
 from scanner.findings import Status, Verdict
+from scanner.fips import NOT_READ, fips_level
+from scanner.fips import REFERENCES as FIPS_REFERENCES
 from scanner.inventory import KeyVault, ManagedHsm, VaultKey
 from scanner.kinds import cji_store_kinds, key_user_kinds
+from scanner.kinds.core import KEY_LISTS
 from scanner.registry import check
-
-FIPS_MANAGED_HSM = "140-3 Level 3"
-FIPS_VAULT_HSM_KEY = ("140-2 Level 2 (HSM-backed) or 140-3 Level 3, by the key version's "
-                      "hsmPlatform (1 or 2)")
-FIPS_SOFTWARE_KEY = "140-2 Level 1 (software-protected key)"
 
 CMK_DISK_ENCRYPTION = frozenset({"EncryptionAtRestWithCustomerKey",
                                  "EncryptionAtRestWithPlatformAndCustomerKeys"})
 
 # Collectors whose gaps make the list of CJI stores, or of their keys, incomplete.
 _STORE_COLLECTORS = tuple(dict.fromkeys((*cji_store_kinds(), *key_user_kinds())))
-_KEY_COLLECTORS = ("key_vaults", "vault_keys", "managed_hsms")
+_KEY_COLLECTORS = (*KEY_LISTS, *KEY_LISTS.values())
 
 
 def _key_store_kind(store: KeyVault | ManagedHsm | None) -> str:
@@ -45,19 +40,13 @@ def _key_store_kind(store: KeyVault | ManagedHsm | None) -> str:
 
 
 def _fips_level(store: KeyVault | ManagedHsm | None, key: VaultKey | None) -> str:
-    if isinstance(store, ManagedHsm):
-        return FIPS_MANAGED_HSM
-    if store is None or key is None or key.kty is None:
-        return "unknown (key type not read)"
-    if key.kty.upper().endswith("-HSM"):
-        return FIPS_VAULT_HSM_KEY
-    return FIPS_SOFTWARE_KEY
+    if store is None:
+        return NOT_READ
+    return fips_level(_key_store_kind(store), key.kty if key else None)
 
 
-def _rotation(store: KeyVault | ManagedHsm | None, key: VaultKey | None) -> str:
+def _rotation(key: VaultKey | None) -> str:
     if key is None:
-        if isinstance(store, ManagedHsm):
-            return "unknown (Managed HSM keys are not read from the management plane)"
         return "unknown (key metadata not read)"
     if key.rotation_policy and key.rotation_policy.rotate_after:
         return f"policy (rotate {key.rotation_policy.rotate_after})"
@@ -86,7 +75,7 @@ def _architecture_row(user: str, key: CmkKey, ctx: CheckContext, types: dict[str
         "key_store_kind": _key_store_kind(store),
         "kty": key.key.kty if key.key else None,
         "fips_level": _fips_level(store, key.key),
-        "rotation": _rotation(store, key.key),
+        "rotation": _rotation(key.key),
         "follows_latest_key_version": follows.get(user, _versionless(key.key_uri)),
         "soft_delete": store.soft_delete if store else None,
         "purge_protection": store.purge_protection if store else None,
@@ -144,7 +133,8 @@ def tenant_cmk_architecture_evidence(tenant: Tenant, ctx: CheckContext) -> Verdi
             for key in ctx.cmk_keys for user in key.used_by]
     gaps = sorted({f"{e.collector} at {e.scope}"
                    for e in ctx.errors_anywhere(*_STORE_COLLECTORS, *_KEY_COLLECTORS)})
-    evidence: dict[str, Any] = {"stores": rows, "stores_without_cmk": sorted(without_cmk)}
+    evidence: dict[str, Any] = {"stores": rows, "stores_without_cmk": sorted(without_cmk),
+                                "fips_references": dict(FIPS_REFERENCES)}
     if gaps:
         evidence["incomplete"] = gaps
     cji_stores = len(inv.storage_accounts) + len(disks) + len(inv.sql_servers) \

@@ -66,7 +66,7 @@ class CmkKey(BaseModel):
     store_kind: str | None
     """`vault` or `managed_hsm`."""
     key: VaultKey | None
-    """The key's metadata when its vault's keys were read."""
+    """The key's metadata when its vault's (or Managed HSM's) keys were read."""
     used_by: list[str]
     subscription_id: str | None = None
     location: str | None = None
@@ -231,10 +231,12 @@ class CheckContext:
 
     @cached_property
     def _keys(self) -> dict[tuple[str, str], VaultKey]:
-        return {(k.vault_id, k.name.lower()): k for k in self.inventory.vault_keys}
+        # hsm (issue 10 item 8): a Managed HSM's keys are read through ARM too.
+        return {(k.vault_id, k.name.lower()): k
+                for k in (*self.inventory.vault_keys, *self.inventory.managed_hsm_keys)}
 
     def vault_key(self, vault_id: str, name: str) -> VaultKey | None:
-        """A collected key by vault id and key name."""
+        """A collected key by its vault's (or Managed HSM's) id and key name."""
         return self._keys.get((vault_id.lower(), name.lower()))
 
     def resources_of_kind(self, kind: str) -> list[Any]:
@@ -290,7 +292,7 @@ class CheckContext:
                     store_id=store.id if store else None,
                     store_kind=None if store is None
                     else ("managed_hsm" if isinstance(store, ManagedHsm) else "vault"),
-                    key=self.vault_key(store.id, name) if isinstance(store, KeyVault) else None,
+                    key=self.vault_key(store.id, name) if store else None,
                     used_by=[],
                     subscription_id=store.subscription_id if store else None,
                     location=store.location if store else None,

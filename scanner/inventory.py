@@ -306,10 +306,11 @@ class RotationPolicy(Model):
 
 
 class VaultKey(Model):
-    """A key in a key vault (management-plane metadata only: no key material)."""
+    """A key in a key vault or Managed HSM (management-plane metadata only: no key material)."""
 
     id: str
     vault_id: str
+    """The vault's (or Managed HSM's) ARM id."""
     name: str
     key_uri: str | None = None
     kty: str | None = None
@@ -613,6 +614,9 @@ class Inventory(Model):
     key_vaults: list[KeyVault] = Field(default_factory=list)
     vault_keys: list[VaultKey] = Field(default_factory=list)
     managed_hsms: list[ManagedHsm] = Field(default_factory=list)
+    # hsm (issue 10 item 8): Managed HSM keys read through ARM like vault keys.
+    managed_hsm_keys: list[VaultKey] = Field(default_factory=list)
+    """Keys of each Managed HSM (ManagedHsmKeys_List + _Get); `vault_id` is the HSM's id."""
     sql_servers: list[SqlServer] = Field(default_factory=list)
     cosmos_accounts: list[CosmosAccount] = Field(default_factory=list)
     workspaces: list[Workspace] = Field(default_factory=list)

@@ -1,7 +1,7 @@
 """Reads that follow a list: what Azure has no subscription-wide list for.
 
-Keys of each vault (and a GET per key where the list omits its type), each SQL server's
-TDE protector, diagnostic settings of each resource that has logs, Sentinel onboarding
+Keys of each vault and Managed HSM (and a GET per key where the list omits its type), each
+SQL server's TDE protector, diagnostic settings of each resource that has logs, Sentinel onboarding
 and analytics rules of each workspace, and the initiatives that assignments reference.
 """
 
@@ -26,6 +26,7 @@ from scanner.collectors.specs import (
 from scanner.collectors.tasks import Collection, Task
 from scanner.inventory import (
     KeyVault,
+    ManagedHsm,
     PolicyAssignment,
     SentinelOnboarding,
     ServiceResource,
@@ -35,6 +36,7 @@ from scanner.inventory import (
 )
 from scanner.inventory_policy import EFFECT_READ_DEFINITIONS
 from scanner.kinds import Detail, Kind, children_of
+from scanner.kinds.core import KEY_LISTS
 from scanner.resource_types import diagnostic_targets
 
 SENTINEL_API_VERSION = "2025-09-01"
@@ -110,8 +112,9 @@ def gated_lists(resources: list[Any], subscription_id: str,
             if kind.type in present and kind.name not in collection.from_graph]
 
 
-def keys_of(vaults: list[KeyVault], subscription_id: str, collection: Collection) -> list[Task]:
-    return [keys_task(vault) for vault in vaults]
+def keys_of(stores: list[KeyVault | ManagedHsm], subscription_id: str,
+            collection: Collection) -> list[Task]:
+    return [keys_task(store) for store in stores]
 
 
 def tde_protectors_of(servers: list[SqlServer], subscription_id: str,
@@ -156,40 +159,50 @@ def _task(collector: str, scope: str, run: Any, remedy: str) -> Task:
     return Task(collector, scope, run, remedy)
 
 
-def keys_task(vault: KeyVault) -> Task:
-    """List a vault's keys (management plane: Reader on the vault is enough)."""
+def _key_read(store: KeyVault | ManagedHsm) -> tuple[str, str]:
+    """(collector, remedy) of the key reads of a vault or Managed HSM."""
+    hsm = isinstance(store, ManagedHsm)
+    kind = SPEC_BY_KIND["managed_hsms" if hsm else "key_vaults"]
+    return (KEY_LISTS[kind.name], f"Reader on the {'Managed HSM' if hsm else 'key vault'} "
+                                  f"({kind.arm_type}/keys/read) — no data-plane access is needed")
+
+
+def keys_task(store: KeyVault | ManagedHsm) -> Task:
+    """List a vault's or Managed HSM's keys (management plane: Reader on it is enough;
+    Keys_List and ManagedHsmKeys_List)."""
+    collector, remedy = _key_read(store)
+
     def run(collection: Collection) -> list[Task]:
         keys, followups = [], []
-        listed = _mapped(collection, collection.arm().list(f"{vault.id}/keys", KEYVAULT_API),
-                         lambda raw: normalize.vault_key(raw, vault.id), vault.id, "vault_keys")
+        listed = _mapped(collection, collection.arm().list(f"{store.id}/keys", KEYVAULT_API),
+                         lambda raw: normalize.vault_key(raw, store.id), store.id, collector)
         for key in listed:
-            # Keys_List omits `kty` and the rotation policy; Keys_Get has them.
+            # The lists omit `kty` and the rotation policy; the GETs have them.
             if key.kty is None:
-                followups.append(key_task(vault, key.name, key))
+                followups.append(key_task(store, key.name, key))
             else:
                 keys.append(key)
-        collection.add("vault_keys", keys)
+        collection.add(collector, keys)
         return followups
 
-    return _task("vault_keys", vault.id, run,
-                 "Reader on the key vault (Microsoft.KeyVault/vaults/keys/read) — "
-                 "no data-plane access is needed")
+    return _task(collector, store.id, run, remedy)
 
 
-def key_task(vault: KeyVault, name: str, listed: Any) -> Task:
-    """GET one key for its type, expiry and rotation policy."""
+def key_task(store: KeyVault | ManagedHsm, name: str, listed: Any) -> Task:
+    """GET one key for its type, expiry and rotation policy (Keys_Get, ManagedHsmKeys_Get)."""
+    collector, remedy = _key_read(store)
+
     def run(collection: Collection) -> None:
         try:
-            raw = collection.arm().get(f"{vault.id}/keys/{name}", KEYVAULT_API)
+            raw = collection.arm().get(f"{store.id}/keys/{name}", KEYVAULT_API)
         except Exception:
-            collection.add("vault_keys", [listed])  # known to exist, type unknown
+            collection.add(collector, [listed])  # known to exist, type unknown
             raise
-        mapped = _mapped(collection, [raw], lambda body: normalize.vault_key(body, vault.id),
-                         vault.id, "vault_keys")
-        collection.add("vault_keys", mapped or [listed])
+        mapped = _mapped(collection, [raw], lambda body: normalize.vault_key(body, store.id),
+                         store.id, collector)
+        collection.add(collector, mapped or [listed])
 
-    return _task("vault_keys", f"{vault.id}/keys/{name.lower()}", run,
-                 "Reader on the key vault (Microsoft.KeyVault/vaults/keys/read)")
+    return _task(collector, f"{store.id}/keys/{name.lower()}", run, remedy)
 
 
 def tde_protector_task(server: SqlServer) -> Task:
@@ -319,6 +332,8 @@ _WORKSPACE = f"{_GROUP}/Microsoft.OperationalInsights/workspaces/{{workspace}}"
 READ_TEMPLATES = (
     f"{_GROUP}/Microsoft.KeyVault/vaults/{{vault}}/keys",
     f"{_GROUP}/Microsoft.KeyVault/vaults/{{vault}}/keys/{{key}}",
+    f"{_GROUP}/Microsoft.KeyVault/managedHSMs/{{hsm}}/keys",
+    f"{_GROUP}/Microsoft.KeyVault/managedHSMs/{{hsm}}/keys/{{key}}",
     f"{_GROUP}/Microsoft.Sql/servers/{{server}}/encryptionProtector/current",
     "{resource_id}/providers/Microsoft.Insights/diagnosticSettings",
     f"{_WORKSPACE}/providers/Microsoft.SecurityInsights/onboardingStates",

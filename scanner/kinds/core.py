@@ -45,6 +45,10 @@ outside the 2024+ previews, its list body the same shape as the published
 ROLE_ASSIGNMENTS_API = "2022-04-01"  # azure-mgmt-authorization's default
 DIAGNOSTIC_SETTINGS_API = "2021-05-01-preview"  # azure-mgmt-monitor 6: resource and subscription
 
+KEY_LISTS = {"key_vaults": "vault_keys", "managed_hsms": "managed_hsm_keys"}
+"""Key store kind -> the inventory list (and collector name) of its keys: each store's
+`keys_of` follow-up (Keys_List / ManagedHsmKeys_List, then a GET per key)."""
+
 _COMPUTE = "azure.mgmt.compute:ComputeManagementClient"
 _KEYVAULT = "azure.mgmt.keyvault:KeyVaultManagementClient"
 _RESOURCES = "azure.mgmt.resource.resources:ResourceManagementClient"
@@ -81,7 +85,7 @@ KINDS: tuple[Kind, ...] = (
          mapper="key_vault", followups=("keys_of",),
          sdk=f"{_KEYVAULT} vaults.list_by_subscription", logs="", holds_data=False),
     Kind("managed_hsms", "Microsoft.KeyVault/managedHSMs", KEYVAULT_API, "Managed HSM",
-         ManagedHsm, mapper="managed_hsm",
+         ManagedHsm, mapper="managed_hsm", followups=("keys_of",),
          sdk=f"{_KEYVAULT} managed_hsms.list_by_subscription", logs="", holds_data=False),
     Kind("sql_servers", "Microsoft.Sql/servers", SQL_API, "Azure SQL server", SqlServer,
          mapper="sql_server", followups=("tde_protectors_of",), stores_itself=True,

@@ -194,6 +194,7 @@ def test_pages_of_a_thousand_for_both_sources() -> None:
 def test_classification_of_every_read() -> None:
     sub = "/subscriptions/6f1c2a4e-8b3d-4c7e-9a15-2d4e6f8a0b1c"
     vault = f"{sub}/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv"
+    hsm = f"{sub}/resourceGroups/rg/providers/Microsoft.KeyVault/managedHSMs/hsm"
     ws = f"{sub}/resourceGroups/rg/providers/Microsoft.OperationalInsights/workspaces/law"
     cases = {
         ("GET", "/subscriptions?api-version=2022-12-01"): "subscriptions",
@@ -209,6 +210,8 @@ def test_classification_of_every_read() -> None:
             "diagnostic_settings",
         ("GET", f"{vault}/keys"): "keys_list",
         ("GET", f"{vault}/keys/cmk"): "key_get",
+        ("GET", f"{hsm}/keys"): "hsm_keys_list",
+        ("GET", f"{hsm}/keys/cmk"): "hsm_key_get",
         ("GET", f"{sub}/resourceGroups/rg/providers/Microsoft.Sql/servers/s/"
                 f"encryptionProtector/current"): "tde",
         ("GET", f"{ws}/providers/Microsoft.SecurityInsights/onboardingStates"):

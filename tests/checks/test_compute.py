@@ -14,6 +14,7 @@ from scanner.inventory import (
     ManagedDisk,
     ManagedHsm,
     Snapshot,
+    VaultKey,
     VirtualMachine,
 )
 from tests.checks.helpers import (
@@ -143,8 +144,12 @@ def test_des_key_in_hsm_store() -> None:
     chain = key_chain(extra_vaults=[vault("kv-nosku", None)])
     inv = inventory(
         **chain,
-        managed_hsms=[hsm("hsm-cjis").model_copy(update={"purge_protection": True}),
+        managed_hsms=[hsm("hsm-cjis").model_copy(update={"purge_protection": True,
+                                                         "soft_delete": True}),
                       hsm("hsm-nopurge")],
+        # hsm (issue 10 item 8): a Managed HSM key is judged on the key read through ARM.
+        managed_hsm_keys=[VaultKey(id=f"{arm_id(HSM, 'hsm-cjis')}/keys/k2",
+                                   vault_id=arm_id(HSM, "hsm-cjis"), name="k2", kty="RSA-HSM")],
         disk_encryption_sets=[
             des("pass-premium", active_key_url="https://kv-cjis.vault.azure.net/keys/cmk/abc"),
             des("pass-hsm", active_key_url="https://hsm-cjis.managedhsm.azure.net/keys/k2"),

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from scanner.findings import Status
+from scanner.fips import UNDETERMINED
 from scanner.inventory import (
     AccessPolicy,
     CollectionError,
@@ -133,8 +134,8 @@ def test_cmk_architecture_is_manual_with_the_table() -> None:
         "key_store": arm_id(KV, "kv-premium"),
         "key_store_kind": "premium vault",
         "kty": "RSA-HSM",
-        "fips_level": "140-2 Level 2 (HSM-backed) or 140-3 Level 3, by the key version's "
-                      "hsmPlatform (1 or 2)",
+        # Decided where Azure says it (scanner.fips): hsmPlatform is not in the ARM body.
+        "fips_level": UNDETERMINED,
         "rotation": "policy (rotate P90D)",
         "follows_latest_key_version": True,
         "soft_delete": True,
@@ -142,13 +143,13 @@ def test_cmk_architecture_is_manual_with_the_table() -> None:
     }
     des = rows[arm_id(DES, "des-hsm")]
     assert des["key_store_kind"] == "managed HSM"
-    assert des["fips_level"] == "140-3 Level 3"
+    assert des["fips_level"] == "FIPS 140-3 Level 3 (Managed HSM)"
     assert des["disks"] == [arm_id(DISK, "disk-cmk")]
     assert des["follows_latest_key_version"] is True
     assert des["rotation"].startswith("unknown")
     sql = rows[arm_id(SQL, "sql-cmk")]
     assert (sql["key_store_kind"], sql["kty"], sql["fips_level"]) == (
-        "standard vault", "RSA", "140-2 Level 1 (software-protected key)")
+        "standard vault", "RSA", "FIPS 140-2 Level 1 (software-protected key)")
     assert sql["rotation"] == "none (expiry 2027-01-31 only: not rotation)"
     assert sql["follows_latest_key_version"] is False
     assert sql["purge_protection"] is None

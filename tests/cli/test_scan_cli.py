@@ -124,8 +124,8 @@ def test_collect_writes_an_inventory_that_round_trips(tmp_path: Path) -> None:
     inventory = Inventory.load(path)
     assert Inventory.model_validate_json(inventory.to_json()) == inventory
     typed_kinds = [k.name for k in all_kinds() if k.model is not ServiceResource]
-    for kind in [*typed_kinds, "subscriptions", "regions", "vault_keys", "sentinel_onboarding",
-                 "alert_rules", "policy_set_definitions", "errors"]:
+    for kind in [*typed_kinds, "subscriptions", "regions", "vault_keys", "managed_hsm_keys",
+                 "sentinel_onboarding", "alert_rules", "policy_set_definitions", "errors"]:
         assert getattr(inventory, kind), f"the demo inventory has no {kind}"
     assert path.stat().st_mode & 0o777 == 0o600
 
@@ -277,3 +277,11 @@ def test_a_write_refused_by_the_guard_exits_5(tmp_path: Path) -> None:
     result = cli("scan", "--inventory", str(path), "--quiet")
     assert result.exit_code == 5, result.output
     assert "read-only guard refused 1 request" in result.output
+
+
+def test_demo_judges_a_managed_hsm_key_read_through_arm(demo_report: dict[str, Any]) -> None:
+    # hsm (issue 10 item 8): the demo's SQL TDE key in hsm-cjis is HSM-backed (pass) and has
+    # an expiry but no Rotate action (fail), judged on the key, not `unknown`.
+    found = {(f["check_id"], f["status"]) for f in demo_report["findings"]
+             if f["resource_id"].endswith("/managedhsms/hsm-cjis/keys/tde-records")}
+    assert found == {("cmk_key_hsm_backed", "pass"), ("cmk_key_rotation_policy", "fail")}

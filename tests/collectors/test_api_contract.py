@@ -25,7 +25,7 @@ from scanner.azure.throttle import ReadBudget
 from scanner.collectors import followups
 from scanner.collectors.runner import Collection, list_task, regions_task, resolve_subscriptions
 from scanner.collectors.specs import ListSpec
-from scanner.inventory import KeyVault, PolicyAssignment, SqlServer
+from scanner.inventory import KeyVault, ManagedHsm, PolicyAssignment, SqlServer
 from scanner.kinds import all_kinds
 from scanner.replay import CassetteMiss, CassetteTransport
 
@@ -35,6 +35,9 @@ GROUP = "rg-cjis"
 VAULT = KeyVault(id=f"/subscriptions/{SUB}/resourceGroups/{GROUP}/providers/"
                     f"Microsoft.KeyVault/vaults/kv-cjis", name="kv-cjis",
                  type="Microsoft.KeyVault/vaults", subscription_id=SUB, resource_group=GROUP)
+HSM = ManagedHsm(id=f"/subscriptions/{SUB}/resourceGroups/{GROUP}/providers/"
+                    f"Microsoft.KeyVault/managedHSMs/hsm-cjis", name="hsm-cjis",
+                 type="Microsoft.KeyVault/managedHSMs", subscription_id=SUB, resource_group=GROUP)
 SERVER = SqlServer(id=f"/subscriptions/{SUB}/resourceGroups/{GROUP}/providers/"
                       f"Microsoft.Sql/servers/sql-cjis", name="sql-cjis",
                    type="Microsoft.Sql/servers", subscription_id=SUB, resource_group=GROUP)
@@ -164,6 +167,11 @@ FOLLOWUPS: dict[str, tuple[Callable[[Collection], Any], str, Callable[[Any], Any
              lambda c: c.keys.list(GROUP, "kv-cjis"), SUB),
     "key": (followups.key_task(VAULT, "cmk", None).run, KEYVAULT,
             lambda c: c.keys.get(GROUP, "kv-cjis", "cmk"), SUB),
+    # hsm (issue 10 item 8): ManagedHsmKeys_List and ManagedHsmKeys_Get.
+    "managed HSM keys": (followups.keys_task(HSM).run, KEYVAULT,
+                         lambda c: c.managed_hsm_keys.list(GROUP, "hsm-cjis"), SUB),
+    "managed HSM key": (followups.key_task(HSM, "cmk", None).run, KEYVAULT,
+                        lambda c: c.managed_hsm_keys.get(GROUP, "hsm-cjis", "cmk"), SUB),
     "tde_protector": (followups.tde_protector_task(SERVER).run,
                       "azure.mgmt.sql:SqlManagementClient",
                       lambda c: c.encryption_protectors.get(GROUP, "sql-cjis", "current"), SUB),

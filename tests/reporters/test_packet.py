@@ -12,6 +12,7 @@ import pytest
 from rich.console import Console
 
 from scanner.findings import Finding, Status
+from scanner.fips import UNDETERMINED
 from scanner.report import ScanResult
 from scanner.reporters import ReportFormat, reporter_for, write_reports
 from scanner.reporters.base import FileReporter
@@ -227,8 +228,7 @@ def test_cmk_table_rows_come_from_the_evidence(packet: str) -> None:
     assert [r[0] for r in rows] == ["stcji", "sql-cji", "des-cji"]
     storage, sql, des = rows
     assert storage == ["stcji", "storage account", "cmk-storage", "kv-cjis", "premium vault",
-                       "RSA-HSM", "undetermined: hsmPlatform is not returned by the management "
-                       "plane (see the attestation checklist)",
+                       "RSA-HSM", UNDETERMINED,
                        "policy (rotate P90D)", "yes", "yes", "yes"]
     assert sql[1:8] == ["SQL server", "tde", "hsm-cjis", "managed HSM", "unknown",
                         "FIPS 140-3 Level 3 (Managed HSM)",

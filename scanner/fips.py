@@ -1,0 +1,66 @@
+"""The FIPS 140 level of a key, decided where Azure says it, never given as two options.
+
+Declared once for the SSP evidence (checks/ssp.py) and the audit packet
+(scanner/reporters/packet/fips.py). What Microsoft documents:
+
+- Managed HSM ("About keys in Managed HSM",
+  https://learn.microsoft.com/azure/key-vault/managed-hsm/about-keys): every key is
+  HSM-protected by FIPS 140-3 Level 3 validated hardware; a single protection tier, no
+  HSM platforms to choose between. The store decides the level.
+- Vaults ("About keys", https://learn.microsoft.com/azure/key-vault/keys/about-keys): an
+  HSM-protected key (`-HSM` key type, Premium vault) is on FIPS 140-2 Level 2 HSMs when its
+  version's `hsmPlatform` is `1` and on FIPS 140-3 Level 3 HSMs when it is `2`; a
+  software-protected key is FIPS 140-2 Level 1 software.
+
+`hsmPlatform` is a key attribute of the Key Vault data plane (REST 7.5+, `attributes.
+hsmPlatform` of GET /keys/{name}). The management-plane Key body the scanner reads
+(Keys_Get / Keys_List, Microsoft.KeyVault 2026-05-15: `attributes` = enabled, nbf, exp,
+created, updated, recoveryLevel, exportable; `kty`, `keySize`, `keyOps`, `curveName`,
+`keyUri(WithVersion)`, `rotationPolicy`, `release_policy`) has no `hsmPlatform` and nothing
+that implies it (`kty` is `RSA-HSM` on both platforms), and the scanner makes no
+data-plane read. So a vault's HSM key is "undetermined" unless the evidence carries
+`hsm_platform`; the packet's attestation checklist asks a person for it.
+"""
+
+from __future__ import annotations
+
+MANAGED_HSM_KEYS_DOC = "https://learn.microsoft.com/azure/key-vault/managed-hsm/about-keys"
+VAULT_KEYS_DOC = "https://learn.microsoft.com/azure/key-vault/keys/about-keys"
+REFERENCES = {
+    "managed_hsm": f"every key FIPS 140-3 Level 3, one protection tier ({MANAGED_HSM_KEYS_DOC})",
+    "vault": f"HSM keys by hsmPlatform: 1 FIPS 140-2 Level 2, 2 FIPS 140-3 Level 3; "
+             f"software keys FIPS 140-2 Level 1 ({VAULT_KEYS_DOC}); hsmPlatform is a "
+             "data-plane key attribute, not in the management-plane key body",
+}
+"""Where each level comes from, for the evidence."""
+MANAGED_HSM = "FIPS 140-3 Level 3 (Managed HSM)"
+BY_PLATFORM = {"1": "FIPS 140-2 Level 2 (hsmPlatform 1)",
+               "2": "FIPS 140-3 Level 3 (hsmPlatform 2)"}
+SOFTWARE = "FIPS 140-2 Level 1 (software-protected key)"
+NOT_READ = "unknown (key type not read)"
+UNDETERMINED = ("undetermined: hsmPlatform is not returned by the management plane "
+                "(a data-plane key attribute; the ARM key body carries nothing that tells the "
+                "HSM platform; see the attestation checklist)")
+
+
+def in_managed_hsm(store_kind: str | None) -> bool:
+    """True for the store kinds the evidence writes for a Managed HSM (`managed_hsm`,
+    `managed HSM`)."""
+    return (store_kind or "").lower().replace("_", " ") == "managed hsm"
+
+
+def needs_platform(store_kind: str | None, kty: str | None, hsm_platform: object = None) -> bool:
+    """True for an HSM-protected vault key whose `hsmPlatform` the evidence lacks."""
+    return (not in_managed_hsm(store_kind) and str(kty or "").upper().endswith("-HSM")
+            and str(hsm_platform) not in BY_PLATFORM)
+
+
+def fips_level(store_kind: str | None, kty: str | None, hsm_platform: object = None) -> str:
+    """The FIPS 140 level of a key in a store of `store_kind`, or why it is not known."""
+    if in_managed_hsm(store_kind):
+        return MANAGED_HSM
+    if not kty:
+        return NOT_READ
+    if not kty.upper().endswith("-HSM"):
+        return SOFTWARE
+    return BY_PLATFORM.get(str(hsm_platform), UNDETERMINED)
