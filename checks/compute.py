@@ -9,7 +9,8 @@ from checks.services.common import CMK
 from scanner.context import CheckContext
 from scanner.findings import Remediation, Status, Verdict
 from scanner.inventory import DiskEncryptionSet, KeyVault, ManagedDisk, ManagedHsm
-from scanner.registry import check, property_check
+from scanner.registry import check
+from scanner.rules import equals, is_true, rule
 
 CMK_TYPES = ("EncryptionAtRestWithCustomerKey", "EncryptionAtRestWithPlatformAndCustomerKeys")
 PLATFORM_KEY = "EncryptionAtRestWithPlatformKey"
@@ -265,7 +266,7 @@ def disk_encryption_set_auto_rotation(des: DiskEncryptionSet, ctx: CheckContext)
 # --- Step 2 / 3: virtual machines --------------------------------------------------------------
 
 
-property_check(
+rule(
     id="vm_encryption_at_host",
     title="Virtual machines encrypt temp disks and caches at the host",
     kinds="virtual_machines",
@@ -282,20 +283,14 @@ property_check(
         cli="az vm update --name <vm> --resource-group <resource-group> --encryption-at-host true",
         docs=HOST_ENCRYPTION_DOC,
     ),
-    needs=("virtual_machines",),
-    field_name="encryption_at_host",
-    expect=lambda value: value is True,
-    absent=Status.FAIL,
-    absent_reason=(
-        "securityProfile.encryptionAtHost is absent: Azure omits it when encryption at host "
-        f"is not enabled ({DISK_ENCRYPTION_DOC})"
-    ),
-    pass_reason="securityProfile.encryptionAtHost is true",
-    fail_reason="securityProfile.encryptionAtHost is false",
+    policy="fc4d8e41-e223-45ea-9bf5-eada37891d87",
+    passes=[is_true("encryption_at_host", label="securityProfile.encryptionAtHost",
+                    absent_reason="Azure omits it when encryption at host is not enabled "
+                                  f"({DISK_ENCRYPTION_DOC})")],
 )
 
 
-property_check(
+rule(
     id="vm_confidential_compute",
     title="Virtual machines processing CJI are confidential VMs",
     kinds="virtual_machines",
@@ -317,11 +312,8 @@ property_check(
         ),
         docs=CONFIDENTIAL_VM_DOC,
     ),
-    needs=("virtual_machines",),
-    field_name="security_type",
-    expect=lambda value: _same(value, "ConfidentialVM"),
-    absent=Status.FAIL,
-    absent_reason="securityProfile.securityType is absent: a standard (non-confidential) VM",
-    pass_reason="securityProfile.securityType is {value}",
-    fail_reason="securityProfile.securityType is {value}, not ConfidentialVM",
+    # No built-in Azure Policy audits confidential VMs: Azure omits securityType for a
+    # standard VM, so absence is a fail.
+    passes=[equals("security_type", "ConfidentialVM", label="securityProfile.securityType",
+                   absent_reason="a standard (non-confidential) VM")],
 )

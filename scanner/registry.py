@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from scanner.findings import Remediation, Severity, Status, Verdict
+from scanner.findings import Remediation, Severity, Verdict
 from scanner.kinds import judged_kinds
 
 if TYPE_CHECKING:
@@ -142,37 +142,6 @@ def check(
         return func
 
     return register
-
-
-def property_check(
-    *,
-    field_name: str,
-    expect: Callable[[Any], bool],
-    absent: Status,
-    absent_reason: str,
-    pass_reason: str,
-    fail_reason: str,
-    **meta: Any,
-) -> None:
-    """Register a check that asserts one property of a resource: a row of data, no code.
-
-    `absent` is what a missing value (Azure omitted it) means, with `absent_reason`
-    citing the documentation it relies on; the reasons may use `{value}`.
-    """
-
-    def judge(resource: Any, ctx: Any) -> Verdict:
-        value = getattr(resource, field_name)
-        evidence = {field_name: value}
-        if value is None:
-            return Verdict(status=absent, reason=absent_reason, evidence=evidence)
-        if expect(value):
-            return Verdict(status=Status.PASS, reason=pass_reason.format(value=value),
-                           evidence=evidence)
-        return Verdict(status=Status.FAIL, reason=fail_reason.format(value=value),
-                       evidence=evidence)
-
-    judge.__name__ = meta["id"]
-    check(**meta)(judge)
 
 
 def load_registry(extra_modules: Iterable[str] = ()) -> Registry:
