@@ -8,9 +8,10 @@ from checks.keychain import judge_key_uri, judge_through_des
 from checks.services.common import CMK
 from scanner.context import CheckContext
 from scanner.findings import Remediation, Status, Verdict
+from scanner.gate import rests_on
 from scanner.inventory import DiskEncryptionSet, KeyVault, ManagedDisk, ManagedHsm
 from scanner.registry import check
-from scanner.rules import equals, is_true, rule
+from scanner.rules import KEY_CHAIN_READS, equals, is_true, rule
 
 CMK_TYPES = ("EncryptionAtRestWithCustomerKey", "EncryptionAtRestWithPlatformAndCustomerKeys")
 PLATFORM_KEY = "EncryptionAtRestWithPlatformKey"
@@ -64,6 +65,7 @@ def _same(a: str | None, b: str) -> bool:
     ),
     tags=(CMK,),
     needs=("managed_disks", "snapshots"),
+    needs_anywhere=KEY_CHAIN_READS,  # the key chain (checks/keychain.py)
 )
 def disk_cmk_encryption(disk: ManagedDisk, ctx: CheckContext) -> Verdict:
     """Pass when the disk's encryption type is a customer-key type with a disk encryption set."""
@@ -168,6 +170,7 @@ def _des_store(des: DiskEncryptionSet, ctx: CheckContext) -> KeyVault | ManagedH
         docs=DISK_CMK_DOC,
     ),
     needs=("disk_encryption_sets",),
+    needs_anywhere=KEY_CHAIN_READS,  # the key chain (checks/keychain.py)
 )
 def disk_encryption_set_key_in_hsm_store(des: DiskEncryptionSet, ctx: CheckContext) -> Verdict:
     """Pass when the set's active key lives in a Premium vault or a Managed HSM."""
@@ -180,13 +183,12 @@ def disk_encryption_set_key_in_hsm_store(des: DiskEncryptionSet, ctx: CheckConte
                        evidence=evidence)
     store = _des_store(des, ctx)
     if store is None:
-        errors = ctx.errors_anywhere("key_vaults", "managed_hsms")
-        if errors:
-            evidence["collection_errors"] = [e.model_dump(exclude_none=True) for e in errors]
+        rests_on("key_vaults", "managed_hsms")  # the engine names the lists that failed
         return Verdict(
             status=Status.UNKNOWN,
-            reason=f"the vault holding {des.active_key_url} could not be found or read "
-                   "(it is outside the scanned subscriptions, or its list could not be read)",
+            reason=f"the vault holding {des.active_key_url} is not among the vaults and "
+                   "Managed HSMs read (it is outside the scanned subscriptions, or its list "
+                   "could not be read)",
             evidence=evidence,
         )
     evidence["store_id"] = store.id

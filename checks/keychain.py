@@ -20,12 +20,14 @@ from typing import Any
 
 from scanner.context import CheckContext, parse_key_uri, service_key_uri
 from scanner.findings import Status, Verdict
+from scanner.gate import rests_on
 from scanner.inventory import KeyVault, ManagedHsm, ServiceResource
 from scanner.kinds import KeyRef, by_type
-from scanner.rules import use_key_chain
+from scanner.rules import KEY_CHAIN_READS, use_key_chain
 
 HSM_KEY_TYPES = ("rsa-hsm", "ec-hsm", "oct-hsm")
-KEY_STORE_COLLECTORS = ("key_vaults", "managed_hsms")
+KEY_STORE_COLLECTORS = KEY_CHAIN_READS[:2]
+"""The key stores' lists; a check judging a key chain declares KEY_CHAIN_READS."""
 
 
 def key_uri_of(resource: Any, ctx: CheckContext) -> tuple[str | None, str | None]:
@@ -93,14 +95,13 @@ def judge_key_uri(uri: str | None, ctx: CheckContext, via: str | None = None,
     # URI): the store can still be judged, the key itself cannot.
     store = store or ctx.key_store_for_uri(uri if parsed else f"{uri.rstrip('/')}/keys/-")
     if store is None:
-        gaps = sorted({f"{e.collector} in {e.scope}"
-                       for e in ctx.errors_anywhere(*KEY_STORE_COLLECTORS)})
-        where = (f"; {', '.join(gaps)} could not be read" if gaps
-                 else ": it is outside the scanned subscriptions")
+        # Outside the scanned subscriptions, or in a key-store list that failed: the
+        # engine names the failed lists (scanner.gate).
+        rests_on(*KEY_STORE_COLLECTORS)
         return Verdict(status=Status.UNKNOWN,
                        reason=f"the key {uri} lives in a vault or Managed HSM the scan did "
-                              f"not see{where}, so its tier, purge protection and key type "
-                              "cannot be judged",
+                              "not see, so its tier, purge protection and key type cannot "
+                              "be judged",
                        evidence=evidence)
     evidence["key_store"] = store.id
     failures: list[str] = []
@@ -148,9 +149,9 @@ def _judge_vault(vault: KeyVault, key_name: str | None, ctx: CheckContext,
         return
     key = ctx.vault_key(vault.id, key_name)
     if key is None:
-        errors = ctx.errors("vault_keys", vault.id)
-        unknowns.append(f"the keys of vault {vault.name} could not be read"
-                        if errors else f"key {key_name} was not found in vault {vault.name}")
+        rests_on("vault_keys", scope=vault.id)  # the engine adds why, if the read failed
+        unknowns.append(f"key {key_name} was not found among the keys read from vault "
+                        f"{vault.name}")
         return
     evidence["kty"] = key.kty
     if key.kty is None:

@@ -13,8 +13,8 @@ from typing import Any
 
 from scanner.context import CheckContext
 from scanner.findings import Status, Verdict
+from scanner.gate import rests_on
 from scanner.inventory import (
-    CollectionError,
     DiagnosticSetting,
     GenericResource,
     KeyVault,
@@ -42,32 +42,21 @@ ACTIVITY_LOG_CATEGORIES = frozenset({"administrative", "security", "policy"})
 
 _DIAG_DOCS = "https://learn.microsoft.com/azure/azure-monitor/essentials/create-diagnostic-settings"
 
+_LOG_SOURCES = ("diagnostic_settings", "activity_log_settings")
+"""Where a workspace's CJIS logs come from: every diagnostic setting of the boundary."""
+
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def _unknown_from(errors: list[CollectionError], target: str) -> Verdict:
-    first = errors[0]
-    status = f"HTTP {first.status}" if first.status else "no response"
-    remedy = f" Fix: {first.remedy}" if first.remedy else ""
-    return Verdict(
-        status=Status.UNKNOWN,
-        reason=f"could not read the diagnostic settings of {target} ({status}): "
-               f"{first.message}.{remedy}",
-        evidence={"target": target,
-                  "collection_errors": [e.model_dump(exclude_none=True) for e in errors]},
-    )
 
 
 def _not_read(ctx: CheckContext, target: str) -> Verdict | None:
     """`unknown` when `target`'s diagnostic settings were not read; None when they were."""
     if target.lower() in ctx.diagnostic_targets_read:
         return None
-    errors = ctx.errors("diagnostic_settings", target)
-    if target.count("/") == 2:  # /subscriptions/<id>: the Activity Log's own read
-        errors = errors or ctx.errors("activity_log_settings", target)
-    if errors:
-        return _unknown_from(errors, target)
+    # The engine adds why, when the read failed (scanner.gate); /subscriptions/<id> is
+    # the Activity Log's own read.
+    rests_on("diagnostic_settings", *(("activity_log_settings",) if target.count("/") == 2
+                                      else ()), scope=target)
     return Verdict(status=Status.UNKNOWN,
                    reason=f"the diagnostic settings of {target} were not read",
                    evidence={"target": target})
@@ -118,6 +107,7 @@ def _settings_fail_reason(target: str, settings: list[DiagnosticSetting], wanted
                "--logs '[{\"categoryGroup\": \"allLogs\", \"enabled\": true}]'",
         "docs": _DIAG_DOCS,
     },
+    needs_anywhere=("diagnostic_settings",),
 )
 def resource_diagnostic_logs_to_workspace(resource: GenericResource,
                                           ctx: CheckContext) -> Verdict:
@@ -194,6 +184,7 @@ def resource_diagnostic_logs_to_workspace(resource: GenericResource,
                "{\"category\": \"Policy\", \"enabled\": true}]'",
         "docs": "https://learn.microsoft.com/azure/azure-monitor/essentials/activity-log",
     },
+    needs_anywhere=_LOG_SOURCES,
 )
 def subscription_activity_log_to_workspace(sub: Subscription, ctx: CheckContext) -> Verdict:
     """A subscription diagnostic setting sends Administrative, Security and Policy (or allLogs).
@@ -227,13 +218,7 @@ def _not_cjis(workspace: Workspace, ctx: CheckContext) -> Verdict | None:
     """N/A (or unknown) for a workspace no diagnostic setting of the boundary sends logs to."""
     if workspace.id in ctx.cjis_workspace_ids:
         return None
-    errors = ctx.errors_anywhere("diagnostic_settings", "activity_log_settings")
-    if errors:
-        return Verdict(status=Status.UNKNOWN,
-                       reason=f"no diagnostic setting read sends logs to {workspace.name}, but "
-                              f"{len(errors)} scope(s) of diagnostic settings could not be "
-                              f"read, so it may still receive CJIS logs",
-                       evidence={"collection_errors": [e.scope for e in errors]})
+    rests_on(*_LOG_SOURCES, means="it may still receive CJIS logs")
     return Verdict(status=Status.NOT_APPLICABLE,
                    reason=f"no diagnostic setting of the boundary sends logs to workspace "
                           f"{workspace.name}",
@@ -256,6 +241,7 @@ def _not_cjis(workspace: Workspace, ctx: CheckContext) -> Verdict | None:
                "--workspace-name <workspace> --retention-time 365",
         "docs": "https://learn.microsoft.com/azure/azure-monitor/logs/data-retention-configure",
     },
+    needs_anywhere=_LOG_SOURCES,
 )
 def workspace_retention_365_days(workspace: Workspace, ctx: CheckContext) -> Verdict:
     """`retentionInDays` of each workspace receiving CJIS logs ≥ `log_retention_days` (365)."""
@@ -304,6 +290,7 @@ def _onboarded(workspace: Workspace, ctx: CheckContext) -> bool | None:
         "docs": "https://learn.microsoft.com/azure/sentinel/quickstart-onboard",
     },
     needs=("sentinel_onboarding",),
+    needs_anywhere=_LOG_SOURCES,
 )
 def workspace_sentinel_onboarded(workspace: Workspace, ctx: CheckContext) -> Verdict:
     """A Sentinel onboarding state exists for each workspace receiving CJIS logs."""
@@ -344,6 +331,7 @@ ANALYTICS_RULE_KINDS = frozenset({"scheduled", "nrt"})
         "docs": "https://learn.microsoft.com/azure/sentinel/create-analytics-rules",
     },
     needs=("alert_rules",),
+    needs_anywhere=(*_LOG_SOURCES, "sentinel_onboarding"),
 )
 def workspace_sentinel_analytics_rules(workspace: Workspace, ctx: CheckContext) -> Verdict:
     """At least one enabled `Scheduled` or `NRT` rule on each Sentinel workspace with CJIS logs.
@@ -368,16 +356,12 @@ def workspace_sentinel_analytics_rules(workspace: Workspace, ctx: CheckContext) 
                        reason=f"{len(active)} enabled scheduled/NRT rule(s): "
                               f"{', '.join(active)}",
                        evidence=evidence)
-    onboarded = _onboarded(workspace, ctx)
-    if onboarded is False or (onboarded is None
-                              and not ctx.errors("sentinel_onboarding", workspace.id)):
+    if not _onboarded(workspace, ctx):
+        # No onboarding record: not onboarded, unless its read failed (scanner.gate).
+        rests_on("sentinel_onboarding", scope=workspace.id,
+                 means="Sentinel may run there without an enabled scheduled/NRT rule")
         return Verdict(status=Status.NOT_APPLICABLE,
                        reason=f"Microsoft Sentinel is not onboarded on {workspace.name}",
-                       evidence=evidence)
-    if onboarded is None:
-        return Verdict(status=Status.UNKNOWN,
-                       reason=f"the Sentinel onboarding state of {workspace.name} could not "
-                              f"be read and it has no enabled scheduled/NRT rule",
                        evidence=evidence)
     kinds = ", ".join(sorted({f"{r.kind}{'' if r.enabled else ' (disabled)'}" for r in rules}))
     return Verdict(status=Status.FAIL,
@@ -409,6 +393,7 @@ KEY_VAULT_AUDIT = frozenset({"auditevent", "audit", "alllogs"})
                "--logs '[{\"category\": \"AuditEvent\", \"enabled\": true}]'",
         "docs": "https://learn.microsoft.com/azure/key-vault/general/howto-logging",
     },
+    needs_anywhere=("diagnostic_settings",),
 )
 def key_vault_audit_to_workspace(vault: KeyVault, ctx: CheckContext) -> Verdict:
     """A vault diagnostic setting sends AuditEvent (or the audit / allLogs group) to a workspace."""

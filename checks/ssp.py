@@ -15,6 +15,7 @@ from typing import Any
 from checks.policy_candidates import management_group_scopes
 from scanner.context import MANAGEMENT_GROUP_PREFIX, CheckContext, CmkKey, Tenant, parse_key_uri
 from scanner.findings import Status, Verdict
+from scanner.gate import rests_on
 from scanner.inventory import KeyVault, ManagedHsm, VaultKey
 from scanner.kinds import cji_store_kinds, key_user_kinds
 from scanner.registry import check
@@ -116,6 +117,7 @@ def _architecture_row(user: str, key: CmkKey, ctx: CheckContext, types: dict[str
                "attributes.hsmPlatform}\"",
         "docs": "https://learn.microsoft.com/azure/security/fundamentals/key-management",
     },
+    needs_anywhere=(*_STORE_COLLECTORS, *_KEY_COLLECTORS),
 )
 def tenant_cmk_architecture_evidence(tenant: Tenant, ctx: CheckContext) -> Verdict:
     """Manual: each store → key → vault/HSM, key type, FIPS level, rotation, purge protection."""
@@ -142,19 +144,12 @@ def tenant_cmk_architecture_evidence(tenant: Tenant, ctx: CheckContext) -> Verdi
     }
     rows = [_architecture_row(user, key, ctx, types, follows, disks_by_des)
             for key in ctx.cmk_keys for user in key.used_by]
-    gaps = sorted({f"{e.collector} at {e.scope}"
-                   for e in ctx.errors_anywhere(*_STORE_COLLECTORS, *_KEY_COLLECTORS)})
+    # The table is complete only if every store and key list was read (scanner.gate).
+    rests_on(*_STORE_COLLECTORS, *_KEY_COLLECTORS, means="a data store may exist")
     evidence: dict[str, Any] = {"stores": rows, "stores_without_cmk": sorted(without_cmk)}
-    if gaps:
-        evidence["incomplete"] = gaps
     cji_stores = len(inv.storage_accounts) + len(disks) + len(inv.sql_servers) \
         + len(inv.cosmos_accounts)
     if cji_stores == 0:
-        if gaps:
-            return Verdict(status=Status.UNKNOWN,
-                           reason="no data store was read, and some could not be: "
-                                  f"{'; '.join(gaps)}",
-                           evidence=evidence)
         return Verdict(status=Status.NOT_APPLICABLE,
                        reason="no storage account, managed disk, snapshot, SQL server or "
                               "Cosmos DB account exists in the boundary",
@@ -164,8 +159,7 @@ def tenant_cmk_architecture_evidence(tenant: Tenant, ctx: CheckContext) -> Verdi
         status=Status.MANUAL,
         reason=f"review the CMK architecture for the SSP: {len(rows)} CMK user(s) on "
                f"{len(ctx.cmk_keys)} key(s) in {len(key_stores)} key store(s); "
-               f"{len(without_cmk)} data store(s) without a customer-managed key"
-               + (f"; incomplete: {'; '.join(gaps)}" if gaps else ""),
+               f"{len(without_cmk)} data store(s) without a customer-managed key",
         evidence=evidence,
     )
 

@@ -15,7 +15,7 @@ from scanner.context import CheckContext
 from scanner.findings import Remediation, Status, Verdict
 from scanner.inventory import StorageAccount
 from scanner.registry import check
-from scanner.rules import equals, is_false, is_true, one_of, rule
+from scanner.rules import KEY_CHAIN_READS, equals, is_false, is_true, one_of, rule
 
 KEYVAULT = "Microsoft.Keyvault"
 MICROSOFT_MANAGED = "Microsoft.Storage"
@@ -151,6 +151,7 @@ def storage_account_geo_replica_us(account: StorageAccount, ctx: CheckContext) -
     ),
     tags=(CMK,),
     needs=("storage_accounts",),
+    needs_anywhere=KEY_CHAIN_READS,  # the key chain (checks/keychain.py)
 )
 def storage_account_cmk_encryption(account: StorageAccount, ctx: CheckContext) -> Verdict:
     """Pass when encryption.keySource is Microsoft.Keyvault and names a vault and a key."""

@@ -50,10 +50,14 @@ class CheckMeta(BaseModel):
     needs: tuple[str, ...] = ()
     """Inventory collectors whose errors over a resource make this check `unknown` there.
 
-    Matched by scope: an error on the resource, its subscription, or the tenant. Tenant
-    checks see only tenant-wide errors this way; they consult
-    `ctx.errors_anywhere(...)` for subscription-scoped gaps themselves.
+    Matched by scope: an error on the resource, its subscription, or the tenant; the
+    engine applies it before the check runs (scanner.gate).
     """
+    needs_anywhere: tuple[str, ...] = ()
+    """Collectors the check reads beyond its resource's scope (another kind's items, the
+    key stores behind a key, every subscription's regions). A verdict resting on one of
+    them says so (`scanner.gate.rests_on`) and the engine makes it `unknown` when that
+    read failed; checks never consult collection errors themselves."""
 
     @field_validator("kinds")
     @classmethod
@@ -121,6 +125,7 @@ def check(
     rationale: str,
     remediation: Remediation | dict[str, str],
     needs: Iterable[str] = (),
+    needs_anywhere: Iterable[str] = (),
     tags: Iterable[str] = (),
     registry: Registry | None = None,
 ) -> Callable[[CheckFunc], CheckFunc]:
@@ -134,6 +139,7 @@ def check(
         remediation=remediation if isinstance(remediation, Remediation)
         else Remediation(**remediation),
         needs=tuple(needs),
+        needs_anywhere=tuple(dict.fromkeys(needs_anywhere)),
         tags=tuple(tags),
     )
 
