@@ -46,6 +46,7 @@ def key_uri_of(resource: Any, ctx: CheckContext) -> tuple[str | None, str | None
         des = next((d for d in ctx.inventory.disk_encryption_sets
                     if d.id == str(des_id).lower()), None)
         if des is None:
+            rests_on("disk_encryption_sets")  # outside the scan, or its list failed
             return None, f"disk encryption set {des_id} (not in the inventory)"
         return des.active_key_url, f"through disk encryption set {des.name}"
     if isinstance(resource, ServiceResource):
@@ -71,6 +72,7 @@ def judge_through_des(des_id: str | None, ctx: CheckContext) -> Verdict | None:
     des = next((d for d in ctx.inventory.disk_encryption_sets if d.id == (des_id or "").lower()),
                None)
     if des is None:
+        rests_on("disk_encryption_sets")  # outside the scan, or its list failed
         return judge_key_uri(None, ctx, f"disk encryption set {des_id} (not in the inventory)")
     return judge_key_uri(des.active_key_url, ctx, f"through disk encryption set {des.name}")
 

@@ -76,7 +76,7 @@ def _not_a_cmk_store(store: KeyVault | ManagedHsm, ctx: CheckContext) -> Verdict
         docs=KEY_TYPES_DOC,
     ),
     needs=("key_vaults", "managed_hsms"),
-    needs_anywhere=CMK_USER_COLLECTORS,  # which data stores use its keys
+    needs_anywhere=(*CMK_USER_COLLECTORS, "vault_keys"),  # which data stores use its keys
 )
 def key_store_hsm_tier(store: KeyVault | ManagedHsm, ctx: CheckContext) -> Verdict:
     """Pass for a Premium vault or a Managed HSM that holds a CMK in use; fail for Standard."""
@@ -125,7 +125,7 @@ def key_store_hsm_tier(store: KeyVault | ManagedHsm, ctx: CheckContext) -> Verdi
         docs=SOFT_DELETE_DOC,
     ),
     needs=("key_vaults", "managed_hsms"),
-    needs_anywhere=CMK_USER_COLLECTORS,  # which data stores use its keys
+    needs_anywhere=(*CMK_USER_COLLECTORS, "vault_keys"),  # which data stores use its keys
 )
 def key_store_purge_protection(store: KeyVault | ManagedHsm, ctx: CheckContext) -> Verdict:
     """Pass when a CMK store has soft delete and purge protection both on."""

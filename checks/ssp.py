@@ -215,6 +215,7 @@ def _covers(scope: str, store_id: str, ancestors: set[str] | None) -> bool:
         "docs": "https://learn.microsoft.com/azure/key-vault/general/rbac-guide",
     },
     needs=("role_assignments",),
+    needs_anywhere=(*key_user_kinds(), "vault_keys"),  # which stores hold CMKs in use
 )
 def key_store_administrators(store: KeyVault | ManagedHsm, ctx: CheckContext) -> Verdict:
     """Manual: principals with administrative RBAC roles or key-admin access policies.

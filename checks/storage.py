@@ -71,6 +71,7 @@ def _cmk_evidence(account: StorageAccount) -> dict[str, str | None]:
         docs=REDUNDANCY_DOC,
     ),
     needs=("storage_accounts",),
+    needs_anywhere=("regions",),  # the paired region, and whether it is in the US
 )
 def storage_account_geo_replica_us(account: StorageAccount, ctx: CheckContext) -> Verdict:
     """Pass when a geo-replicated account's secondary region is a US production region."""

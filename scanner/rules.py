@@ -139,9 +139,10 @@ def all_items(name: str, test: Callable[[Any], bool], says: str, **absent: Any) 
                      says, **absent)
 
 
-KEY_CHAIN_READS = ("key_vaults", "managed_hsms", "vault_keys")
+KEY_CHAIN_READS = ("key_vaults", "managed_hsms", "vault_keys", "disk_encryption_sets")
 """What judging a key chain reads beyond the data store: the key's vault or Managed HSM
-(anywhere in the scan) and the vault's keys (checks/keychain.py rests on them)."""
+(anywhere in the scan), the vault's keys, and the disk encryption set a disk-like store
+names for its key (checks/keychain.py rests on them)."""
 
 KeyChain = Callable[[Any, Any], Verdict | None]
 """(resource, ctx) -> the key chain's verdict when it does not pass, else None."""

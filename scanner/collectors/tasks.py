@@ -168,6 +168,12 @@ class Collection:
     _claimed: set[str] = field(default_factory=set)
     from_graph: frozenset[str] = frozenset()
     """Kinds the Resource Graph stream fills in this run (not listed through ARM)."""
+    wanted: frozenset[str] | None = None
+    """The reads a narrowed scan needs (scanner.narrowing); None: every read."""
+
+    def wants(self, read: str) -> bool:
+        """Whether this run reads `read` (a kind's list or a follow-up's collector)."""
+        return self.wanted is None or read in self.wanted
 
     def client(self, dotted: str) -> Any:
         """The SDK client `module:Class` (created once, lazily): Resource Graph."""
