@@ -23,11 +23,10 @@ from scanner.findings import Status, Verdict
 from scanner.gate import rests_on
 from scanner.inventory import KeyVault, ManagedHsm, ServiceResource
 from scanner.kinds import KeyRef, by_type
-from scanner.rules import KEY_CHAIN_READS, use_key_chain
+from scanner.rules import KEY_STORES, use_key_chain
 
 HSM_KEY_TYPES = ("rsa-hsm", "ec-hsm", "oct-hsm")
-KEY_STORE_COLLECTORS = KEY_CHAIN_READS[:2]
-"""The key stores' lists; a check judging a key chain declares KEY_CHAIN_READS."""
+KEY_STORE_COLLECTORS = KEY_STORES  # a check judging a key chain declares KEY_CHAIN_READS
 
 
 def key_uri_of(resource: Any, ctx: CheckContext) -> tuple[str | None, str | None]:

@@ -68,6 +68,7 @@ def collected_kinds(selection: Any) -> set[str] | None:
     a list left out is one no selected check reads: tests/cli/test_narrowed_collection.py
     proves each check judges the same narrowed as in a full scan.
     """
+    from scanner.collectors.tasks import Reads
     from scanner.directory_model import COLLECTOR as PRINCIPALS
     from scanner.graph_kinds import COLLECTORS as ENTRA_COLLECTORS
     from scanner.graph_kinds import ENTRA_KIND
@@ -81,11 +82,11 @@ def collected_kinds(selection: Any) -> set[str] | None:
         only_graph = "tenant" in reads and bool(check.meta.needs) and reads <= graph_only
         reads_arm = reads_arm or not only_graph
     reads = reads_of(selection.checks.values())
-    wanted = {ENTRA_KIND} if not reads.isdisjoint(ENTRA_COLLECTORS) else set()
-    if reads_arm:
-        wanted |= arm_lists(reads - set(ENTRA_COLLECTORS))
-        if "role_assignments" in reads:
-            wanted.add(PRINCIPALS)
+    wanted = arm_lists(reads - set(ENTRA_COLLECTORS)) if reads_arm else Reads()
+    if not reads.isdisjoint(ENTRA_COLLECTORS):
+        wanted.add(ENTRA_KIND)
+    if reads_arm and "role_assignments" in reads:
+        wanted.add(PRINCIPALS)
     return wanted
 
 

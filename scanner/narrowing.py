@@ -15,19 +15,20 @@ from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
+from scanner.collectors.tasks import Reads
 from scanner.gate import declared_reads
 from scanner.kinds import all_kinds, by_name, key_user_kinds
 from scanner.rules import KEY_CHAIN_READS
 
-SCAN_READS = ("resources", "resource_groups", "policy_assignments", "policy_exemptions",
-              "policy_set_definitions", "policy_definitions")
-"""Read in every ARM scan: coverage and the boundary warnings need the resource list; the
-waiver book applies the tenant's Azure Policy exemptions (scanner.waivers)."""
+COVERAGE_READS = ("resources", "resource_groups")
+"""Coverage and the boundary warnings read the resource and resource-group lists."""
+WAIVER_READS = ("policy_assignments", "policy_exemptions")
+"""The waiver book applies the tenant's Azure Policy exemptions to the assignments (and
+their initiatives, which follow them: scanner.waivers, scanner.exceptions_ledger)."""
 
 DERIVED_KINDS: dict[str, tuple[str, ...]] = {
     # Built by the context from the stores' CMK references and the key stores.
     "cmk_keys": (*key_user_kinds(), *KEY_CHAIN_READS),
-    "vault_keys": ("vault_keys",),
     "tenant": (),
     "subscriptions": (),
 }
@@ -43,18 +44,20 @@ def followed_lists() -> dict[str, str]:
             for read in FOLLOWUP_READS[name]}
 
 
-def arm_lists(reads: Iterable[str]) -> set[str]:
+def arm_lists(reads: Iterable[str]) -> Reads:
     """Every read and list a scan with these reads collects (with the scan's own)."""
     kinds = by_name()
     follows = followed_lists()
     wanted: set[str] = set()
-    todo = [*SCAN_READS, *reads]
+    from scanner.collectors.followups import FOLLOWUP_READS
+
+    todo = [*COVERAGE_READS, *WAIVER_READS, *FOLLOWUP_READS["initiatives_of"], *reads]
     while todo:
         read = todo.pop()
         if read in wanted:
             continue
         wanted.add(read)
-        todo += [r for r in DERIVED_KINDS.get(read, ()) if r != read]
+        todo += DERIVED_KINDS.get(read, ())
         if read in follows:
             todo.append(follows[read])
         kind = kinds.get(read)
@@ -62,7 +65,7 @@ def arm_lists(reads: Iterable[str]) -> set[str]:
             todo.append("resources")  # listed where the resource list shows its type
         if kind is not None and kind.parent:
             todo.append(kind.parent)  # listed per item of its parent
-    return wanted - set(DERIVED_KINDS) | ({"vault_keys"} & wanted)
+    return Reads(wanted - set(DERIVED_KINDS))
 
 
 def reads_of(checks: Iterable[Any]) -> set[str]:

@@ -139,7 +139,9 @@ def all_items(name: str, test: Callable[[Any], bool], says: str, **absent: Any) 
                      says, **absent)
 
 
-KEY_CHAIN_READS = ("key_vaults", "managed_hsms", "vault_keys", "disk_encryption_sets")
+KEY_STORES = ("key_vaults", "managed_hsms")
+"""The lists a key URI is looked up in (CheckContext.key_store_for_uri)."""
+KEY_CHAIN_READS = (*KEY_STORES, "vault_keys", "disk_encryption_sets")
 """What judging a key chain reads beyond the data store: the key's vault or Managed HSM
 (anywhere in the scan), the vault's keys, and the disk encryption set a disk-like store
 names for its key (checks/keychain.py rests on them)."""

@@ -22,6 +22,7 @@ from scanner.collectors.tasks import (
     READ_FAILURES,
     Collection,
     ProgressCallback,
+    Reads,
     Task,
     collection_error,
 )
@@ -117,7 +118,7 @@ def collect(
     from_graph = frozenset(GRAPH_KINDS) if inventory_source != "arm" else frozenset()
     wanted = set(kinds) if kinds is not None else None
     collection = Collection(factory, from_graph=from_graph,
-                            wanted=frozenset(wanted) if wanted is not None else None)
+                            wanted=frozenset(kinds) if isinstance(kinds, Reads) else None)
     in_scope = resolve_subscriptions(collection, subscriptions or [])
     tasks: list[Task] = []
     for sub in in_scope:

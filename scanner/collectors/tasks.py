@@ -154,6 +154,12 @@ def _collection_error(task: Task, exc: BaseException) -> CollectionError:
     )
 
 
+class Reads(set[str]):
+    """The reads of a scan narrowed list by list (scanner.narrowing): given as `kinds`,
+    they narrow the follow-ups, gated and child lists too. A plain set of kinds names
+    only the lists to run, each with all its follow-ups."""
+
+
 @dataclass
 class Collection:
     """Shared state of one collection run: clients, and what has been read so far."""
@@ -169,7 +175,7 @@ class Collection:
     from_graph: frozenset[str] = frozenset()
     """Kinds the Resource Graph stream fills in this run (not listed through ARM)."""
     wanted: frozenset[str] | None = None
-    """The reads a narrowed scan needs (scanner.narrowing); None: every read."""
+    """The reads a scan narrowed list by list needs (`Reads`); None: every follow-up."""
 
     def wants(self, read: str) -> bool:
         """Whether this run reads `read` (a kind's list or a follow-up's collector)."""
