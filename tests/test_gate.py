@@ -162,3 +162,14 @@ def test_a_gated_kind_rests_on_the_resource_list_too() -> None:
     ctx = CheckContext(inventory(errors=[error]), ScanConfig())
     assert _anywhere("postgresql_flexible_servers", ctx) == [error]
     assert _anywhere("storage_accounts", ctx) == []
+
+
+def test_doctor_names_what_a_missing_read_would_make_unknown_from_the_same_declarations(
+) -> None:
+    from scanner.doctor import checks_reading
+
+    registry = load_registry()
+    # Declared only as needs_anywhere: the key chain's keys, the regions lists.
+    assert "storage_account_cmk_encryption" in checks_reading(registry, "vault_keys")
+    assert "resource_location_us" in checks_reading(registry, "regions")
+    assert "workspace_retention_365_days" in checks_reading(registry, "activity_log_settings")
