@@ -62,7 +62,7 @@ def collected_kinds(selection: Any) -> set[str] | None:
     Resource Manager lists and follow-ups their declarations name, with what the scan
     itself reads, and the Microsoft Graph reads (`entra`) when a check reads Entra ID or
     Intune; the key administrators are named (directory reads) only for a check that
-    reads role assignments. None: everything.
+    reads role assignments.
 
     Each check's declared reads cover what it consults (tests/test_declared_reads.py), so
     a list left out is one no selected check reads: tests/cli/test_narrowed_collection.py
@@ -70,6 +70,7 @@ def collected_kinds(selection: Any) -> set[str] | None:
     """
     from scanner.collectors.tasks import Reads
     from scanner.directory_model import COLLECTOR as PRINCIPALS
+    from scanner.gate import declared_reads
     from scanner.graph_kinds import COLLECTORS as ENTRA_COLLECTORS
     from scanner.graph_kinds import ENTRA_KIND
     from scanner.narrowing import arm_lists, reads_of
@@ -77,7 +78,7 @@ def collected_kinds(selection: Any) -> set[str] | None:
     graph_only = {*ENTRA_COLLECTORS, "tenant"}
     reads_arm = False
     for check in selection.checks.values():
-        reads = {*check.meta.kinds, *check.meta.needs, *check.meta.needs_anywhere}
+        reads = set(declared_reads(check.meta))
         # A tenant check needing only Graph collectors judges Graph data only.
         only_graph = "tenant" in reads and bool(check.meta.needs) and reads <= graph_only
         reads_arm = reads_arm or not only_graph
