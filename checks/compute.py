@@ -8,8 +8,10 @@ from checks.keychain import judge_key_uri, judge_through_des
 from checks.services.common import CMK
 from scanner.context import CheckContext
 from scanner.findings import Remediation, Status, Verdict
+from scanner.gate import rests_on
 from scanner.inventory import DiskEncryptionSet, KeyVault, ManagedDisk, ManagedHsm
-from scanner.registry import check, property_check
+from scanner.registry import check
+from scanner.rules import KEY_CHAIN_READS, equals, is_true, rule
 
 CMK_TYPES = ("EncryptionAtRestWithCustomerKey", "EncryptionAtRestWithPlatformAndCustomerKeys")
 PLATFORM_KEY = "EncryptionAtRestWithPlatformKey"
@@ -63,6 +65,7 @@ def _same(a: str | None, b: str) -> bool:
     ),
     tags=(CMK,),
     needs=("managed_disks", "snapshots"),
+    needs_anywhere=KEY_CHAIN_READS,  # the key chain (checks/keychain.py)
 )
 def disk_cmk_encryption(disk: ManagedDisk, ctx: CheckContext) -> Verdict:
     """Pass when the disk's encryption type is a customer-key type with a disk encryption set."""
@@ -167,6 +170,7 @@ def _des_store(des: DiskEncryptionSet, ctx: CheckContext) -> KeyVault | ManagedH
         docs=DISK_CMK_DOC,
     ),
     needs=("disk_encryption_sets",),
+    needs_anywhere=KEY_CHAIN_READS,  # the key chain (checks/keychain.py)
 )
 def disk_encryption_set_key_in_hsm_store(des: DiskEncryptionSet, ctx: CheckContext) -> Verdict:
     """Pass when the set's active key lives in a Premium vault or a Managed HSM."""
@@ -179,13 +183,12 @@ def disk_encryption_set_key_in_hsm_store(des: DiskEncryptionSet, ctx: CheckConte
                        evidence=evidence)
     store = _des_store(des, ctx)
     if store is None:
-        errors = ctx.errors_anywhere("key_vaults", "managed_hsms")
-        if errors:
-            evidence["collection_errors"] = [e.model_dump(exclude_none=True) for e in errors]
+        rests_on("key_vaults", "managed_hsms")  # the engine names the lists that failed
         return Verdict(
             status=Status.UNKNOWN,
-            reason=f"the vault holding {des.active_key_url} could not be found or read "
-                   "(it is outside the scanned subscriptions, or its list could not be read)",
+            reason=f"the vault holding {des.active_key_url} is not among the vaults and "
+                   "Managed HSMs read (it is outside the scanned subscriptions, or its list "
+                   "could not be read)",
             evidence=evidence,
         )
     evidence["store_id"] = store.id
@@ -265,7 +268,7 @@ def disk_encryption_set_auto_rotation(des: DiskEncryptionSet, ctx: CheckContext)
 # --- Step 2 / 3: virtual machines --------------------------------------------------------------
 
 
-property_check(
+rule(
     id="vm_encryption_at_host",
     title="Virtual machines encrypt temp disks and caches at the host",
     kinds="virtual_machines",
@@ -282,20 +285,14 @@ property_check(
         cli="az vm update --name <vm> --resource-group <resource-group> --encryption-at-host true",
         docs=HOST_ENCRYPTION_DOC,
     ),
-    needs=("virtual_machines",),
-    field_name="encryption_at_host",
-    expect=lambda value: value is True,
-    absent=Status.FAIL,
-    absent_reason=(
-        "securityProfile.encryptionAtHost is absent: Azure omits it when encryption at host "
-        f"is not enabled ({DISK_ENCRYPTION_DOC})"
-    ),
-    pass_reason="securityProfile.encryptionAtHost is true",
-    fail_reason="securityProfile.encryptionAtHost is false",
+    policy="fc4d8e41-e223-45ea-9bf5-eada37891d87",
+    passes=[is_true("encryption_at_host", label="securityProfile.encryptionAtHost",
+                    absent_reason="Azure omits it when encryption at host is not enabled "
+                                  f"({DISK_ENCRYPTION_DOC})")],
 )
 
 
-property_check(
+rule(
     id="vm_confidential_compute",
     title="Virtual machines processing CJI are confidential VMs",
     kinds="virtual_machines",
@@ -317,11 +314,8 @@ property_check(
         ),
         docs=CONFIDENTIAL_VM_DOC,
     ),
-    needs=("virtual_machines",),
-    field_name="security_type",
-    expect=lambda value: _same(value, "ConfidentialVM"),
-    absent=Status.FAIL,
-    absent_reason="securityProfile.securityType is absent: a standard (non-confidential) VM",
-    pass_reason="securityProfile.securityType is {value}",
-    fail_reason="securityProfile.securityType is {value}, not ConfidentialVM",
+    # No built-in Azure Policy audits confidential VMs: Azure omits securityType for a
+    # standard VM, so absence is a fail.
+    passes=[equals("security_type", "ConfidentialVM", label="securityProfile.securityType",
+                   absent_reason="a standard (non-confidential) VM")],
 )

@@ -55,6 +55,8 @@ ENTRA_LOGS_DOCS = ("https://learn.microsoft.com/entra/identity/monitoring-health
         "docs": ENTRA_LOGS_DOCS,
     },
     needs=(AAD_DIAGNOSTICS_COLLECTOR,),
+    # Entra ID's settings are kept with the other diagnostic settings (and read with them).
+    needs_anywhere=("diagnostic_settings",),
     tags=("logging.entra",),
 )
 def entra_diagnostic_logs_to_workspace(tenant: Tenant, ctx: CheckContext) -> Verdict:

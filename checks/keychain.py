@@ -25,13 +25,14 @@ from typing import Any
 
 from scanner.context import CheckContext, parse_key_uri, service_key_uri
 from scanner.findings import Status, Verdict
+from scanner.gate import rests_on
 from scanner.inventory import KeyVault, ManagedHsm, ServiceResource
 from scanner.kinds import KeyRef, by_type
 from scanner.kinds.core import KEY_LISTS
-from scanner.rules import use_key_chain
+from scanner.rules import KEY_STORES, use_key_chain
 
 HSM_KEY_TYPES = ("rsa-hsm", "ec-hsm", "oct-hsm")
-KEY_STORE_COLLECTORS = ("key_vaults", "managed_hsms")
+KEY_STORE_COLLECTORS = KEY_STORES  # a check judging a key chain declares KEY_CHAIN_READS
 
 MANAGED_HSM_KEY_TYPE_BUILTIN = "1fd3b2cc-9904-40fa-b8da-050c02612da9"
 """Built-in "Azure Key Vault Managed HSM keys should be the specified cryptographic type":
@@ -91,6 +92,7 @@ def key_uri_of(resource: Any, ctx: CheckContext) -> tuple[str | None, str | None
         des = next((d for d in ctx.inventory.disk_encryption_sets
                     if d.id == str(des_id).lower()), None)
         if des is None:
+            rests_on("disk_encryption_sets")  # outside the scan, or its list failed
             return None, f"disk encryption set {des_id} (not in the inventory)"
         return des.active_key_url, f"through disk encryption set {des.name}"
     if isinstance(resource, ServiceResource):
@@ -116,6 +118,7 @@ def judge_through_des(des_id: str | None, ctx: CheckContext) -> Verdict | None:
     des = next((d for d in ctx.inventory.disk_encryption_sets if d.id == (des_id or "").lower()),
                None)
     if des is None:
+        rests_on("disk_encryption_sets")  # outside the scan, or its list failed
         return judge_key_uri(None, ctx, f"disk encryption set {des_id} (not in the inventory)")
     return judge_key_uri(des.active_key_url, ctx, f"through disk encryption set {des.name}")
 
@@ -140,14 +143,13 @@ def judge_key_uri(uri: str | None, ctx: CheckContext, via: str | None = None,
     # URI): the store can still be judged, the key itself cannot.
     store = store or ctx.key_store_for_uri(uri if parsed else f"{uri.rstrip('/')}/keys/-")
     if store is None:
-        gaps = sorted({f"{e.collector} in {e.scope}"
-                       for e in ctx.errors_anywhere(*KEY_STORE_COLLECTORS)})
-        where = (f"; {', '.join(gaps)} could not be read" if gaps
-                 else ": it is outside the scanned subscriptions")
+        # Outside the scanned subscriptions, or in a key-store list that failed: the
+        # engine names the failed lists (scanner.gate).
+        rests_on(*KEY_STORE_COLLECTORS)
         return Verdict(status=Status.UNKNOWN,
                        reason=f"the key {uri} lives in a vault or Managed HSM the scan did "
-                              f"not see{where}, so its tier, purge protection and key type "
-                              "cannot be judged",
+                              "not see, so its tier, purge protection and key type cannot "
+                              "be judged",
                        evidence=evidence)
     evidence["key_store"] = store.id
     failures: list[str] = []
@@ -202,9 +204,10 @@ def _judge_key(store: KeyVault | ManagedHsm, key_name: str, ctx: CheckContext,
     label = "Managed HSM" if isinstance(store, ManagedHsm) else "vault"
     key = ctx.vault_key(store.id, key_name)
     if key is None:
-        errors = ctx.errors(KEY_LISTS[store_list(store)], store.id)
-        unknowns.append(f"the keys of {label} {store.name} could not be read"
-                        if errors else f"key {key_name} was not found in {label} {store.name}")
+        # The engine adds why, if the store's key list could not be read.
+        rests_on(KEY_LISTS[store_list(store)], scope=store.id)
+        unknowns.append(f"key {key_name} was not found among the keys read from {label} "
+                        f"{store.name}")
         return
     evidence["kty"] = key.kty
     if key.kty is None:

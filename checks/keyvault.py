@@ -20,6 +20,7 @@ from checks.keychain import (
 from scanner.context import CheckContext
 from scanner.findings import Remediation, Status, Verdict
 from scanner.fips import VAULT_KEYS_DOC as KEY_TYPES_DOC
+from scanner.gate import rests_on
 from scanner.inventory import KeyVault, ManagedHsm
 from scanner.kinds import cji_store_kinds, key_user_kinds
 from scanner.registry import check
@@ -49,16 +50,9 @@ def _not_a_cmk_store(store: KeyVault | ManagedHsm, ctx: CheckContext) -> Verdict
     """not_applicable (or unknown) for a store that holds no CMK in use; None if it holds one."""
     if store.id in ctx.cmk_store_ids:
         return None
-    errors = ctx.errors_anywhere(*CMK_USER_COLLECTORS)
-    if errors:
-        # A data store we could not read may keep its CMK here: do not call it unused.
-        scopes = sorted({f"{e.collector} in {e.scope}" for e in errors})
-        return Verdict(
-            status=Status.UNKNOWN,
-            reason=f"no CMK in use was found in this {_store_kind(store)}, but "
-                   f"{', '.join(scopes)} could not be read, so it may hold one",
-            evidence={"collection_errors": [e.model_dump(exclude_none=True) for e in errors]},
-        )
+    # A data store we could not read may keep its CMK here: the engine does not let
+    # "unused" stand then (scanner.gate).
+    rests_on(*CMK_USER_COLLECTORS, means="it may hold one")
     return Verdict(status=Status.NOT_APPLICABLE,
                    reason=f"no data store's customer-managed key is in this {_store_kind(store)}")
 
@@ -85,6 +79,7 @@ def _not_a_cmk_store(store: KeyVault | ManagedHsm, ctx: CheckContext) -> Verdict
         docs=KEY_TYPES_DOC,
     ),
     needs=("key_vaults", "managed_hsms"),
+    needs_anywhere=(*CMK_USER_COLLECTORS, "vault_keys"),  # which data stores use its keys
 )
 def key_store_hsm_tier(store: KeyVault | ManagedHsm, ctx: CheckContext) -> Verdict:
     """Pass for a Premium vault or a Managed HSM that holds a CMK in use; fail for Standard."""
@@ -135,6 +130,7 @@ def key_store_hsm_tier(store: KeyVault | ManagedHsm, ctx: CheckContext) -> Verdi
         docs=SOFT_DELETE_DOC,
     ),
     needs=("key_vaults", "managed_hsms"),
+    needs_anywhere=(*CMK_USER_COLLECTORS, "vault_keys"),  # which data stores use its keys
 )
 def key_store_purge_protection(store: KeyVault | ManagedHsm, ctx: CheckContext) -> Verdict:
     """Pass when a CMK store has soft delete and purge protection both on."""
@@ -206,6 +202,7 @@ def _managed_hsm_purge_protection(hsm: ManagedHsm, evidence: dict[str, Any]) -> 
         docs=MANAGED_HSM_DOC,
     ),
     needs=("key_vaults", "managed_hsms"),
+    needs_anywhere=(*CJI_STORE_KINDS, "key_vaults", "managed_hsms"),
 )
 def tenant_hsm_key_store_exists(tenant: Any, ctx: CheckContext) -> Verdict:
     """Pass when a Premium vault or Managed HSM exists while any CJI data store exists."""
@@ -217,13 +214,7 @@ def tenant_hsm_key_store_exists(tenant: Any, ctx: CheckContext) -> Verdict:
                                 "managed_hsms": hsms,
                                 "standard_vaults": len(inventory.key_vaults) - len(premium)}
     if not any(cji_stores.values()):
-        errors = ctx.errors_anywhere(*CJI_STORE_KINDS)
-        if errors:
-            evidence["collection_errors"] = [e.model_dump(exclude_none=True) for e in errors]
-            return Verdict(status=Status.UNKNOWN,
-                           reason="no CJI data store was found, but some data store lists "
-                                  "could not be read",
-                           evidence=evidence)
+        rests_on(*CJI_STORE_KINDS, means="a CJI data store may exist")
         return Verdict(status=Status.NOT_APPLICABLE,
                        reason="no storage account, disk, snapshot, SQL server or Cosmos DB "
                               "account holds CJI in the scanned subscriptions",
@@ -233,13 +224,9 @@ def tenant_hsm_key_store_exists(tenant: Any, ctx: CheckContext) -> Verdict:
                        reason=f"{len(premium)} Premium vault(s) and {len(hsms)} Managed HSM(s) "
                               "exist",
                        evidence=evidence)
-    errors = ctx.errors_anywhere("key_vaults", "managed_hsms")
-    if errors:
-        evidence["collection_errors"] = [e.model_dump(exclude_none=True) for e in errors]
-        return Verdict(status=Status.UNKNOWN,
-                       reason="no Premium vault or Managed HSM was found, but some vault lists "
-                              "could not be read",
-                       evidence=evidence)
+    # "None exists" rests on every vault list having been read.
+    rests_on("key_vaults", "managed_hsms", absence=True,
+             means="a Premium vault or Managed HSM may exist")
     return Verdict(
         status=Status.FAIL,
         reason=f"{sum(cji_stores.values())} CJI data store(s) exist but no Premium vault or "

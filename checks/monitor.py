@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from checks.monitor_common import (
     DIAG_DOCS,
+    SETTINGS_COLLECTORS,
     describe,
     judge_target,
     not_cjis,
@@ -19,6 +20,7 @@ from checks.monitor_common import (
 from checks.monitor_storage import storage_logs_verdict
 from scanner.context import CheckContext
 from scanner.findings import Status, Verdict
+from scanner.gate import rests_on
 from scanner.inventory import GenericResource, KeyVault, Subscription, Workspace
 from scanner.registry import check
 from scanner.resource_types import STORAGE_ACCOUNT, diagnostic_target
@@ -51,6 +53,7 @@ ACTIVITY_LOG_CATEGORIES = frozenset({"administrative", "security", "policy"})
                "--logs '[{\"categoryGroup\": \"allLogs\", \"enabled\": true}]'",
         "docs": DIAG_DOCS,
     },
+    needs_anywhere=("diagnostic_settings",),
 )
 def resource_diagnostic_logs_to_workspace(resource: GenericResource,
                                           ctx: CheckContext) -> Verdict:
@@ -91,6 +94,7 @@ def resource_diagnostic_logs_to_workspace(resource: GenericResource,
                "{\"category\": \"Policy\", \"enabled\": true}]'",
         "docs": "https://learn.microsoft.com/azure/azure-monitor/essentials/activity-log",
     },
+    needs_anywhere=("diagnostic_settings", "activity_log_settings"),
 )
 def subscription_activity_log_to_workspace(sub: Subscription, ctx: CheckContext) -> Verdict:
     """A subscription diagnostic setting sends Administrative, Security and Policy (or allLogs).
@@ -146,6 +150,7 @@ def _onboarded(workspace: Workspace, ctx: CheckContext) -> bool | None:
         "docs": "https://learn.microsoft.com/azure/sentinel/quickstart-onboard",
     },
     needs=("sentinel_onboarding",),
+    needs_anywhere=SETTINGS_COLLECTORS,
 )
 def workspace_sentinel_onboarded(workspace: Workspace, ctx: CheckContext) -> Verdict:
     """A Sentinel onboarding state exists for each workspace receiving CJIS logs."""
@@ -186,6 +191,7 @@ ANALYTICS_RULE_KINDS = frozenset({"scheduled", "nrt"})
         "docs": "https://learn.microsoft.com/azure/sentinel/create-analytics-rules",
     },
     needs=("alert_rules",),
+    needs_anywhere=(*SETTINGS_COLLECTORS, "sentinel_onboarding"),
 )
 def workspace_sentinel_analytics_rules(workspace: Workspace, ctx: CheckContext) -> Verdict:
     """At least one enabled `Scheduled` or `NRT` rule on each Sentinel workspace with CJIS logs.
@@ -210,16 +216,12 @@ def workspace_sentinel_analytics_rules(workspace: Workspace, ctx: CheckContext) 
                        reason=f"{len(active)} enabled scheduled/NRT rule(s): "
                               f"{', '.join(active)}",
                        evidence=evidence)
-    onboarded = _onboarded(workspace, ctx)
-    if onboarded is False or (onboarded is None
-                              and not ctx.errors("sentinel_onboarding", workspace.id)):
+    if not _onboarded(workspace, ctx):
+        # No onboarding record: not onboarded, unless its read failed (scanner.gate).
+        rests_on("sentinel_onboarding", scope=workspace.id,
+                 means="Sentinel may run there without an enabled scheduled/NRT rule")
         return Verdict(status=Status.NOT_APPLICABLE,
                        reason=f"Microsoft Sentinel is not onboarded on {workspace.name}",
-                       evidence=evidence)
-    if onboarded is None:
-        return Verdict(status=Status.UNKNOWN,
-                       reason=f"the Sentinel onboarding state of {workspace.name} could not "
-                              f"be read and it has no enabled scheduled/NRT rule",
                        evidence=evidence)
     kinds = ", ".join(sorted({f"{r.kind}{'' if r.enabled else ' (disabled)'}" for r in rules}))
     return Verdict(status=Status.FAIL,
@@ -251,6 +253,7 @@ KEY_VAULT_AUDIT = frozenset({"auditevent", "audit", "alllogs"})
                "--logs '[{\"category\": \"AuditEvent\", \"enabled\": true}]'",
         "docs": "https://learn.microsoft.com/azure/key-vault/general/howto-logging",
     },
+    needs_anywhere=("diagnostic_settings",),
 )
 def key_vault_audit_to_workspace(vault: KeyVault, ctx: CheckContext) -> Verdict:
     """A vault diagnostic setting sends AuditEvent (or the audit / allLogs group) to a workspace."""

@@ -4,8 +4,8 @@ in evidence, and which workspaces receive CJIS logs.
 
 Diagnostic settings are read per target (storage logs live on each service of the
 account, not on the account). A target is judged only when its settings were read
-(`ctx.diagnostic_targets_read`); otherwise it is `unknown`, naming the collection error
-that covers it when there is one (`diagnostic_settings` for a resource,
+(`ctx.diagnostic_targets_read`); otherwise it is `unknown`, and the engine (scanner.gate) names
+the collection error that covers it when there is one (`diagnostic_settings` for a resource,
 `activity_log_settings` for a subscription's Activity Log, `aad_diagnostic_settings` for
 Microsoft Entra ID's own).
 """
@@ -16,7 +16,8 @@ from typing import Any
 
 from scanner.context import CheckContext
 from scanner.findings import Status, Verdict
-from scanner.inventory import CollectionError, DiagnosticSetting, Workspace
+from scanner.gate import rests_on
+from scanner.inventory import DiagnosticSetting, Workspace
 
 CATEGORY_GROUPS = frozenset({"alllogs", "audit"})
 """Category groups that carry a resource's audit logs, whatever its type."""
@@ -37,29 +38,15 @@ AUDIT_CATEGORIES: dict[str, frozenset[str]] = {
 DIAG_DOCS = "https://learn.microsoft.com/azure/azure-monitor/essentials/create-diagnostic-settings"
 
 
-def unknown_from(errors: list[CollectionError], target: str) -> Verdict:
-    first = errors[0]
-    status = f"HTTP {first.status}" if first.status else "no response"
-    remedy = f" Fix: {first.remedy}" if first.remedy else ""
-    return Verdict(
-        status=Status.UNKNOWN,
-        reason=f"could not read the diagnostic settings of {target} ({status}): "
-               f"{first.message}.{remedy}",
-        evidence={"target": target,
-                  "collection_errors": [e.model_dump(exclude_none=True) for e in errors]},
-    )
-
-
 def not_read(ctx: CheckContext, target: str, collector: str = "diagnostic_settings"
              ) -> Verdict | None:
     """`unknown` when `target`'s diagnostic settings were not read; None when they were."""
     if target.lower() in ctx.diagnostic_targets_read:
         return None
-    errors = ctx.errors(collector, target)
-    if target.count("/") == 2:  # /subscriptions/<id>: the Activity Log's own read
-        errors = errors or ctx.errors("activity_log_settings", target)
-    if errors:
-        return unknown_from(errors, target)
+    # The engine adds why, when the read failed (scanner.gate); /subscriptions/<id> is
+    # the Activity Log's own read.
+    rests_on(collector, *(("activity_log_settings",) if target.count("/") == 2 else ()),
+             scope=target)
     return Verdict(status=Status.UNKNOWN,
                    reason=f"the diagnostic settings of {target} were not read",
                    evidence={"target": target})
@@ -95,15 +82,8 @@ def not_cjis(workspace: Workspace, ctx: CheckContext) -> Verdict | None:
     """N/A (or unknown) for a workspace no diagnostic setting of the boundary sends logs to."""
     if workspace.id in ctx.cjis_workspace_ids:
         return None
-    # The pre-existing "errors anywhere" semantics (see /work/notes/monitor.md): a setting
-    # that could not be read anywhere may be the one that feeds this workspace.
-    errors = ctx.errors_anywhere(*SETTINGS_COLLECTORS)
-    if errors:
-        return Verdict(status=Status.UNKNOWN,
-                       reason=f"no diagnostic setting read sends logs to {workspace.name}, but "
-                              f"{len(errors)} scope(s) of diagnostic settings could not be "
-                              f"read, so it may still receive CJIS logs",
-                       evidence={"collection_errors": [e.scope for e in errors]})
+    # A setting that could not be read anywhere may be the one that feeds this workspace.
+    rests_on(*SETTINGS_COLLECTORS, means="it may still receive CJIS logs")
     return Verdict(status=Status.NOT_APPLICABLE,
                    reason=f"no diagnostic setting of the boundary sends logs to workspace "
                           f"{workspace.name}",

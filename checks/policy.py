@@ -23,6 +23,7 @@ from collections.abc import Callable
 from typing import Any
 
 from checks.policy_candidates import (
+    POLICY_READS,
     Applies,
     ParamJudge,
     applies_for,
@@ -120,9 +121,7 @@ def _us_only(ctx: CheckContext, value: Any) -> tuple[list[str], list[str]]:
 def _allowed_locations_verdict(sub: Subscription, ctx: CheckContext, guid: str,
                                policy: str) -> Verdict:
     candidates = governing_candidates(ctx, sub, applies_for(ctx, guid), _us_locations_only(ctx))
-    errors = ctx.errors_anywhere("policy_set_definitions", "policy_definitions")
-    extra = {"policy_set_definition_errors": [e.scope for e in errors]} if errors else None
-    return single_policy_verdict(candidates, sub, policy, guid, extra)
+    return single_policy_verdict(candidates, sub, policy, guid)
 
 
 _ASSIGN_DOCS = "https://learn.microsoft.com/azure/governance/policy/assign-policy-azurecli"
@@ -150,6 +149,7 @@ _ASSIGN_DOCS = "https://learn.microsoft.com/azure/governance/policy/assign-polic
         "docs": _ASSIGN_DOCS,
     },
     needs=("policy_assignments",),
+    needs_anywhere=(*POLICY_READS, "regions"),
 )
 def subscription_allowed_locations_policy(sub: Subscription, ctx: CheckContext) -> Verdict:
     """Built-in Allowed locations (e56962a6-…) enforced with only US production regions.
@@ -184,6 +184,7 @@ def subscription_allowed_locations_policy(sub: Subscription, ctx: CheckContext) 
         "docs": _ASSIGN_DOCS,
     },
     needs=("policy_assignments",),
+    needs_anywhere=(*POLICY_READS, "regions"),
 )
 def subscription_allowed_rg_locations_policy(sub: Subscription, ctx: CheckContext) -> Verdict:
     """Built-in Allowed locations for resource groups (e765b5de-…), enforced, US only."""
@@ -217,6 +218,7 @@ def subscription_allowed_rg_locations_policy(sub: Subscription, ctx: CheckContex
         "docs": "https://learn.microsoft.com/azure/governance/policy/samples/built-in-policies",
     },
     needs=("policy_assignments",),
+    needs_anywhere=POLICY_READS,
 )
 def subscription_cmk_guardrail_policies(sub: Subscription, ctx: CheckContext) -> Verdict:
     """All three built-in CMK policies assigned at or above the subscription and enforced."""
@@ -322,6 +324,7 @@ def _diagnostic_judge(assignment: PolicyAssignment) -> ParamJudge:
         "docs": "https://learn.microsoft.com/azure/governance/policy/samples/built-in-initiatives",
     },
     needs=("policy_assignments",),
+    needs_anywhere=POLICY_READS,
 )
 def subscription_diagnostic_settings_policy(sub: Subscription, ctx: CheckContext) -> Verdict:
     """An enforced policy that audits or deploys diagnostic settings governs the subscription.

@@ -21,7 +21,13 @@ from checks.policy_rules import (
 )
 from scanner.context import MANAGEMENT_GROUP_PREFIX, CheckContext, excluded_by_not_scopes
 from scanner.findings import Status, Verdict
+from scanner.gate import rests_on
 from scanner.inventory import PolicyAssignment, Subscription, normalize_id
+
+POLICY_READS = ("policy_assignments", "policy_set_definitions", "policy_definitions",
+                "policy_exemptions")
+"""What judging an assignment reads: the assignments, their initiatives, the definitions
+whose default effect they use, and the exemptions that may suspend them."""
 
 Applies = Callable[[PolicyAssignment], list[Application] | None]
 """Where an assignment applies the policy; [] nowhere; None unknown (initiative not read)."""
@@ -133,12 +139,12 @@ def judge_assignment(ctx: CheckContext, assignment: PolicyAssignment,
             exempted = exemptions_over(ctx, assignment, app, sub, ancestors)
             candidate.exemptions += [e.id for e in exempted if e.id not in candidate.exemptions]
             outcomes.append((problems + exemption_problems(exempted), undetermined))
-        unread = ctx.errors("policy_exemptions", sub.id)
-        if unread and not candidate.exemptions:
-            # An exemption we could not read may suspend the assignment here.
-            candidate.undetermined.append(
-                f"the policy exemptions of subscription {sub.subscription_id} could not be "
-                f"read ({unread[0].message}), so whether one suspends it is unknown")
+        if not candidate.exemptions:
+            # An exemption we could not read may suspend the assignment here: a pass
+            # resting on it does not stand then (scanner.gate); a fail does, as an
+            # exemption only ever suspends.
+            rests_on("policy_exemptions", scope=sub.id,
+                     means="an exemption may suspend the assignment there")
         if not any(not p and not u for p, u in outcomes):  # no application is clean
             if any(not p for p, _ in outcomes):
                 candidate.undetermined.extend(u for p, us in outcomes if not p for u in us)

@@ -32,6 +32,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from scanner.context import MANAGEMENT_GROUP_PREFIX, CheckContext
+from scanner.gate import rests_on
 from scanner.inventory import PolicyAssignment, PolicyExemption, Subscription
 from scanner.inventory_policy import PolicyOverride, PolicySelector
 
@@ -108,11 +109,10 @@ def _resolve_effect(ctx: CheckContext, app: Application) -> None:
     if isinstance(given, str):
         app.effect, app.effect_source = given.lower(), "parameter effect"
         return
-    errors = ctx.errors("policy_definitions", app.definition_id)
-    why = (f"its read failed: {errors[0].message}" if errors
-           else "it was not read")
+    # Not read, or its read failed: the engine names the failure (scanner.gate).
+    rests_on("policy_definitions", scope=app.definition_id)
     app.effect_source = f"unknown: no effect parameter is set and definition " \
-                        f"{app.definition_id} {why}"
+                        f"{app.definition_id} was not read"
 
 
 def _describe(selectors: list[PolicySelector]) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 
 from scanner.context import CheckContext
 from scanner.findings import Status, Verdict
+from scanner.gate import rests_on
 from scanner.inventory import GenericResource, ResourceGroup
 from scanner.registry import check
 
@@ -29,11 +30,9 @@ def _region_verdict(location: str, ctx: CheckContext, what: str) -> Verdict:
     evidence["known_from"] = ctx.region_source(location)
     us = ctx.is_us_region(location)
     if us is None:
-        errors = ctx.errors_anywhere("regions")
-        unread = f" (locations lists not read: {', '.join(e.scope for e in errors)})" \
-            if errors else ""
+        rests_on("regions")  # the engine names the locations lists that failed
         return Verdict(status=Status.UNKNOWN,
-                       reason=f"{location!r} is in {ctx.region_source(location)}{unread}, so "
+                       reason=f"{location!r} is in {ctx.region_source(location)}, so "
                               f"whether it is a US region cannot be told",
                        evidence=evidence)
     if us:
@@ -70,6 +69,7 @@ def _region_verdict(location: str, ctx: CheckContext, what: str) -> Verdict:
         "docs": _MOVE_DOCS,
     },
     needs=("resources",),  # regions: judged with the built-in table when a list is missing
+    needs_anywhere=("regions",),
 )
 def resource_location_us(resource: GenericResource, ctx: CheckContext) -> Verdict:
     """A resource's `location` must be a US production region of the scanned cloud.
@@ -106,6 +106,7 @@ def resource_location_us(resource: GenericResource, ctx: CheckContext) -> Verdic
                 "move-resource-group-and-subscription",
     },
     needs=("resource_groups",),
+    needs_anywhere=("regions",),
 )
 def resource_group_location_us(group: ResourceGroup, ctx: CheckContext) -> Verdict:
     """A resource group's `location` must be a US production region."""

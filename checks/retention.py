@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from checks.monitor_common import not_cjis
+from checks.monitor_common import SETTINGS_COLLECTORS, not_cjis
 from scanner.context import CheckContext
 from scanner.findings import Status, Verdict
 from scanner.inventory import DiagnosticSetting, Workspace, WorkspaceTable
@@ -119,6 +119,7 @@ def _total_days(table: WorkspaceTable | None, default: int | None) -> int | None
         "docs": "https://learn.microsoft.com/azure/azure-monitor/logs/data-retention-configure",
     },
     needs=("workspace_tables",),
+    needs_anywhere=SETTINGS_COLLECTORS,
 )
 def workspace_retention_365_days(workspace: Workspace, ctx: CheckContext) -> Verdict:
     """Every table receiving CJIS logs keeps them `log_retention_days` (365) in total."""

@@ -14,6 +14,7 @@ from scanner.context import MANAGEMENT_GROUP_PREFIX, CheckContext, CmkKey, Tenan
 from scanner.findings import Status, Verdict
 from scanner.fips import NOT_READ, fips_level
 from scanner.fips import REFERENCES as FIPS_REFERENCES
+from scanner.gate import rests_on
 from scanner.inventory import KeyVault, ManagedHsm, VaultKey
 from scanner.kinds import cji_store_kinds, key_user_kinds
 from scanner.kinds.core import KEY_LISTS
@@ -105,6 +106,7 @@ def _architecture_row(user: str, key: CmkKey, ctx: CheckContext, types: dict[str
                "attributes.hsmPlatform}\"",
         "docs": "https://learn.microsoft.com/azure/security/fundamentals/key-management",
     },
+    needs_anywhere=(*_STORE_COLLECTORS, *_KEY_COLLECTORS),
 )
 def tenant_cmk_architecture_evidence(tenant: Tenant, ctx: CheckContext) -> Verdict:
     """Manual: each store → key → vault/HSM, key type, FIPS level, rotation, purge protection."""
@@ -131,20 +133,13 @@ def tenant_cmk_architecture_evidence(tenant: Tenant, ctx: CheckContext) -> Verdi
     }
     rows = [_architecture_row(user, key, ctx, types, follows, disks_by_des)
             for key in ctx.cmk_keys for user in key.used_by]
-    gaps = sorted({f"{e.collector} at {e.scope}"
-                   for e in ctx.errors_anywhere(*_STORE_COLLECTORS, *_KEY_COLLECTORS)})
+    # The table is complete only if every store and key list was read (scanner.gate).
+    rests_on(*_STORE_COLLECTORS, *_KEY_COLLECTORS, means="a data store may exist")
     evidence: dict[str, Any] = {"stores": rows, "stores_without_cmk": sorted(without_cmk),
                                 "fips_references": dict(FIPS_REFERENCES)}
-    if gaps:
-        evidence["incomplete"] = gaps
     cji_stores = len(inv.storage_accounts) + len(disks) + len(inv.sql_servers) \
         + len(inv.cosmos_accounts)
     if cji_stores == 0:
-        if gaps:
-            return Verdict(status=Status.UNKNOWN,
-                           reason="no data store was read, and some could not be: "
-                                  f"{'; '.join(gaps)}",
-                           evidence=evidence)
         return Verdict(status=Status.NOT_APPLICABLE,
                        reason="no storage account, managed disk, snapshot, SQL server or "
                               "Cosmos DB account exists in the boundary",
@@ -154,8 +149,7 @@ def tenant_cmk_architecture_evidence(tenant: Tenant, ctx: CheckContext) -> Verdi
         status=Status.MANUAL,
         reason=f"review the CMK architecture for the SSP: {len(rows)} CMK user(s) on "
                f"{len(ctx.cmk_keys)} key(s) in {len(key_stores)} key store(s); "
-               f"{len(without_cmk)} data store(s) without a customer-managed key"
-               + (f"; incomplete: {'; '.join(gaps)}" if gaps else ""),
+               f"{len(without_cmk)} data store(s) without a customer-managed key",
         evidence=evidence,
     )
 
@@ -211,6 +205,7 @@ def _covers(scope: str, store_id: str, ancestors: set[str] | None) -> bool:
         "docs": "https://learn.microsoft.com/azure/key-vault/general/rbac-guide",
     },
     needs=("role_assignments",),
+    needs_anywhere=(*key_user_kinds(), "vault_keys"),  # which stores hold CMKs in use
 )
 def key_store_administrators(store: KeyVault | ManagedHsm, ctx: CheckContext) -> Verdict:
     """Manual: principals with administrative RBAC roles or key-admin access policies.

@@ -14,8 +14,8 @@ from checks.services.common import CMK, CMK_SERVICE
 from scanner.context import CheckContext
 from scanner.findings import Remediation, Status, Verdict
 from scanner.inventory import StorageAccount
-from scanner.registry import check, property_check
-from scanner.rules import equals, rule
+from scanner.registry import check
+from scanner.rules import KEY_CHAIN_READS, equals, is_false, is_true, one_of, rule
 
 KEYVAULT = "Microsoft.Keyvault"
 MICROSOFT_MANAGED = "Microsoft.Storage"
@@ -71,6 +71,7 @@ def _cmk_evidence(account: StorageAccount) -> dict[str, str | None]:
         docs=REDUNDANCY_DOC,
     ),
     needs=("storage_accounts",),
+    needs_anywhere=("regions",),  # the paired region, and whether it is in the US
 )
 def storage_account_geo_replica_us(account: StorageAccount, ctx: CheckContext) -> Verdict:
     """Pass when a geo-replicated account's secondary region is a US production region."""
@@ -151,6 +152,7 @@ def storage_account_geo_replica_us(account: StorageAccount, ctx: CheckContext) -
     ),
     tags=(CMK,),
     needs=("storage_accounts",),
+    needs_anywhere=KEY_CHAIN_READS,  # the key chain (checks/keychain.py)
 )
 def storage_account_cmk_encryption(account: StorageAccount, ctx: CheckContext) -> Verdict:
     """Pass when encryption.keySource is Microsoft.Keyvault and names a vault and a key."""
@@ -239,7 +241,7 @@ def storage_account_cmk_versionless_key(account: StorageAccount, ctx: CheckConte
     )
 
 
-property_check(
+rule(
     id="storage_account_infrastructure_encryption",
     title="Storage accounts add infrastructure (double) encryption",
     kinds="storage_accounts",
@@ -260,23 +262,18 @@ property_check(
         ),
         docs=INFRA_DOC,
     ),
-    needs=("storage_accounts",),
-    field_name="require_infrastructure_encryption",
-    expect=lambda value: value is True,
-    absent=Status.FAIL,
-    absent_reason=(
-        "requireInfrastructureEncryption is absent: Azure omits it when it is false, and it "
-        f"can only be set when the account is created ({INFRA_DOC})"
-    ),
-    pass_reason="requireInfrastructureEncryption is true",
-    fail_reason="requireInfrastructureEncryption is false",
+    policy="4733ea7b-a883-42fe-8cac-97454c2a9e4a",
+    passes=[is_true("require_infrastructure_encryption",
+                    label="encryption.requireInfrastructureEncryption",
+                    absent_reason="Azure omits it when it is false, and it can only be set "
+                                  f"when the account is created ({INFRA_DOC})")],
 )
 
 
 # --- Transit and exposure -------------------------------------------------------------------
 
 
-property_check(
+rule(
     id="storage_account_https_only",
     title="Storage accounts accept HTTPS traffic only",
     kinds="storage_accounts",
@@ -293,25 +290,17 @@ property_check(
         ),
         docs=HTTPS_DOC,
     ),
-    needs=("storage_accounts",),
-    field_name="https_only",
-    expect=lambda value: value is True,
+    policy="404c3081-a854-4457-ae30-26a93ef643f9",
     # The default is true only for accounts created with API 2019-04-01 or later; older
     # accounts default to false. Azure returns the field for every account, so its
     # absence means the service did not say: not a pass, and not proof of a fail.
-    absent=Status.UNKNOWN,
-    absent_reason=(
-        "supportsHttpsTrafficOnly was not reported; it defaults to true only for accounts "
-        f"created with API version 2019-04-01 or later, false before ({HTTPS_DOC})"
-    ),
-    pass_reason="supportsHttpsTrafficOnly is true",
-    fail_reason="supportsHttpsTrafficOnly is false: the account accepts plain HTTP",
+    passes=[is_true("https_only", label="supportsHttpsTrafficOnly", absent=Status.UNKNOWN,
+                    absent_reason="it defaults to true only for accounts created with API "
+                                  f"version 2019-04-01 or later, false before ({HTTPS_DOC})")],
 )
 
 
-_TLS_OK = {"TLS1_2", "TLS1_3"}
-
-property_check(
+rule(
     id="storage_account_min_tls_1_2",
     title="Storage accounts require TLS 1.2 or newer",
     kinds="storage_accounts",
@@ -328,20 +317,14 @@ property_check(
         ),
         docs=TLS_DOC,
     ),
-    needs=("storage_accounts",),
-    field_name="minimum_tls_version",
-    expect=lambda value: str(value).upper() in _TLS_OK,
-    absent=Status.FAIL,
-    absent_reason=(
-        "minimumTlsVersion is absent: Azure omits it when unset, and an unset account "
-        f"created before November 2024 accepts TLS 1.0 ({TLS_DOC})"
-    ),
-    pass_reason="minimumTlsVersion is {value}",
-    fail_reason="minimumTlsVersion is {value}: older than TLS 1.2",
+    policy="fe83a0eb-a853-422d-aac2-1bffd182c5d0",
+    passes=[one_of("minimum_tls_version", ("TLS1_2", "TLS1_3"), label="minimumTlsVersion",
+                   absent_reason="Azure omits it when unset, and an unset account created "
+                                 f"before November 2024 accepts TLS 1.0 ({TLS_DOC})")],
 )
 
 
-property_check(
+rule(
     id="storage_account_blob_public_access_disabled",
     title="Storage accounts forbid anonymous (public) blob access",
     kinds="storage_accounts",
@@ -358,16 +341,11 @@ property_check(
         ),
         docs=PUBLIC_BLOB_DOC,
     ),
-    needs=("storage_accounts",),
-    field_name="allow_blob_public_access",
-    expect=lambda value: value is False,
-    absent=Status.FAIL,
-    absent_reason=(
-        "allowBlobPublicAccess is absent: Azure omits it when unset, and an unset account "
-        f"created before November 2023 allows anonymous access ({PUBLIC_BLOB_DOC})"
-    ),
-    pass_reason="allowBlobPublicAccess is false",
-    fail_reason="allowBlobPublicAccess is true: containers may be made public",
+    policy="4fa4b6c0-31ca-4c0d-b10d-24b96f62a751",
+    passes=[is_false("allow_blob_public_access", label="allowBlobPublicAccess",
+                     absent_reason="Azure omits it when unset, and an unset account created "
+                                   f"before November 2023 allows anonymous access "
+                                   f"({PUBLIC_BLOB_DOC})")],
 )
 
 

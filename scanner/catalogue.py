@@ -166,6 +166,8 @@ def explain_text(item_id: str) -> Group:
         parts.append(f"Docs: {meta.remediation.docs}")
     if meta.needs:
         parts.append(f"Reads: {', '.join(meta.needs)}")
+    if meta.needs_anywhere:
+        parts.append(f"Also reads (anywhere in the scan): {', '.join(meta.needs_anywhere)}")
     return Group(*parts)
 
 

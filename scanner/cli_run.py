@@ -58,37 +58,37 @@ def setup_logging(verbose: bool, debug: bool = False, log_format: str = "text") 
 
 
 def collected_kinds(selection: Any) -> set[str] | None:
-    """What the selected checks read, by source: the Azure Resource Manager kinds, the
-    Microsoft Graph (Entra ID, Intune) reads, or both (None: everything).
+    """What the selected checks read, list by list (scanner.narrowing): the Azure
+    Resource Manager lists and follow-ups their declarations name, with what the scan
+    itself reads, and the Microsoft Graph reads (`entra`) when a check reads Entra ID or
+    Intune; the key administrators are named (directory reads) only for a check that
+    reads role assignments.
 
-    Narrowed by source, not list by list: the checks' `kinds` and `needs` do not yet name
-    every list a check consults through its context (a key store's CMK users, the
-    regions, the diagnostic settings of a workspace), and a list left out would judge as
-    if it were empty, a false pass. tests/cli/test_narrowed_collection.py proves each
-    check judges the same narrowed as in a full scan.
+    Each check's declared reads cover what it consults (tests/test_declared_reads.py), so
+    a list left out is one no selected check reads: tests/cli/test_narrowed_collection.py
+    proves each check judges the same narrowed as in a full scan.
     """
+    from scanner.collectors.tasks import Reads
     from scanner.directory_model import COLLECTOR as PRINCIPALS
+    from scanner.gate import declared_reads
     from scanner.graph_kinds import COLLECTORS as ENTRA_COLLECTORS
     from scanner.graph_kinds import ENTRA_KIND
-    from scanner.kinds import all_kinds
+    from scanner.narrowing import arm_lists, reads_of
 
     graph_only = {*ENTRA_COLLECTORS, "tenant"}
-    reads_arm = reads_graph = False
+    reads_arm = False
     for check in selection.checks.values():
-        reads = {*check.meta.kinds, *check.meta.needs}
-        reads_graph = reads_graph or not reads.isdisjoint(ENTRA_COLLECTORS)
+        reads = set(declared_reads(check.meta))
         # A tenant check needing only Graph collectors judges Graph data only.
         only_graph = "tenant" in reads and bool(check.meta.needs) and reads <= graph_only
         reads_arm = reads_arm or not only_graph
-    if reads_arm and reads_graph:
-        return None
-    if reads_graph:
-        return {ENTRA_KIND}
-    # The waiver book applies the tenant's Azure Policy exemptions whatever the checks:
-    # they are ARM lists, collected with the rest. The key administrators are named
-    # (Microsoft Graph directory reads) only for a check that reads role assignments.
-    named = any("role_assignments" in c.meta.needs for c in selection.checks.values())
-    return {"regions", *(kind.name for kind in all_kinds()), *([PRINCIPALS] if named else [])}
+    reads = reads_of(selection.checks.values())
+    wanted = arm_lists(reads - set(ENTRA_COLLECTORS)) if reads_arm else Reads()
+    if not reads.isdisjoint(ENTRA_COLLECTORS):
+        wanted.add(ENTRA_KIND)
+    if reads_arm and "role_assignments" in reads:
+        wanted.add(PRINCIPALS)
+    return wanted
 
 
 def _boundary_warnings(inventory: Inventory, config: ScanConfig) -> list[str]:

@@ -17,6 +17,7 @@ from typing import Any
 
 from azure.core.exceptions import HttpResponseError
 
+from scanner import gate
 from scanner.azure.clients import ClientFactory
 from scanner.collectors.runner import READ_FAILURES, Task, collection_error
 from scanner.errors import CredentialError
@@ -58,10 +59,11 @@ class Diagnosis:
 
 
 def checks_reading(registry: Registry, collector: str, kind: str | None = None) -> tuple[str, ...]:
-    """Ids of the checks whose `kinds` or `needs` name this collector (or its kind)."""
+    """Ids of the checks that declare reading this collector (or its kind): `kinds`,
+    `needs` or `needs_anywhere` (scanner.gate.declared_reads), as the narrowing does."""
     names = {collector, kind} - {None}
     return tuple(sorted(c.id for c in registry.checks.values()
-                        if not names.isdisjoint({*c.meta.kinds, *c.meta.needs})))
+                        if not names.isdisjoint(gate.declared_reads(c.meta))))
 
 
 def _probe(area: str, what: str, scope: str, read: Callable[[], Any], remedy: str,

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from scanner import gate
 from scanner.config import ScanConfig
 from scanner.context import CheckContext
 from scanner.errors import UsageError
@@ -145,8 +146,14 @@ def _run(check: Check, kind: str, resource: Any, ctx: CheckContext) -> Verdict:
     errors = [e for need in needs for e in ctx.errors(need, getattr(resource, "id", ""))]
     if errors:
         return _unknown_from(errors)
+    # The one gate (scanner.gate): what the verdict rests on decides whether it stands.
+    token = gate.start()
     try:
-        return check.func(resource, ctx)
+        try:
+            verdict = check.func(resource, ctx)
+        finally:
+            relied = gate.finish(token)
+        return gate.settle(check.meta, verdict, relied, ctx)
     except Exception as exc:  # noqa: BLE001 - a check's bug must not abort the scan (fail closed)
         log.exception("check %s failed on %s", check.id, getattr(resource, "id", "?"))
         return Verdict(status=Status.UNKNOWN,

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from scanner.findings import Remediation, Severity, Status, Verdict
+from scanner.findings import Remediation, Severity, Verdict
 from scanner.kinds import judged_kinds
 
 if TYPE_CHECKING:
@@ -50,10 +50,14 @@ class CheckMeta(BaseModel):
     needs: tuple[str, ...] = ()
     """Inventory collectors whose errors over a resource make this check `unknown` there.
 
-    Matched by scope: an error on the resource, its subscription, or the tenant. Tenant
-    checks see only tenant-wide errors this way; they consult
-    `ctx.errors_anywhere(...)` for subscription-scoped gaps themselves.
+    Matched by scope: an error on the resource, its subscription, or the tenant; the
+    engine applies it before the check runs (scanner.gate).
     """
+    needs_anywhere: tuple[str, ...] = ()
+    """Collectors the check reads beyond its resource's scope (another kind's items, the
+    key stores behind a key, every subscription's regions). A verdict resting on one of
+    them says so (`scanner.gate.rests_on`) and the engine makes it `unknown` when that
+    read failed; checks never consult collection errors themselves."""
 
     @field_validator("kinds")
     @classmethod
@@ -121,6 +125,7 @@ def check(
     rationale: str,
     remediation: Remediation | dict[str, str],
     needs: Iterable[str] = (),
+    needs_anywhere: Iterable[str] = (),
     tags: Iterable[str] = (),
     registry: Registry | None = None,
 ) -> Callable[[CheckFunc], CheckFunc]:
@@ -134,6 +139,7 @@ def check(
         remediation=remediation if isinstance(remediation, Remediation)
         else Remediation(**remediation),
         needs=tuple(needs),
+        needs_anywhere=tuple(dict.fromkeys(needs_anywhere)),
         tags=tuple(tags),
     )
 
@@ -142,37 +148,6 @@ def check(
         return func
 
     return register
-
-
-def property_check(
-    *,
-    field_name: str,
-    expect: Callable[[Any], bool],
-    absent: Status,
-    absent_reason: str,
-    pass_reason: str,
-    fail_reason: str,
-    **meta: Any,
-) -> None:
-    """Register a check that asserts one property of a resource: a row of data, no code.
-
-    `absent` is what a missing value (Azure omitted it) means, with `absent_reason`
-    citing the documentation it relies on; the reasons may use `{value}`.
-    """
-
-    def judge(resource: Any, ctx: Any) -> Verdict:
-        value = getattr(resource, field_name)
-        evidence = {field_name: value}
-        if value is None:
-            return Verdict(status=absent, reason=absent_reason, evidence=evidence)
-        if expect(value):
-            return Verdict(status=Status.PASS, reason=pass_reason.format(value=value),
-                           evidence=evidence)
-        return Verdict(status=Status.FAIL, reason=fail_reason.format(value=value),
-                       evidence=evidence)
-
-    judge.__name__ = meta["id"]
-    check(**meta)(judge)
 
 
 def load_registry(extra_modules: Iterable[str] = ()) -> Registry:

@@ -15,11 +15,12 @@ Modelled on Checkov's YAML checks and `BaseResourceValueCheck`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from scanner.findings import Remediation, Severity, Status, Verdict
 from scanner.kinds import by_type
+from scanner.kinds.core import KEY_LISTS
 from scanner.registry import Registry, check
 
 TLS_ORDER = ("1.0", "1.1", "1.2", "1.3")
@@ -139,6 +140,13 @@ def all_items(name: str, test: Callable[[Any], bool], says: str, **absent: Any) 
                      says, **absent)
 
 
+KEY_STORES = tuple(KEY_LISTS)
+"""The lists a key URI is looked up in (CheckContext.key_store_for_uri)."""
+KEY_CHAIN_READS = (*KEY_STORES, *KEY_LISTS.values(), "disk_encryption_sets")
+"""What judging a key chain reads beyond the data store: the key's vault or Managed HSM
+(anywhere in the scan), that store's keys, and the disk encryption set a disk-like store
+names for its key (checks/keychain.py rests on them)."""
+
 KeyChain = Callable[[Any, Any], Verdict | None]
 """(resource, ctx) -> the key chain's verdict when it does not pass, else None."""
 
@@ -209,8 +217,7 @@ def _evaluate(spec: RuleSpec, resource: Any, ctx: Any) -> Verdict:
             raise RuntimeError("no key-chain judgement installed (import checks.keychain)")
         verdict = _KEY_CHAIN[0](resource, ctx)
         if verdict is not None:
-            return Verdict(status=verdict.status, reason=verdict.reason,
-                           evidence={**evidence, **verdict.evidence})
+            return replace(verdict, evidence={**evidence, **verdict.evidence})
     return Verdict(status=Status.PASS, reason="; ".join(reasons) + cite, evidence=evidence)
 
 
@@ -229,6 +236,7 @@ def rule(
     key_chain: bool = False,
     tags: Iterable[str] = (),
     needs: Iterable[str] | None = None,
+    needs_anywhere: Iterable[str] = (),
     evidence: Sequence[str] = (),
     registry: Registry | None = None,
 ) -> None:
@@ -252,6 +260,7 @@ def rule(
     judge.rule = spec  # type: ignore[attr-defined]
     check(id=id, title=title, kinds=kind_names, severity=severity, rationale=rationale,
           remediation=remediation, needs=kind_names if needs is None else tuple(needs),
+          needs_anywhere=(*needs_anywhere, *(KEY_CHAIN_READS if key_chain else ())),
           tags=tuple(tags), registry=registry)(judge)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from scanner import __version__
+from scanner import __version__, gate
 from scanner.attestations import AttestationBook
 from scanner.config import ScanConfig
 from scanner.coverage import CMK_TAG, CoverageTally, coverage_rows
@@ -54,7 +54,7 @@ def run_judgement(
     generic_kinds = {"resources", "resource_groups", "subscriptions", "tenant"}
     judged_types: set[str] = set()  # types a check of their own judged (not only generic)
     errored = {e.collector for e in inventory.errors}
-    reads = {check_id: {*check.meta.kinds, *check.meta.needs}
+    reads = {check_id: set(gate.declared_reads(check.meta))
              for check_id, check in selection.checks.items()}
     unknown_from_errors = 0
     current = None

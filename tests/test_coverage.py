@@ -62,3 +62,29 @@ def test_the_json_report_carries_coverage(tmp_path: Path) -> None:
     by_type = {row["resource_type"]: row for row in document["coverage"]}
     assert by_type["microsoft.healthcareapis/services"]["cmk"] == "not_assessed"
     assert by_type["microsoft.web/sites"]["cmk"] == "not_assessable"
+
+
+def test_the_html_report_lists_each_type_with_its_count_sections_and_cmk_state(
+        tmp_path: Path, demo_inventory: Inventory) -> None:
+    import html
+    import re
+
+    assert cli("scan", "--demo", "--format", "html", "--output", str(tmp_path),
+               "--quiet").exit_code == 1
+    page = (tmp_path / "cjis-scan-report.html").read_text()
+    table = page[page.index('id="coverage-heading"'):]
+    table = table[:table.index("</table>")]
+    rows = {}
+    for row in re.findall(r"<tr class=\"coverage-[a-z_]+\".*?</tr>", table, re.S):
+        cells = [html.unescape(re.sub(r"<[^>]+>", " ", c)).split()
+                 for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        rows[cells[0][0]] = (" ".join(cells[1]), " ".join(cells[2]), " ".join(cells[3]))
+    accounts = len(demo_inventory.storage_accounts)
+    fhir = sum(1 for r in demo_inventory.resources if r.type == "microsoft.healthcareapis/services")
+    count, sections, state = rows["microsoft.healthcareapis/services"]
+    assert fhir and count == str(fhir) and state.startswith("not assessed")
+    assert "2" not in sections.split(", ")  # no customer-managed-key step judged it
+    count, sections, state = rows["microsoft.storage/storageaccounts"]
+    assert (count, state) == (str(accounts), "judged") and "2" in sections.split(", ")
+    assert rows["microsoft.web/sites"][2].startswith("not assessable through ARM: attest")
+    assert set(rows) >= {r.type for r in demo_inventory.resources}

@@ -52,6 +52,20 @@ def test_every_check_is_mapped_and_every_mapped_id_exists(registry: Registry) ->
     assert builtin - mapped == set(), "built-in checks missing from the framework file"
 
 
+def test_no_installed_check_escapes_the_mapping_test(registry: Registry) -> None:
+    # Only the built-in entry point is installed here: every check it registers, data
+    # rules included, must name a `checks.*` module, or the test above would not see it
+    # (the retired `property_check` rows named scanner.registry and escaped it).
+    import scanner.registry
+
+    outside = sorted(c.id for c in registry.checks.values()
+                     if not c.func.__module__.startswith("checks."))
+    assert outside == []
+    assert not hasattr(scanner.registry, "property_check")
+    data_rules = [c for c in registry.checks.values() if hasattr(c.func, "rule")]
+    assert {"storage_account_https_only", "vm_encryption_at_host"} <= {c.id for c in data_rules}
+
+
 @pytest.mark.parametrize("name", framework_names())
 def test_framework_is_well_formed(name: str) -> None:
     framework = judged_framework(name)

@@ -12,7 +12,7 @@ from scanner.context import CheckContext, parse_key_uri
 from scanner.findings import Status, Verdict
 from scanner.inventory import KeyVault, ServiceResource
 from scanner.registry import check
-from scanner.rules import Condition, equals, not_one_of, rule
+from scanner.rules import KEY_CHAIN_READS, Condition, equals, not_one_of, rule
 
 AI_CMK_DOC = "https://learn.microsoft.com/azure/ai-services/encryption/cognitive-services-encryption-keys-portal"
 AI_NETWORK_DOC = "https://learn.microsoft.com/azure/ai-services/cognitive-services-virtual-networks"
@@ -141,7 +141,7 @@ def _ml_key(workspace: ServiceResource, ctx: CheckContext) -> tuple[str | None, 
                     "cli": "az ml workspace create --resource-group <rg> --name <workspace> "
                            "--customer-managed-key <key-uri>",
                     "docs": ML_CMK_DOC},
-       needs=("ml_workspaces",))
+       needs=("ml_workspaces",), needs_anywhere=KEY_CHAIN_READS)
 def ml_workspace_cmk_encryption(workspace: ServiceResource, ctx: CheckContext) -> Verdict:
     status = workspace.get("cmk_status")
     evidence: dict[str, Any] = {"kind": workspace.kind, "encryption_status": status,

@@ -98,7 +98,7 @@ def backup_copies_rule(*, id: str, kind: str, what: str, redundancy: tuple[str, 
     """Register `<id>`: the store's backup copies are in the US (see `copies_in_us`)."""
     @check(id=id, title=f"{what} keep their backup copies in US regions", kinds=kind,
            severity="high", tags=(REPLICA_RESIDENCY,), rationale=COPIES_RATIONALE + related,
-           remediation=remediation, needs=(kind,))
+           remediation=remediation, needs=(kind,), needs_anywhere=("regions",))
     def judge(resource: ServiceResource, ctx: CheckContext) -> Verdict:
         return copies_in_us(resource, ctx, redundancy=redundancy, geo=geo,
                             cross_region=cross_region)

@@ -16,9 +16,10 @@ from checks.services.databases import CJI_AT_REST
 from checks.services.messaging import TRANSIT
 from scanner.context import CheckContext
 from scanner.findings import Status, Verdict
+from scanner.gate import rests_on
 from scanner.inventory import ServiceResource
 from scanner.registry import check
-from scanner.rules import equals, is_true, not_one_of, present, rule, tls_at_least
+from scanner.rules import KEY_CHAIN_READS, equals, is_true, not_one_of, present, rule, tls_at_least
 
 ASA_CMK_DOC = "https://learn.microsoft.com/azure/stream-analytics/data-protection"
 HDI_CMK_DOC = "https://learn.microsoft.com/azure/hdinsight/disk-encryption"
@@ -51,6 +52,7 @@ ASA_POLICY = "87ba29ef-1ab3-4d82-b763-87fcd4f531f7"
                         "--content-storage-policy JobStorageAccount --job-storage-account "
                         "account-name=<account> authentication-mode=Msi",
                  "docs": ASA_CMK_DOC},
+    needs_anywhere=("storage_accounts",),
 )
 def stream_analytics_job_cmk_encryption(resource: Any, ctx: CheckContext) -> Verdict:
     policy, name = resource.get("content_storage_policy"), resource.get("job_storage_account")
@@ -74,12 +76,11 @@ def stream_analytics_job_cmk_encryption(resource: Any, ctx: CheckContext) -> Ver
     account = next((a for a in ctx.inventory.storage_accounts
                     if a.name.lower() == str(name).lower()), None)
     if account is None:
-        gaps = sorted({f"{e.collector} in {e.scope}"
-                       for e in ctx.errors_anywhere("storage_accounts")})
-        where = f"; {', '.join(gaps)} could not be read" if gaps else \
-            ": it is outside the scanned subscriptions"
+        rests_on("storage_accounts")  # the engine names the lists that failed, if any
         return Verdict(status=Status.UNKNOWN, evidence=evidence,
-                       reason=f"the job storage account {name} was not found{where}")
+                       reason=f"the job storage account {name} was not found among the "
+                              "storage accounts read (it may be outside the scanned "
+                              "subscriptions)")
     evidence.update(storage_account=account.id, key_source=account.key_source)
     if account.key_source != "Microsoft.Keyvault":
         return Verdict(status=Status.FAIL if account.key_source else Status.UNKNOWN,
@@ -208,6 +209,7 @@ _USER_MANAGED = equals("encryption_type", "UserManaged",
                  "cli": "az storage account create --resource-group <rg> --name <account> "
                         "--hns true --encryption-key-source Microsoft.Keyvault ...",
                  "docs": ADLS_DOC},
+    needs_anywhere=KEY_CHAIN_READS,
 )
 def data_lake_store_cmk_encryption(resource: ServiceResource, ctx: CheckContext) -> Verdict:
     status, reason, value = _USER_MANAGED.judge(resource)
@@ -219,12 +221,11 @@ def data_lake_store_cmk_encryption(resource: ServiceResource, ctx: CheckContext)
     vault = ctx.key_stores_by_id.get(str(vault_id or "").lower())
     uri = getattr(vault, "vault_uri", None)
     if not uri:
-        gaps = sorted({f"{e.collector} in {e.scope}" for e in ctx.errors_anywhere("key_vaults")})
+        rests_on("key_vaults")  # the engine names the lists that failed, if any
         return Verdict(status=Status.UNKNOWN, evidence=evidence,
-                       reason=f"the key's vault {vault_id} is not in the inventory"
-                              + (f" ({', '.join(gaps)} could not be read)" if gaps else
-                                 " (outside the scanned subscriptions)")
-                              + ", so its key chain cannot be judged")
+                       reason=f"the key's vault {vault_id} is not among the vaults read (it "
+                              "may be outside the scanned subscriptions), so its key chain "
+                              "cannot be judged")
     resolved = resource.model_copy(update={"props": {**resource.props, "key_vault_id": uri}})
     chain = judge_key_chain(resolved, ctx)
     if chain is not None:

@@ -13,7 +13,7 @@ from scanner.context import CheckContext
 from scanner.findings import Status, Verdict
 from scanner.inventory import ServiceResource
 from scanner.registry import check
-from scanner.rules import equals, is_true, rule
+from scanner.rules import KEY_CHAIN_READS, equals, is_true, rule
 
 DES_DOC = "https://learn.microsoft.com/azure/virtual-machines/disks-enable-customer-managed-keys-cli"
 HOST_DOC = "https://learn.microsoft.com/azure/virtual-machines/disks-enable-host-based-encryption-cli"
@@ -55,7 +55,7 @@ def worst_key_chain(des_ids: list[str], ctx: CheckContext) -> Verdict | None:
                            "virtualMachineProfile.storageProfile.osDisk.managedDisk."
                            "diskEncryptionSet.id=<des-id>",
                     "docs": DES_DOC},
-       needs=("vm_scale_sets",))
+       needs=("vm_scale_sets",), needs_anywhere=KEY_CHAIN_READS)
 def vm_scale_set_cmk_encryption(vmss: ServiceResource, ctx: CheckContext) -> Verdict:
     os_des = vmss.get("os_disk_des")
     disks = vmss.get("data_disks") or []

@@ -13,7 +13,7 @@ from scanner.context import CheckContext
 from scanner.findings import Status, Verdict
 from scanner.inventory import ServiceResource
 from scanner.registry import check
-from scanner.rules import equals, not_one_of, present, rule
+from scanner.rules import KEY_CHAIN_READS, equals, not_one_of, present, rule
 
 ACR_CMK_DOC = "https://learn.microsoft.com/azure/container-registry/tutorial-enable-customer-managed-keys"
 ACR_NETWORK_DOC = "https://learn.microsoft.com/azure/container-registry/container-registry-private-link"
@@ -95,7 +95,7 @@ rule(
                     "cli": "az aks update --resource-group <rg> --name <cluster> "
                            "--enable-azure-keyvault-kms --azure-keyvault-kms-key-id <key-uri>",
                     "docs": AKS_KMS_DOC},
-       needs=("aks_clusters",))
+       needs=("aks_clusters",), needs_anywhere=KEY_CHAIN_READS)
 def aks_cluster_kms_encryption(cluster: ServiceResource, ctx: CheckContext) -> Verdict:
     enabled, key = cluster.get("kms_enabled"), cluster.get("kms_key_uri")
     evidence: dict[str, Any] = {"kms_enabled": enabled, "kms_key_uri": key}

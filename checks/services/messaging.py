@@ -22,8 +22,9 @@ from checks.services.common import (
 from checks.services.databases import CJI_AT_REST
 from scanner.context import CheckContext
 from scanner.findings import Status, Verdict
+from scanner.gate import rests_on
 from scanner.registry import check
-from scanner.rules import Condition, equals, rule, tls_at_least
+from scanner.rules import KEY_CHAIN_READS, Condition, equals, rule, tls_at_least
 
 EXPOSURE = ("A service holding CJI reachable from the internet widens the boundary CJIS "
             "SC-7 asks to keep narrow; private endpoints keep it inside the agency's network.")
@@ -131,7 +132,7 @@ EH_CMK_POLICY = "a1ad735a-e96f-45d2-a7b2-9a4932cab7ec"
     title="Event Hubs namespaces in a dedicated cluster or on Premium encrypt data with a "
           "customer-managed key",
     kinds="event_hub_namespaces", severity="critical", tags=(CMK,),
-    needs=("event_hub_namespaces",),
+    needs=("event_hub_namespaces",), needs_anywhere=KEY_CHAIN_READS,
     rationale=CJI_AT_REST + " Event Hubs takes a customer-managed key on Premium namespaces "
               "and on namespaces in a dedicated cluster. The built-in policy "
               f"{EH_CMK_POLICY} judges only namespaces with a clusterArmId (it predates "
@@ -210,12 +211,13 @@ rule(
                         "key-name=<key> key-vault-uri=<vault-uri> "
                         "user-assigned-identity=<identity-id>",
                  "docs": EH_CMK_DOC},
+    needs_anywhere=("event_hub_namespaces", *KEY_CHAIN_READS),
 )
 def event_hub_cluster_namespaces_cmk_encryption(resource: Any, ctx: CheckContext) -> Verdict:
     members = [n for n in ctx.resources_of_kind("event_hub_namespaces")
                if str(n.get("cluster_arm_id") or "").lower() == resource.id.lower()]
-    gaps = sorted({f"{e.collector} in {e.scope}"
-                   for e in ctx.errors_anywhere("event_hub_namespaces", "resources")})
+    # Its members are every namespace listed anywhere: a failed list may hide one.
+    rests_on("event_hub_namespaces", means="a namespace of the cluster may not be judged")
     verdicts = {n.id: cmk_verdict(n, ctx, [_NAMESPACE_CMK], EH_CMK_POLICY) for n in members}
     evidence: dict[str, Any] = {"created_at": resource.get("created_at"),
                                 "namespaces": {i: v.status.value for i, v in verdicts.items()}}
@@ -225,13 +227,10 @@ def event_hub_cluster_namespaces_cmk_encryption(resource: Any, ctx: CheckContext
                        reason="namespaces in the cluster without a sound customer-managed "
                               "key: " + "; ".join(f"{i}: {r}" for i, r in failing.items()))
     unsure = {i: v.reason for i, v in verdicts.items() if v.status is not Status.PASS}
-    if unsure or gaps:
-        evidence["incomplete"] = gaps
-        reasons = [f"{i}: {r}" for i, r in unsure.items()]
-        reasons += [f"{', '.join(gaps)} could not be read"] if gaps else []
+    if unsure:
         return Verdict(status=Status.UNKNOWN, evidence=evidence,
                        reason="the cluster's namespaces cannot all be judged: "
-                              + "; ".join(reasons))
+                              + "; ".join(f"{i}: {r}" for i, r in unsure.items()))
     if not members:
         return Verdict(status=Status.NOT_APPLICABLE, evidence=evidence,
                        reason="no namespace in the scanned subscriptions is in this cluster")

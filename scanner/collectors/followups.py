@@ -52,10 +52,26 @@ def after_list(kind_name: str, items: list[Any], subscription_id: str,
     tasks: list[Task] = [detail_task(kind, detail, item)
                          for detail in kind.details for item in items]
     tasks += [child_list_task(child, item, subscription_id)
-              for child in children_of(kind.name) for item in items]
+              for child in children_of(kind.name) if collection.wants(child.name)
+              for item in items]
     for name in kind.followups:
-        tasks.extend(globals()[name](items, subscription_id, collection))
+        # A narrowed scan skips the follow-ups whose reads none of its checks consult.
+        if not FOLLOWUP_READS[name] or any(map(collection.wants, FOLLOWUP_READS[name])):
+            tasks.extend(globals()[name](items, subscription_id, collection))
     return tasks
+
+
+FOLLOWUP_READS: dict[str, tuple[str, ...]] = {
+    "diagnostic_settings_of": ("diagnostic_settings",),
+    "gated_lists": (),  # each gated kind is asked for on its own (gated_lists)
+    "keys_of": ("vault_keys",),
+    "tde_protectors_of": (),  # part of the SQL server's own item
+    "sentinel_of": ("sentinel_onboarding", "alert_rules"),
+    "initiatives_of": ("policy_set_definitions", "policy_definitions"),
+    "activity_log_read": ("activity_log_settings",),
+}
+"""What each follow-up a kind declares (scanner.kinds `followups`) reads: how a narrowed
+scan (scanner.narrowing) knows which list a read follows."""
 
 
 def detail_task(kind: Kind, detail: Detail, resource: ServiceResource) -> Task:
@@ -109,7 +125,8 @@ def gated_lists(resources: list[Any], subscription_id: str,
     """
     present = {r.type for r in resources}
     return [list_task(kind, subscription_id) for kind in GATED
-            if kind.type in present and kind.name not in collection.from_graph]
+            if kind.type in present and kind.name not in collection.from_graph
+            and collection.wants(kind.name)]
 
 
 def keys_of(stores: list[KeyVault | ManagedHsm], subscription_id: str,

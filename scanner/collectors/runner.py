@@ -24,6 +24,7 @@ from scanner.collectors.tasks import (
     Collection,
     CollectProgress,
     ProgressCallback,
+    Reads,
     Task,
     collection_error,
 )
@@ -132,9 +133,10 @@ def collect(
     if inventory_source not in ("arm", "graph", "auto"):
         raise ValueError(f"unknown inventory source {inventory_source!r}")
     from_graph = frozenset(GRAPH_KINDS) if inventory_source != "arm" else frozenset()
-    collection = Collection(factory, from_graph=from_graph)
-    in_scope = resolve_subscriptions(collection, subscriptions or [])
     wanted = set(kinds) if kinds is not None else None
+    collection = Collection(factory, from_graph=from_graph,
+                            wanted=frozenset(kinds) if isinstance(kinds, Reads) else None)
+    in_scope = resolve_subscriptions(collection, subscriptions or [])
     tasks: list[Task] = []
     for sub in in_scope:
         # Every subscription's regions (issue 10 item 4): one may see regions another does not.

@@ -172,6 +172,12 @@ def _collection_error(task: Task, exc: BaseException) -> CollectionError:
     )
 
 
+class Reads(set[str]):
+    """The reads of a scan narrowed list by list (scanner.narrowing): given as `kinds`,
+    they narrow the follow-ups, gated and child lists too. A plain set of kinds names
+    only the lists to run, each with all its follow-ups."""
+
+
 @dataclass
 class Collection:
     """Shared state of one collection run: clients, and what has been read so far."""
@@ -186,6 +192,12 @@ class Collection:
     _claimed: set[str] = field(default_factory=set)
     from_graph: frozenset[str] = frozenset()
     """Kinds the Resource Graph stream fills in this run (not listed through ARM)."""
+    wanted: frozenset[str] | None = None
+    """The reads a scan narrowed list by list needs (`Reads`); None: every follow-up."""
+
+    def wants(self, read: str) -> bool:
+        """Whether this run reads `read` (a kind's list or a follow-up's collector)."""
+        return self.wanted is None or read in self.wanted
 
     def client(self, dotted: str) -> Any:
         """The SDK client `module:Class` (created once, lazily): Resource Graph."""

@@ -2,11 +2,13 @@
 
 Scan metadata, the overall and per-step scores as inline SVG charts (drawn here, so they
 show even with scripts off; a step whose findings are all unknown shows "not assessed",
-not 0 %), the collection errors, the findings rolled up by check, and a findings table
-that filters by step, status, severity, subscription, check, resource group and text,
-each finding opening onto its reason, evidence and remediation (the `az` command filled
-with the finding's own names, and a link to the resource in the Azure portal). It prints
-legibly: the tenant and scan time head every page, cells wrap instead of being cut.
+not 0 %), the collection errors, the coverage (each resource type present with its
+count, the sections that judged it and its CMK state), the findings rolled up by check,
+and a findings table that filters by step, status, severity, subscription, check,
+resource group and text, each finding opening onto its reason, evidence and remediation
+(the `az` command filled with the finding's own names, and a link to the resource in the
+Azure portal). It prints legibly: the tenant and scan time head every page, cells wrap
+instead of being cut.
 
 Made for air-gapped CJIS networks and large tenants:
 - Nothing is fetched: CSS and JavaScript are inline, and a Content-Security-Policy
@@ -34,6 +36,7 @@ from markupsafe import Markup
 from scanner.findings import Finding, Severity, Status
 from scanner.history.html import history_context
 from scanner.report import ScanResult
+from scanner.reporters import coverage_section
 from scanner.reporters.base import FileReporter, ReportFormat, as_utc, outcome_of, scored_steps
 from scanner.reporters.console import percent, step_score
 from scanner.reporters.templating import (
@@ -186,6 +189,7 @@ def build_context(result: ScanResult) -> dict[str, Any]:
         "section_label": result.framework.section_label,
         "severities": severities,
         "errors": result.errors,
+        "coverage": _coverage(result),
         "boundary": [f"{key}: {_boundary_text(value)}" for key, value in meta.boundary.items()],
         "filters": {
             "steps": [{"value": s["id"], "label": f"{s['id']} · {s['title']}",
@@ -200,6 +204,20 @@ def build_context(result: ScanResult) -> dict[str, Any]:
         "page_size": PAGE_SIZE,
         "findings_count": len(result.findings),
         "history": history_context(result),  # trend and diff (scanner/history/html.py)
+    }
+
+
+def _coverage(result: ScanResult) -> dict[str, Any] | None:
+    """The coverage table (scanner.coverage): every resource type present, its count, the
+    sections that judged it and its CMK state, as the JSON `coverage` has them."""
+    rows = result.coverage
+    if not rows:
+        return None
+    return {
+        "headline": coverage_section.headline(rows),
+        "gaps": bool(coverage_section.gaps(rows)),
+        "rows": [{**row.to_json(), "label": coverage_section.LABELS[row.at_rest]}
+                 for row in rows],
     }
 
 

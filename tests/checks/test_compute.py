@@ -176,7 +176,8 @@ def test_des_key_in_hsm_store() -> None:
     }
     v = verdicts("disk_encryption_set_key_in_hsm_store", inv)
     assert "standard" in v[arm_id(DES, "fail-standard")].reason
-    assert "could not be found or read" in v[arm_id(DES, "unknown-novault")].reason
+    assert "is not among the vaults and Managed HSMs read" in \
+        v[arm_id(DES, "unknown-novault")].reason
 
 
 def test_des_key_store_unknown_names_vault_errors() -> None:

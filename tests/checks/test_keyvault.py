@@ -147,7 +147,7 @@ def test_key_store_unused_is_unknown_when_cmk_users_unread() -> None:
         Status.UNKNOWN: {kv("na-unused-standard"), mhsm("hsm-na-unused")},
     }
     reason = verdicts("key_store_hsm_tier", inv)[kv("na-unused-standard")].reason
-    assert "sql_servers in /subscriptions/" in reason
+    assert "could not read sql_servers for /subscriptions/" in reason
 
 
 # --- key_store_purge_protection ---------------------------------------------------------------

@@ -111,7 +111,7 @@ def test_resource_location_unknown_from_collection_error() -> None:
     found = verdicts("resource_location_us", inv)
     assert {r for r, v in found.items() if v.status == Status.UNKNOWN} == {rid("unknown-new")}
     assert found[rid("pass-eastus")].status == Status.PASS  # from the built-in table
-    assert f"locations lists not read: /subscriptions/{SUB}" in found[rid("unknown-new")].reason
+    assert f"could not read regions for /subscriptions/{SUB}" in found[rid("unknown-new")].reason
 
 
 def test_resource_group_location_us() -> None:

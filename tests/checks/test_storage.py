@@ -293,7 +293,7 @@ def test_other_collectors_errors_do_not_affect_storage() -> None:
     # ... but the CMK's key chain is in a vault the scan could not list: unknown, saying so.
     verdict = verdicts("storage_account_cmk_encryption", inv)[sa("pass-read")]
     assert verdict.status == Status.UNKNOWN
-    assert f"key_vaults in /subscriptions/{SUB} could not be read" in verdict.reason
+    assert f"could not read key_vaults for /subscriptions/{SUB}" in verdict.reason
 
 
 def test_tables_and_queues_use_the_accounts_customer_managed_key() -> None:

@@ -57,9 +57,44 @@ def test_an_identity_step_skips_the_arm_lists() -> None:
     assert _kinds(steps=["6"]) == {"entra"}
 
 
-def test_both_sources_or_a_whole_tenant_check_collect_everything() -> None:
-    assert _kinds(steps=["2", "4"]) is None
-    assert _kinds(checks=["tenant_cmk_architecture_evidence", "entra_ca_all_users_mfa"]) is None
+def test_both_sources_collect_the_graph_reads_and_the_declared_lists() -> None:
+    both = _kinds(steps=["2", "4"])
+    assert both is not None and "entra" in both and "storage_accounts" in both
+    assert "workspaces" not in both  # no step 2 or 4 check reads a workspace
+    tenant = _kinds(checks=["tenant_cmk_architecture_evidence", "entra_ca_all_users_mfa"])
+    assert tenant is not None and {"entra", "storage_accounts", "vault_keys"} <= tenant
+
+
+def _reads(kinds: set[str] | None) -> list[str]:
+    """The URLs a demo collection of `kinds` reads (None: everything)."""
+    from scanner.replay import CassetteTransport
+
+    played: list[str] = []
+    original = CassetteTransport.send
+
+    def spy(self: CassetteTransport, request: object, **kwargs: object) -> object:
+        played.append(str(getattr(request, "url", "")))
+        return original(self, request, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(CassetteTransport, "send", spy)
+        load_inventory(Source(demo=True), "commercial", [], 2, kinds=kinds)
+    return played
+
+
+def test_one_check_reads_its_own_list_and_the_scans_not_every_list() -> None:
+    # issue 14 item 3: `--check storage_account_https_only` lists storage accounts, plus
+    # what the scan itself reads (resources for coverage, resource groups, the waiver
+    # book's Azure Policy lists): no vault, key, diagnostic setting or service list.
+    kinds = _kinds(checks=["storage_account_https_only"])
+    assert kinds is not None and "storage_accounts" in kinds
+    assert {"key_vaults", "vault_keys", "diagnostic_settings", "regions", "workspaces",
+            "postgresql_flexible_servers", "entra"}.isdisjoint(kinds)
+    full, narrowed = _reads(None), _reads(kinds)
+    assert len(narrowed) * 4 < len(full), (len(narrowed), len(full))
+    assert not any("/diagnosticSettings" in url or "/keys" in url or "Microsoft.KeyVault" in url
+                   for url in narrowed)
+    assert any("Microsoft.Storage/storageAccounts" in url for url in narrowed)
 
 
 def test_a_graph_only_scan_makes_no_arm_list_read() -> None:
