@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from scanner.collectors import followups, normalize
+from scanner.collectors import followups
 from scanner.collectors.resource_graph import GRAPH_KINDS, TYPED
-from scanner.collectors.specs import CHILDREN, GATED, LIST_PATHS, SPECS, mapper_of
+from scanner.collectors.specs import CHILDREN, GATED, LIST_PATHS, MAPPER_MODULES, SPECS, mapper_of
 from scanner.engine import _LIST_KINDS
 from scanner.inventory import Inventory, ServiceResource
 from scanner.kinds import all_kinds, by_name, service_kinds
@@ -38,7 +38,9 @@ def test_the_engine_and_the_registry_judge_exactly_the_declared_kinds() -> None:
 @pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.name)
 def test_each_kind_maps_into_its_model_and_names_real_follow_ups(kind) -> None:
     if kind.mapper is not None:
-        assert callable(getattr(normalize, kind.mapper))
+        # Named once, in exactly one mapper module.
+        (module,) = [m for m in MAPPER_MODULES if hasattr(m, kind.mapper)]
+        assert callable(getattr(module, kind.mapper))
         assert kind.model is not ServiceResource
     else:
         assert kind.model is ServiceResource and kind.fields, kind.name

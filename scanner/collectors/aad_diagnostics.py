@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from scanner.collectors import normalize
+from scanner.collectors import normalize_monitor
 from scanner.collectors.entra import tenant_scope
 from scanner.resource_types import AAD_DIAGNOSTICS_COLLECTOR, AAD_DIAGNOSTICS_TARGET
 
@@ -40,7 +40,7 @@ def aad_diagnostics_task(tenant_id: str | None) -> Task:
     def run(collection: Collection) -> None:
         settings = collection.map_items(
             collection.arm().list(AAD_DIAGNOSTICS_PATH, AAD_DIAGNOSTICS_API),
-            lambda raw: normalize.diagnostic_setting(raw, AAD_DIAGNOSTICS_TARGET),
+            lambda raw: normalize_monitor.diagnostic_setting(raw, AAD_DIAGNOSTICS_TARGET),
             tenant_scope(tenant_id), AAD_DIAGNOSTICS_COLLECTOR)
         collection.add("diagnostic_settings", settings)
         collection.read_diagnostics_of(AAD_DIAGNOSTICS_TARGET)

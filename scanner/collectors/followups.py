@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from scanner.collectors import normalize
+from scanner.collectors import normalize, normalize_monitor, normalize_policy
 from scanner.collectors.items import map_items
 from scanner.collectors.specs import (
     DIAGNOSTIC_SETTINGS_API,
@@ -243,7 +243,8 @@ def diagnostic_settings_task(target: str, subscription_id: str) -> Task:
     def run(collection: Collection) -> None:
         settings = _mapped(collection, collection.arm().list(
             f"{target}/providers/Microsoft.Insights/diagnosticSettings", DIAGNOSTIC_SETTINGS_API),
-            lambda raw: normalize.diagnostic_setting(raw, target), target, "diagnostic_settings")
+            lambda raw: normalize_monitor.diagnostic_setting(raw, target), target,
+            "diagnostic_settings")
         collection.add("diagnostic_settings", settings)
         collection.read_diagnostics_of(target)
 
@@ -274,7 +275,8 @@ def alert_rules_task(workspace: Workspace) -> Task:
         collection.add("alert_rules", _mapped(
             collection, reader.list(f"{workspace.id}/providers/Microsoft.SecurityInsights/"
                                     f"alertRules", SENTINEL_API_VERSION),
-            lambda raw: normalize.alert_rule(raw, workspace.id), workspace.id, "alert_rules"))
+            lambda raw: normalize_monitor.alert_rule(raw, workspace.id), workspace.id,
+            "alert_rules"))
 
     return _task("alert_rules", workspace.id, run,
                  "Microsoft Sentinel Reader on the workspace "
@@ -297,7 +299,7 @@ def policy_set_task(assignment: PolicyAssignment, subscription_id: str) -> Task:
         if not _SET_ID.match(set_id):
             return []
         raw = collection.arm().get(set_id, POLICY_API)
-        mapped = _mapped(collection, [raw], normalize.policy_set_definition, set_id,
+        mapped = _mapped(collection, [raw], normalize_policy.policy_set_definition, set_id,
                          "policy_set_definitions")
         collection.add("policy_set_definitions", mapped)
         return [policy_definition_task(ref.policy_definition_id)
@@ -332,7 +334,8 @@ def policy_definition_task(definition_id: str) -> Task:
         if _DEFINITION_ID.match(wanted):
             raw = collection.arm().get(wanted, POLICY_API)
             collection.add("policy_definitions", _mapped(
-                collection, [raw], normalize.policy_definition, wanted, "policy_definitions"))
+                collection, [raw], normalize_policy.policy_definition, wanted,
+                "policy_definitions"))
 
     return _task("policy_definitions", wanted, run,
                  "Reader at the definition's scope (Microsoft.Authorization/"

@@ -14,19 +14,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from scanner.inventory import (
     AccessPolicy,
-    AlertRule,
     CosmosAccount,
-    DiagnosticSetting,
     DiskEncryptionSet,
     GenericResource,
     KeyVault,
-    LogSetting,
     ManagedDisk,
     ManagedHsm,
     PolicyAssignment,
     PolicyExemption,
-    PolicyReference,
-    PolicySetDefinition,
     Region,
     ResourceGroup,
     RoleAssignment,
@@ -38,17 +33,9 @@ from scanner.inventory import (
     Subscription,
     VaultKey,
     VirtualMachine,
-    Workspace,
-    WorkspaceTable,
     normalize_id,
     resource_group_of,
     subscription_of,
-)
-from scanner.inventory_policy import (
-    PolicyDefinition,
-    PolicyOverride,
-    PolicySelector,
-    ResourceSelector,
 )
 
 if TYPE_CHECKING:
@@ -338,218 +325,6 @@ def cosmos_account(body: Mapping[str, Any], subscription_id: str) -> CosmosAccou
     )
 
 
-def workspace(body: Mapping[str, Any], subscription_id: str) -> Workspace:
-    """Workspaces_List item. Log Analytics ids come lower-cased."""
-    p = _props(body)
-    retention = _get(p, "retentionInDays")
-    return Workspace(
-        **_arm_fields(body, subscription_id),
-        customer_id=_get(p, "customerId"),
-        retention_in_days=int(retention) if retention is not None else None,
-        sku_name=_get(p, "sku", "name"),
-    )
-
-
-def diagnostic_setting(body: Mapping[str, Any], target_id: str) -> DiagnosticSetting:
-    """DiagnosticSettings_List / SubscriptionDiagnosticSettings_List item.
-
-    Subscription setting ids have no leading slash; `workspaceId` may be "".
-    """
-    p = _props(body)
-    return DiagnosticSetting(
-        id=body.get("id") or f"{target_id}/providers/microsoft.insights/diagnosticsettings/"
-                              f"{body.get('name')}",
-        name=str(body.get("name")),
-        target_id=target_id,
-        workspace_id=_get(p, "workspaceId") or None,
-        storage_account_id=_get(p, "storageAccountId") or None,
-        event_hub_authorization_rule_id=_get(p, "eventHubAuthorizationRuleId") or None,
-        logs=[LogSetting(category=_get(log, "category"), category_group=_get(log, "categoryGroup"),
-                         enabled=bool(_bool(_get(log, "enabled"))))
-              for log in _get(p, "logs") or []],
-        log_analytics_destination_type=_get(p, "logAnalyticsDestinationType") or None,
-    )
-
-
-def _days(value: Any) -> int | None:
-    """A retention in days: an integer (-1: the default), or absent. Anything else is a
-    shape error: read as absent it would fall back to the workspace's retention."""
-    if value is None:
-        return None
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    raise ShapeError(f"a retention of {value!r} is not a number of days")
-
-
-def workspace_table(body: Mapping[str, Any], subscription_id: str) -> WorkspaceTable:
-    """Tables_ListByWorkspace item (its id names the workspace: `<workspace>/tables/<name>`).
-    `*AsDefault` come as the strings "True" / "False" in the published example."""
-    p = _props(body)
-    table_id = normalize_id(body.get("id")) or ""
-    return WorkspaceTable(
-        id=table_id,
-        workspace_id=table_id.rsplit("/tables/", 1)[0],
-        name=str(body.get("name") or table_id.rsplit("/", 1)[-1]),
-        plan=_get(p, "plan"),
-        retention_in_days=_days(_get(p, "retentionInDays")),
-        total_retention_in_days=_days(_get(p, "totalRetentionInDays")),
-        retention_in_days_as_default=_bool(_get(p, "retentionInDaysAsDefault")),
-        total_retention_in_days_as_default=_bool(_get(p, "totalRetentionInDaysAsDefault")),
-    )
-
-
-def alert_rule(body: Mapping[str, Any], workspace_id: str) -> AlertRule:
-    """Microsoft Sentinel AlertRules_List item."""
-    p = _props(body)
-    return AlertRule(
-        id=body.get("id") or "",
-        workspace_id=workspace_id,
-        name=str(body.get("name")),
-        kind=str(body.get("kind")),
-        display_name=_get(p, "displayName"),
-        enabled=_bool(_get(p, "enabled")),
-    )
-
-
-def _parameter_values(parameters: Mapping[str, Any] | None) -> JsonDict:
-    """ARM parameter objects {"name": {"value": v}} -> {"name": v}."""
-    values: JsonDict = {}
-    for name, parameter in (parameters or {}).items():
-        values[name] = parameter.get("value") if isinstance(parameter, Mapping) else parameter
-    return values
-
-
-def policy_assignment(body: Mapping[str, Any], subscription_id: str) -> PolicyAssignment:
-    """PolicyAssignments_List item of a subscription. `enforcementMode` is omitted when Default."""
-    p = _props(body)
-    return PolicyAssignment(
-        id=body.get("id") or "",
-        name=str(body.get("name")),
-        display_name=_get(p, "displayName"),
-        scope=_get(p, "scope") or "",
-        policy_definition_id=_get(p, "policyDefinitionId") or "",
-        enforcement_mode=_get(p, "enforcementMode") or "Default",
-        not_scopes=_get(p, "notScopes") or [],
-        parameters=_parameter_values(_get(p, "parameters")),
-        applies_to=[subscription_id.lower()],
-        overrides=[PolicyOverride(kind=str(_get(o, "kind") or ""), value=_get(o, "value"),
-                                  selectors=_selectors(_get(o, "selectors")))
-                   for o in _get(p, "overrides") or []],
-        resource_selectors=[ResourceSelector(name=_get(r, "name"),
-                                             selectors=_selectors(_get(r, "selectors")))
-                            for r in _get(p, "resourceSelectors") or []],
-    )
-
-
-def _selectors(raw: Any) -> list[PolicySelector]:
-    """Policy selectors `{kind, in | notIn}` (assignment overrides and resource selectors)."""
-    def values(selector: Any, key: str) -> list[str] | None:
-        found = _get(selector, key)
-        return None if found is None else [str(v) for v in found]
-
-    return [PolicySelector(kind=str(_get(s, "kind") or ""), values_in=values(s, "in"),
-                           values_not_in=values(s, "notIn"))
-            for s in raw or [] if isinstance(s, Mapping)]
-
-
-def policy_definition(body: Mapping[str, Any]) -> PolicyDefinition:
-    """PolicyDefinitions_Get / _GetBuiltIn body: its effect and the parameter defaults."""
-    p = _props(body)
-    parameters = _get(p, "parameters") or {}
-    defaults = {name: _get(spec, "defaultValue") for name, spec in parameters.items()
-                if isinstance(spec, Mapping) and "defaultValue" in spec}
-    definition = PolicyDefinition(
-        id=body.get("id") or "",
-        display_name=_get(p, "displayName"),
-        version=_get(p, "version") or _get(p, "metadata", "version"),
-        effect=_get(p, "policyRule", "then", "effect"),
-        parameter_defaults=defaults,
-    )
-    name = definition.effect_parameter
-    spec = next((v for k, v in parameters.items() if name and k.lower() == name.lower()), None)
-    allowed = _get(spec, "allowedValues") if isinstance(spec, Mapping) else None
-    return definition.model_copy(update={"allowed_effects": [str(v) for v in allowed or []]})
-
-
-ListedT = TypeVar("ListedT", PolicyAssignment, PolicyExemption, RoleAssignment)
-
-
-def merge_listed(items: Iterable[ListedT]) -> list[ListedT]:
-    """One entry per id: an inherited assignment or exemption, listed by each subscription
-    under its management group, keeps the union of the subscriptions it applies to."""
-    merged: dict[str, ListedT] = {}
-    for item in items:
-        known = merged.get(item.id)
-        if known is None:
-            merged[item.id] = item
-        else:
-            subs = sorted(set(known.applies_to) | set(item.applies_to))
-            merged[item.id] = known.model_copy(update={"applies_to": subs})
-    return list(merged.values())
-
-
-def policy_set_definition(body: Mapping[str, Any]) -> PolicySetDefinition:
-    """PolicySetDefinitions_Get body."""
-    p = _props(body)
-    defaults = {name: _get(spec, "defaultValue")
-                for name, spec in (_get(p, "parameters") or {}).items()
-                if isinstance(spec, Mapping) and "defaultValue" in spec}
-    return PolicySetDefinition(
-        id=body.get("id") or "",
-        display_name=_get(p, "displayName"),
-        policy_definitions=[
-            PolicyReference(policy_definition_id=_get(ref, "policyDefinitionId") or "",
-                            reference_id=_get(ref, "policyDefinitionReferenceId"),
-                            parameters=_parameter_values(_get(ref, "parameters")))
-            for ref in _get(p, "policyDefinitions") or []
-        ],
-        parameter_defaults=defaults,
-    )
-
-
-_EXEMPTION_SEGMENT = "/providers/microsoft.authorization/policyexemptions/"
-
-
-def policy_exemption(body: Mapping[str, Any], subscription_id: str) -> PolicyExemption:
-    """PolicyExemptions_List item of a subscription (its own, inherited and below).
-
-    The exempted scope is not a property: it is the exemption id up to
-    `/providers/Microsoft.Authorization/policyExemptions/` (a management group, the
-    subscription, a resource group or a resource). `expiresOn` is absent when the
-    exemption never expires; `policyDefinitionReferenceIds` is absent when it exempts
-    every policy of the assignment.
-    """
-    p = _props(body)
-    exemption_id = normalize_id(body.get("id")) or ""
-    scope, found, _ = exemption_id.partition(_EXEMPTION_SEGMENT)
-    return PolicyExemption(
-        id=exemption_id,
-        name=str(body.get("name")),
-        scope=scope if found else "",
-        policy_assignment_id=_get(p, "policyAssignmentId") or "",
-        policy_definition_reference_ids=list(_get(p, "policyDefinitionReferenceIds") or []),
-        exemption_category=str(_get(p, "exemptionCategory") or ""),
-        display_name=_get(p, "displayName"),
-        description=_get(p, "description"),
-        expires_on=_get(p, "expiresOn"),
-        metadata=dict(_get(p, "metadata") or {}),
-        resource_selectors=list(_get(p, "resourceSelectors") or []),
-        applies_to=[subscription_id.lower()],
-    )
-
-
-def role_assignment_item(body: Mapping[str, Any], subscription_id: str) -> RoleAssignment:
-    """RoleAssignments_ListForSubscription item, remembering the listing subscription: an
-    inherited (management-group) assignment applies to that subscription's resources only
-    (merged per id after collection)."""
-    return role_assignment(body, subscription_id)
-
-
-def activity_log_setting(body: Mapping[str, Any], subscription_id: str) -> DiagnosticSetting:
-    """SubscriptionDiagnosticSettings_List item: the subscription's Activity Log routing."""
-    return diagnostic_setting(body, f"/subscriptions/{subscription_id}")
-
-
 def field_path(body: Mapping[str, Any], path: str) -> Any:
     """The value at a declared JSON path (`properties.encryption.keySource`), matched
     case-insensitively as Azure Policy aliases are; `a[*].b` collects from every item."""
@@ -581,15 +356,18 @@ def service_resource(kind: Kind, body: Mapping[str, Any], subscription_id: str) 
     )
 
 
-def role_assignment(body: Mapping[str, Any], subscription_id: str | None = None) -> RoleAssignment:
-    """RoleAssignments_ListForSubscription item (the subscription's own, inherited from
-    management groups and the root, and below); `subscription_id` is the listing one."""
-    p = _props(body)
-    return RoleAssignment(
-        id=body.get("id") or "",
-        scope=_get(p, "scope") or "",
-        principal_id=str(_get(p, "principalId")),
-        principal_type=_get(p, "principalType"),
-        role_definition_id=_get(p, "roleDefinitionId") or "",
-        applies_to=[subscription_id.lower()] if subscription_id else [],
-    )
+ListedT = TypeVar("ListedT", PolicyAssignment, PolicyExemption, RoleAssignment)
+
+
+def merge_listed(items: Iterable[ListedT]) -> list[ListedT]:
+    """One entry per id: an inherited assignment or exemption, listed by each subscription
+    under its management group, keeps the union of the subscriptions it applies to."""
+    merged: dict[str, ListedT] = {}
+    for item in items:
+        known = merged.get(item.id)
+        if known is None:
+            merged[item.id] = item
+        else:
+            subs = sorted(set(known.applies_to) | set(item.applies_to))
+            merged[item.id] = known.model_copy(update={"applies_to": subs})
+    return list(merged.values())

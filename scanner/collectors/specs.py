@@ -14,7 +14,7 @@ from collections.abc import Callable
 from functools import cache
 from typing import Any
 
-from scanner.collectors import normalize
+from scanner.collectors import normalize, normalize_monitor, normalize_policy
 from scanner.kinds import READER, Kind, all_kinds, by_name, list_paths
 from scanner.kinds.core import (  # re-exported for the follow-up reads
     DIAGNOSTIC_SETTINGS_API,
@@ -44,6 +44,10 @@ __all__ = ["CHILDREN", "DIAGNOSTIC_SETTINGS_API", "GATED", "KEYVAULT_API", "LIST
            "SUBSCRIPTIONS_API", "ListSpec", "mapper_of"]
 
 
+MAPPER_MODULES = (normalize, normalize_monitor, normalize_policy)
+"""Where the kinds' mappers (`Kind.mapper`, by name) live."""
+
+
 @cache
 def mapper_of(kind: Kind) -> Callable[[dict[str, Any], str], Any]:
     """The function that maps one item of `kind`'s list into its inventory model."""
@@ -52,5 +56,7 @@ def mapper_of(kind: Kind) -> Callable[[dict[str, Any], str], Any]:
             return normalize.service_resource(kind, body, subscription_id)
 
         return service
-    mapper: Callable[[dict[str, Any], str], Any] = getattr(normalize, kind.mapper)
+    # A kind names its mapper, in one of the mapper modules.
+    module = next(m for m in MAPPER_MODULES if hasattr(m, kind.mapper))
+    mapper: Callable[[dict[str, Any], str], Any] = getattr(module, kind.mapper)
     return mapper

@@ -26,7 +26,7 @@ def published_definitions() -> list[Any]:
     """The guardrail built-ins as Azure/azure-policy publishes them (f4a50bac, 2026-04-29),
     mapped as the collector maps PolicyDefinitions_GetBuiltIn."""
     from fixtures.examples import builtin_policy_definition
-    from scanner.collectors.normalize import policy_definition
+    from scanner.collectors.normalize_policy import policy_definition
     from scanner.inventory_policy import EFFECT_READ_DEFINITIONS
 
     return [policy_definition(builtin_policy_definition(guid))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from fixtures.examples import example
-from scanner.collectors import normalize
+from scanner.collectors import normalize_monitor
 from scanner.collectors.aad_diagnostics import REMEDY, aad_diagnostics_task
 from scanner.findings import Status
 from scanner.inventory import CollectionError
@@ -24,7 +24,7 @@ WORKSPACE = arm_id("Microsoft.OperationalInsights/workspaces", "law-cjis", group
 def published(**properties: Any) -> Any:
     body = example("monitor/aad_diagnostic_settings_list.json")["value"][0]
     body["properties"].update(properties)
-    return normalize.diagnostic_setting(body, AAD_DIAGNOSTICS_TARGET)
+    return normalize_monitor.diagnostic_setting(body, AAD_DIAGNOSTICS_TARGET)
 
 
 def verdict(*settings: Any, read: bool = True, errors: list[CollectionError] | None = None

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from fixtures.examples import example
-from scanner.collectors import followups, normalize
+from scanner.collectors import followups, normalize, normalize_monitor
 from scanner.findings import Status
 from scanner.inventory import CollectionError, DiagnosticSetting, GenericResource
 from scanner.resource_types import storage_services
@@ -39,7 +39,7 @@ def setting(account_name: str, service: str, logs: list[dict[str, Any]],
     body["id"] = f"{target}/providers/microsoft.insights/diagnosticSettings/to-law"
     body["name"] = f"{service}-to-law"
     body["properties"].update(workspaceId=workspace or "", logs=logs)
-    return normalize.diagnostic_setting(body, target)
+    return normalize_monitor.diagnostic_setting(body, target)
 
 
 def target(name: str, service: str) -> str:

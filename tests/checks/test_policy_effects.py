@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from fixtures.examples import example
-from scanner.collectors import normalize
+from scanner.collectors import normalize_policy
 from scanner.findings import Status
 from scanner.inventory import (
     CollectionError,
@@ -54,14 +54,14 @@ def direct(params: dict[str, Any], **update: Any) -> PolicyAssignment:
     props.update(scope=SUB_ID, policyDefinitionId=ALLOWED, notScopes=[],
                  parameters={k: {"value": v} for k, v in params.items()})
     props.pop("enforcementMode", None)
-    return normalize.policy_assignment(body, SUB).model_copy(update=update)
+    return normalize_policy.policy_assignment(body, SUB).model_copy(update=update)
 
 
 def cost_management(kind: str) -> PolicyAssignment:
     """The published CostManagement assignment ('with overrides' or 'with resource
     selectors'), applying the initiative below."""
     body = example(f"policy_assignment_create_with_{kind}.json", "201")
-    return normalize.policy_assignment(body, SUB)
+    return normalize_policy.policy_assignment(body, SUB)
 
 
 COST_SET = PolicySetDefinition(
@@ -103,7 +103,8 @@ def test_the_default_comes_from_the_definition_read() -> None:
 
 
 def test_the_1_0_0_definition_denies_by_its_literal_effect() -> None:
-    old = normalize.policy_definition(example("policy/builtin_allowed_locations_e56962a6.json"))
+    old = normalize_policy.policy_definition(
+        example("policy/builtin_allowed_locations_e56962a6.json"))
     assert (old.version, old.effect) == ("1.0.0", "deny")
     inv = inventory(policy_assignments=[direct({"listOfAllowedLocations": US})],
                     policy_definitions=[old])
@@ -174,13 +175,13 @@ def test_a_partial_override_is_a_hole_unless_inside_the_allowed_locations() -> N
     body = example("policy_assignment_create_with_overrides.json", "201")
     override = body["properties"]["overrides"][0]
     override["selectors"].append({"kind": "resourceLocation", "in": ["westeurope"]})
-    hole = normalize.policy_assignment(body, SUB)
+    hole = normalize_policy.policy_assignment(body, SUB)
     inv = inventory(policy_assignments=[hole], policy_set_definitions=[COST_SET])
     status, reason = status_and_reason(inv)
     assert status is Status.FAIL
     assert "an override sets its effect to Audit where resourceLocation in [westeurope]" in reason
     override["selectors"][-1]["in"] = ["eastus"]  # Audit only where Deny would allow anyway
-    harmless = normalize.policy_assignment(body, SUB)
+    harmless = normalize_policy.policy_assignment(body, SUB)
     inv = inventory(policy_assignments=[harmless], policy_set_definitions=[COST_SET])
     assert status_and_reason(inv)[0] is Status.PASS
 
@@ -199,7 +200,7 @@ def test_a_resource_selector_outside_the_allowed_locations_misses_nothing() -> N
     body = example("policy_assignment_create_with_resource_selectors.json", "201")
     body["properties"]["resourceSelectors"][0]["selectors"] = [
         {"kind": "resourceLocation", "notIn": US}]
-    inv = inventory(policy_assignments=[normalize.policy_assignment(body, SUB)],
+    inv = inventory(policy_assignments=[normalize_policy.policy_assignment(body, SUB)],
                     policy_set_definitions=[COST_SET])
     assert status_and_reason(inv)[0] is Status.PASS
 
@@ -208,7 +209,7 @@ def test_resource_selectors_and_overrides_apply_to_cmk_guardrails() -> None:
     body = example("policy_assignment_create_with_resource_selectors.json", "201")
     props = body["properties"]
     props["policyDefinitionId"] = STORAGE_CMK
-    selected = normalize.policy_assignment(body, SUB)
+    selected = normalize_policy.policy_assignment(body, SUB)
     check = "subscription_cmk_guardrail_policies"
     inv = inventory(policy_assignments=[selected])
     policies = verdicts(check, inv)[SUB_ID].evidence["policies"]
@@ -217,13 +218,13 @@ def test_resource_selectors_and_overrides_apply_to_cmk_guardrails() -> None:
     assert "resourceSelectors" in storage["candidates"][0]["why_not"][0]
     props.pop("resourceSelectors")
     props["overrides"] = [{"kind": "policyEffect", "value": "Disabled"}]
-    inv = inventory(policy_assignments=[normalize.policy_assignment(body, SUB)])
+    inv = inventory(policy_assignments=[normalize_policy.policy_assignment(body, SUB)])
     policies = verdicts(check, inv)[SUB_ID].evidence["policies"]
     storage = next(p for p in policies if p["policy_definition"] in STORAGE_CMK)
     assert storage["status"] == "fail"
     assert "disabled" in storage["candidates"][0]["why_not"][0]
     props.pop("overrides")
-    inv = inventory(policy_assignments=[normalize.policy_assignment(body, SUB)])
+    inv = inventory(policy_assignments=[normalize_policy.policy_assignment(body, SUB)])
     policies = verdicts(check, inv)[SUB_ID].evidence["policies"]
     storage = next(p for p in policies if p["policy_definition"] in STORAGE_CMK)
     assert storage["status"] == "pass"  # default Audit, from the published 1.0.3
@@ -234,7 +235,7 @@ def test_a_partial_deny_over_an_unknown_effect_stays_unknown() -> None:
     body = example("policy_assignment_create_with_overrides.json", "201")
     body["properties"]["overrides"] = [{"kind": "policyEffect", "value": "Deny", "selectors": [
         {"kind": "resourceLocation", "in": ["westeurope"]}]}]
-    assignment = normalize.policy_assignment(body, SUB)
+    assignment = normalize_policy.policy_assignment(body, SUB)
     inv = inventory(policy_assignments=[assignment], policy_set_definitions=[COST_SET],
                     policy_definitions=[])
     assert status_and_reason(inv)[0] is Status.UNKNOWN
@@ -255,7 +256,7 @@ def exemption(scope: str, references: list[str] | None = None,
         props["policyDefinitionReferenceIds"] = references
     if expires is not None:
         props["expiresOn"] = expires.isoformat()
-    return normalize.policy_exemption(body, SUB)
+    return normalize_policy.policy_exemption(body, SUB)
 
 
 def exempted(*exemptions: PolicyExemption, **lists: Any) -> Any:
@@ -305,7 +306,7 @@ def test_a_disabled_override_switches_off_a_diagnostics_initiative() -> None:
     reasons = {}
     for value, expected in (("Disabled", Status.FAIL), ("AuditIfNotExists", Status.PASS)):
         body["properties"]["overrides"][0]["value"] = value
-        inv = inventory(policy_assignments=[normalize.policy_assignment(body, SUB)])
+        inv = inventory(policy_assignments=[normalize_policy.policy_assignment(body, SUB)])
         status, reasons[value] = status_and_reason(inv, check)
         assert status is expected, reasons[value]
     assert "an override sets Disabled for policyDefinitionReferenceId in [Limit_Skus, " \

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from fixtures.examples import example
-from scanner.collectors import normalize
+from scanner.collectors import normalize_monitor
 from scanner.collectors.normalize import ShapeError
 from scanner.findings import Status
 from scanner.inventory import CollectionError, DiagnosticSetting, LogSetting, Workspace
@@ -40,7 +40,7 @@ def table(workspace_name: str, name: str, retention: int, total: int) -> Any:
     body["id"] = f"{ws(workspace_name)}/tables/{name}"
     body["name"] = name
     body["properties"].update(retentionInDays=retention, totalRetentionInDays=total)
-    return normalize.workspace_table(body, SUB)
+    return normalize_monitor.workspace_table(body, SUB)
 
 
 def published_tables(workspace_name: str) -> list[Any]:
@@ -48,7 +48,7 @@ def published_tables(workspace_name: str) -> list[Any]:
     found = []
     for body in example("loganalytics/tables_list.json")["value"]:
         body["id"] = f"{ws(workspace_name)}/tables/{body['name']}"
-        found.append(normalize.workspace_table(body, SUB))
+        found.append(normalize_monitor.workspace_table(body, SUB))
     return found
 
 
@@ -145,4 +145,4 @@ def test_a_retention_that_is_not_a_number_is_a_shape_error_not_the_default() -> 
     body = example("loganalytics/tables_list.json")["value"][0]
     body["properties"]["totalRetentionInDays"] = "a year"
     with pytest.raises(ShapeError):
-        normalize.workspace_table(body, SUB)
+        normalize_monitor.workspace_table(body, SUB)

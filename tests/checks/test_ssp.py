@@ -294,10 +294,10 @@ def test_key_store_administrators_inherited_assignments_per_subscription() -> No
 
 def test_role_assignments_record_the_listing_subscription() -> None:
     from fixtures.examples import example
-    from scanner.collectors import normalize
+    from scanner.collectors import normalize, normalize_policy
 
     body = example("role_assignments_list_for_subscription.json")["value"][0]
-    listed = normalize.role_assignment(body, "A925F2F7-5C63-4B7B-8799-25A5F97BC3B2")
+    listed = normalize_policy.role_assignment(body, "A925F2F7-5C63-4B7B-8799-25A5F97BC3B2")
     assert listed.applies_to == ["a925f2f7-5c63-4b7b-8799-25a5f97bc3b2"]
     merged = normalize.merge_listed([listed, listed.model_copy(update={"applies_to": ["b"]})])
     assert len(merged) == 1 and merged[0].applies_to == ["a925f2f7-5c63-4b7b-8799-25a5f97bc3b2",
