@@ -111,6 +111,7 @@ def collect(
     `Inventory.errors`; the others carry on.
     """
     from scanner.collectors.resource_graph import GRAPH_KINDS, graph_tasks
+    from scanner.collectors.resource_graph_census import reconcile
 
     if inventory_source not in ("arm", "graph", "auto"):
         raise ValueError(f"unknown inventory source {inventory_source!r}")
@@ -118,6 +119,8 @@ def collect(
     collection = Collection(factory, from_graph=from_graph)
     in_scope = resolve_subscriptions(collection, subscriptions or [])
     wanted = set(kinds) if kinds is not None else None
+    if wanted is not None and from_graph:
+        wanted.add("resources")  # the census checks the stream against it (always read)
     tasks: list[Task] = []
     for sub in in_scope:
         # Every subscription's regions (issue 10 item 4): one may see regions another does not.
@@ -134,6 +137,8 @@ def collect(
 
         tasks.extend(entra_tasks(tenant_id))
     run_tasks(collection, tasks, concurrency, progress)
+    # issue 10 item 16: what the stream left out of ARM's resource list stays `unknown`.
+    reconcile(collection, [s.subscription_id for s in in_scope])
 
     # Lists every subscription returns a copy of (inherited from management groups): one
     # item per id, remembering each subscription that listed it.
@@ -151,6 +156,8 @@ def collect(
         tenant_id=tenant_id,
         collected_at=datetime.now(UTC).replace(microsecond=0),
         source=source,
+        inventory_source=(inventory_source if inventory_source != "auto"
+                          else "auto:graph" if collection.from_graph else "auto:arm"),
         subscriptions=in_scope,
         regions=sorted(regions.values(), key=lambda r: r.name),
         diagnostic_targets=sorted(set(collection.diagnostic_targets)),
