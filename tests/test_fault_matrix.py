@@ -10,6 +10,7 @@ and Ctrl-C, 12 internal errors, 13 hostile input files.
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 import logging
@@ -236,6 +237,41 @@ def test_resource_graph_data_not_a_list_falls_back_to_arm_under_auto() -> None:
                  inventory_source="auto")
     assert [e for e in inv.errors if e.code == SHAPE] == []
     assert len(inv.storage_accounts) == len(storage["value"])
+
+
+@pytest.mark.parametrize("fault", sorted(LIST_FAULTS))
+def test_arm_resource_list_fault_leaves_every_resource_graph_kind_unknown(fault: str) -> None:
+    # issue 10 item 16: ARM's resource list is what the stream is checked against; when
+    # it cannot be read, nothing says the stream saw the whole subscription.
+    url = f"/subscriptions/{SUB}/resources"
+    storage = storage_list()
+    page = _graph_rows()
+    page["data"] = [{**a, "type": a["type"].lower(), "subscriptionId": SUB}
+                    for a in storage["value"]]
+    inv, _ = run(tenant(lists={"resources": LIST_FAULTS[fault](url)}, skip=tuple(GRAPH_KINDS))
+                 + [_graph_page(page)], inventory_source="graph")
+    unconfirmed = [e for e in inv.errors if e.code == "ResourceGraphUnconfirmed"]
+    assert {e.collector for e in unconfirmed} == set(GRAPH_KINDS)
+    assert {e.scope for e in unconfirmed} == {f"/subscriptions/{SUB}"}
+    assert judged(inv, "storage_account_https_only")[f"/subscriptions/{SUB}"] is Status.UNKNOWN
+
+
+@pytest.mark.parametrize("fault", ["HTML from a proxy", "truncated without a token",
+                                   "body a JSON string"])
+def test_resource_graph_page_fault_is_an_error_per_kind(fault: str) -> None:
+    request = json.dumps(query_request([SUB], None).serialize()).encode()
+    page = _graph_rows()
+    page["resultTruncated"] = "true"
+    body = {"HTML from a proxy": b"<html>gateway timeout</html>",
+            "truncated without a token": json.dumps(page).encode(),
+            "body a JSON string": b'"rows"'}[fault]
+    answer = dataclasses.replace(raw(GRAPH_URL, body, method="POST"), request_body=request)
+    inv, _ = run(tenant(skip=tuple(GRAPH_KINDS)) + [answer], inventory_source="graph",
+                 kinds=[*GRAPH_KINDS, "regions"])
+    failed = [e for e in inv.errors if e.code == SHAPE and e.collector in GRAPH_KINDS]
+    assert {e.collector for e in failed} == set(GRAPH_KINDS)
+    if fault.startswith("truncated"):
+        assert all("resultTruncated" in e.message for e in failed)
 
 
 @pytest.mark.parametrize("header", ["soon", "-", "Thu, 99 Foo 2026", "1e9999x", ""])
