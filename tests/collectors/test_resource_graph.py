@@ -116,3 +116,24 @@ def test_one_query_stream_per_thousand_subscriptions() -> None:
     subs = [f"00000000-0000-0000-0000-{n:012d}" for n in range(2500)]
     tasks = graph_tasks(subs, fallback=False)
     assert len(tasks) == 3 and MAX_SUBSCRIPTIONS_PER_QUERY == 1000
+
+
+def test_the_next_page_is_asked_for_before_this_pages_rows_are_mapped() -> None:
+    # issue 16: a page's task returns the next page first (urgent, on Resource Graph's
+    # budget) and its rows as a task of their own with no read (no budget), so mapping
+    # 1,000 rows never holds the stream's next round trip back.
+    from scanner.collectors.scheduler import task_budget
+    from scanner.collectors.tasks import Collection
+
+    first = _rows(example("resourcegraph/resources_query_first_page.json"))
+    factory = factory_for([_graph_page(first, None)])
+    collection = Collection(factory, from_graph=frozenset(GRAPH_KINDS))
+    (stream,) = graph_tasks([SUB], fallback=False)
+    follow = list(stream.run(collection) or [])
+    assert [t.collector for t in follow] == ["resource_graph", "resource_graph_rows"]
+    assert all(t.urgent for t in follow)
+    assert task_budget(follow[0]) == "resourcegraph" and task_budget(follow[1]) is None
+    assert collection.lists == {}  # nothing mapped yet: the rows task does it
+    follow[1].run(collection)
+    assert {d.name for d in collection.lists["managed_disks"]} == {
+        r["name"] for r in first["data"] if r["type"] == "microsoft.compute/disks"}
