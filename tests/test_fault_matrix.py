@@ -257,14 +257,15 @@ def test_arm_resource_list_fault_leaves_every_resource_graph_kind_unknown(fault:
 
 
 @pytest.mark.parametrize("fault", ["HTML from a proxy", "truncated without a token",
-                                   "body a JSON string"])
+                                   "body a JSON string", "NaN in a row"])
 def test_resource_graph_page_fault_is_an_error_per_kind(fault: str) -> None:
     request = json.dumps(query_request([SUB], None).serialize()).encode()
     page = _graph_rows()
     page["resultTruncated"] = "true"
     body = {"HTML from a proxy": b"<html>gateway timeout</html>",
             "truncated without a token": json.dumps(page).encode(),
-            "body a JSON string": b'"rows"'}[fault]
+            "body a JSON string": b'"rows"',
+            "NaN in a row": b'{"data": [{"id": "/x", "n": NaN}]}'}[fault]
     answer = dataclasses.replace(raw(GRAPH_URL, body, method="POST"), request_body=request)
     inv, _ = run(tenant(skip=tuple(GRAPH_KINDS)) + [answer], inventory_source="graph",
                  kinds=[*GRAPH_KINDS, "regions"])

@@ -16,17 +16,16 @@ stream's answer against it (issue 10 item 16).
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 from azure.core.exceptions import DecodeError
 
+from scanner.azure.arm import decode_json
 from scanner.collectors.items import map_items
 from scanner.collectors.specs import SPEC_BY_KIND, mapper_of
 from scanner.inventory import CollectionError
 from scanner.kinds import Kind, all_kinds
-from scanner.redact import redact_json
 
 if TYPE_CHECKING:
     from scanner.collectors.tasks import Collection, Task
@@ -134,11 +133,10 @@ def query_page(client: Any, subscriptions: list[str], skip_token: str | None) ->
         map_error(status_code=response.status_code, response=response,
                   error_map={401: ClientAuthenticationError, 404: ResourceNotFoundError})
         raise HttpResponseError(response=response, error_format=ARMErrorFormat)
-    try:
-        page = json.loads(response.content)
-    except ValueError as exc:
-        raise DecodeError(f"Resource Graph answered a page that is not JSON: {exc}") from exc
-    if not isinstance(page, dict):
+    # Redacted as text, as ARM's bodies are (one scan of the page), and strict: no NaN,
+    # no nesting deep enough to recurse out (scanner.azure.arm.decode_json).
+    page = decode_json(response.content.decode("utf-8", "replace"), QUERY_PATH)
+    if not isinstance(page, dict) or not page:
         raise DecodeError("Resource Graph answered a page that is not a JSON object")
     return page
 
@@ -152,12 +150,6 @@ def page_rows(page: dict[str, Any]) -> list[Any]:
         raise DecodeError("Resource Graph answered a page whose `data` is not a list of "
                           "objects")
     return data
-
-
-def redacted(rows: list[Any]) -> list[Any]:
-    """Azure's text, secret-shaped values out (redact.py)."""
-    out: list[Any] = redact_json(rows)
-    return out
 
 
 REMEDY = ("Reader on the subscriptions (Resource Graph shows only what the principal can "
@@ -246,7 +238,7 @@ def graph_task(subscriptions: list[str], fallback: bool, skip_token: str | None 
                 return [list_task(SPEC_BY_KIND[kind], sub) for sub in subscriptions
                         for kind in GRAPH_KINDS if not SPEC_BY_KIND[kind].gated] + \
                     _gated_after_fallback(subscriptions, collection)
-            return _hand_over(redacted(rows), subscriptions, collection)
+            return _hand_over(rows, subscriptions, collection)
 
         def fail(exc: BaseException) -> None:
             for sub in subscriptions:
@@ -277,14 +269,15 @@ def graph_task(subscriptions: list[str], fallback: bool, skip_token: str | None 
 
 
 def rows_task(rows: list[dict[str, Any]], subscriptions: list[str]) -> Task:
-    """One page's rows, redacted and stored under their kinds; their follow-up reads.
+    """One page's rows (already redacted: query_page) stored under their kinds; their
+    follow-up reads.
 
     No read of its own (scope `/`: no budget), urgent as the pages are: every follow-up
     of those resources comes from it."""
     from scanner.collectors.tasks import Task
 
     def run(collection: Collection) -> list[Task]:
-        return _hand_over(redacted(rows), subscriptions, collection)
+        return _hand_over(rows, subscriptions, collection)
 
     return Task("resource_graph_rows", "/", run, REMEDY, urgent=True)
 
