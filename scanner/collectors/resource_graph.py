@@ -255,6 +255,7 @@ def graph_task(subscriptions: list[str], fallback: bool, skip_token: str | None 
         # The next page is asked for at once, and this one's rows are mapped beside it
         # (their own task): the stream's round trips are the collection's critical
         # path, and mapping 1,000 rows would hold the next request back (issue 16).
+        # The next page goes last: the urgent task added last is the first handed out.
         tasks: list[Task] = [rows_task(rows, subscriptions)] if rows else []
         try:
             token = next_token(page, seen)
@@ -262,7 +263,7 @@ def graph_task(subscriptions: list[str], fallback: bool, skip_token: str | None 
             fail(exc)
             return tasks
         if token:
-            tasks.insert(0, graph_task(subscriptions, fallback, token, seen | {token}))
+            tasks.append(graph_task(subscriptions, fallback, token, seen | {token}))
         return tasks
 
     return Task("resource_graph", "/", run, REMEDY, urgent=True)

@@ -122,7 +122,7 @@ def test_the_next_page_is_asked_for_before_this_pages_rows_are_mapped() -> None:
     # issue 16: a page's task returns the next page first (urgent, on Resource Graph's
     # budget) and its rows as a task of their own with no read (no budget), so mapping
     # 1,000 rows never holds the stream's next round trip back.
-    from scanner.collectors.scheduler import task_budget
+    from scanner.collectors.scheduler import _Backlog, task_budget
     from scanner.collectors.tasks import Collection
 
     first = _rows(example("resourcegraph/resources_query_first_page.json"))
@@ -130,10 +130,15 @@ def test_the_next_page_is_asked_for_before_this_pages_rows_are_mapped() -> None:
     collection = Collection(factory, from_graph=frozenset(GRAPH_KINDS))
     (stream,) = graph_tasks([SUB], fallback=False)
     follow = list(stream.run(collection) or [])
-    assert [t.collector for t in follow] == ["resource_graph", "resource_graph_rows"]
+    assert [t.collector for t in follow] == ["resource_graph_rows", "resource_graph"]
     assert all(t.urgent for t in follow)
-    assert task_budget(follow[0]) == "resourcegraph" and task_budget(follow[1]) is None
+    assert task_budget(follow[0]) is None and task_budget(follow[1]) == "resourcegraph"
+    # The urgent task added last is handed out first: the next page before the rows.
+    backlog = _Backlog()
+    for task in follow:
+        backlog.add(task)
+    assert backlog.next(factory.budget, 0.0) is follow[1]
     assert collection.lists == {}  # nothing mapped yet: the rows task does it
-    follow[1].run(collection)
+    follow[0].run(collection)
     assert {d.name for d in collection.lists["managed_disks"]} == {
         r["name"] for r in first["data"] if r["type"] == "microsoft.compute/disks"}
