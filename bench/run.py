@@ -77,7 +77,7 @@ def run_one(size: str, source: str, concurrency: int, latency: float, seed: int,
 
     budget = ReadBudget()  # the real one: real clock, enabled
     factory = ClientFactory(get_cloud("commercial"), StandInCredential(), transport, budget)
-    kinds = [spec.kind for spec in SPECS] + ["regions"]  # no Entra / Intune (Graph API)
+    kinds = [spec.name for spec in SPECS] + ["regions"]  # no Entra / Intune (Graph API)
     profiler = None
     if profile is not None:
         from bench.profiling import AllThreads

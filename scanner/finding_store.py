@@ -242,6 +242,8 @@ class ScanMeta:
     source: str
     """`live`, `demo`, `replay:<file>` or `inventory:<file>`."""
     checks_run: list[str]
+    inventory_source: str | None = None
+    """Where the bulk inventory came from (`Inventory.inventory_source`)."""
     boundary: dict[str, object] = field(default_factory=dict)
     """The `--subscription`, `--resource-group`, `--tag`, `--step`, `--check` selection."""
     outcome: dict[str, object] = field(default_factory=dict)
@@ -257,6 +259,22 @@ class ScanMeta:
     """Resource types in the boundary no check of their own judged."""
     directory: dict[str, object] = field(default_factory=dict)
     """Key-store principals named through Microsoft Graph (scanner.directory)."""
+
+    @property
+    def source_text(self) -> str:
+        """The source as every report shows it: where the evidence came from, and which
+        reads filled the bulk inventory (issue 10 item 16)."""
+        origin = BULK_SOURCES.get(self.inventory_source or "")
+        return f"{self.source} ({origin})" if origin else self.source
+
+
+BULK_SOURCES = {
+    "arm": "ARM lists",
+    "graph": "Resource Graph, checked against ARM's resource lists",
+    "auto:graph": "Resource Graph (auto), checked against ARM's resource lists",
+    "auto:arm": "ARM lists (auto: Resource Graph failed)",
+}
+"""`--source` as collected (`Inventory.inventory_source`) -> how reports name it."""
 
 
 @dataclass

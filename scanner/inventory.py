@@ -602,6 +602,9 @@ class Inventory(Model):
     collected_at: datetime | None = None
     source: str = "live"
     """`live`, `replay:<file>`, `demo`."""
+    inventory_source: str | None = None
+    """Where the bulk kinds came from: `arm`, `graph`, `auto:graph`, or `auto:arm` (auto
+    fell back); None in inventories saved before it was recorded (issue 10 item 16)."""
     subscriptions: list[Subscription] = Field(default_factory=list)
     regions: list[Region] = Field(default_factory=list)
     resource_groups: list[ResourceGroup] = Field(default_factory=list)

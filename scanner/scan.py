@@ -100,6 +100,7 @@ def run_judgement(
         started_at=started_at,
         finished_at=datetime.now(UTC),
         source=source,
+        inventory_source=inventory.inventory_source,
         checks_run=sorted(selection.checks),
         boundary={k: v for k, v in {
             "subscriptions": config.subscriptions, "resource_groups": config.resource_groups,

@@ -11,6 +11,7 @@ and Ctrl-C, 12 internal errors, 13 hostile input files.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import gzip
 import json
 import logging
@@ -22,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from scanner.collectors.resource_graph import GRAPH_KINDS, query_request
+from scanner.collectors.resource_graph import GRAPH_KINDS, TYPED, query_request
 from scanner.collectors.runner import collect
 from scanner.config import ScanConfig
 from scanner.findings import Status
@@ -154,9 +155,11 @@ def test_resource_graph_row_without_id_is_that_rows_error() -> None:
                  inventory_source="graph", kinds=[*GRAPH_KINDS, "regions"])
     errors = [e for e in inv.errors if e.code == SHAPE]
     assert len(errors) == 1 and "no `id`" in errors[0].message
-    assert len(inv.resources) == len([r for r in page["data"]
-                                      if r["type"] != "microsoft.resources/subscriptions/"
-                                                     "resourcegroups"]) - 1
+    # The other rows of the kinds the stream fills still map (generic resources and
+    # resource groups come from ARM's lists: scanner.collectors.resource_graph_census).
+    typed = [r for r in page["data"] if r["type"] in TYPED]
+    mapped = len(inv.managed_disks) + sum(len(items) for items in inv.services.values())
+    assert len(typed) >= 2 and mapped == len(typed) - 1
 
 
 # --- 3: one malformed field never aborts the scan -------------------------------------
@@ -236,6 +239,42 @@ def test_resource_graph_data_not_a_list_falls_back_to_arm_under_auto() -> None:
                  inventory_source="auto")
     assert [e for e in inv.errors if e.code == SHAPE] == []
     assert len(inv.storage_accounts) == len(storage["value"])
+
+
+@pytest.mark.parametrize("fault", sorted(LIST_FAULTS))
+def test_arm_resource_list_fault_leaves_every_resource_graph_kind_unknown(fault: str) -> None:
+    # issue 10 item 16: ARM's resource list is what the stream is checked against; when
+    # it cannot be read, nothing says the stream saw the whole subscription.
+    url = f"/subscriptions/{SUB}/resources"
+    storage = storage_list()
+    page = _graph_rows()
+    page["data"] = [{**a, "type": a["type"].lower(), "subscriptionId": SUB}
+                    for a in storage["value"]]
+    inv, _ = run(tenant(lists={"resources": LIST_FAULTS[fault](url)}, skip=tuple(GRAPH_KINDS))
+                 + [_graph_page(page)], inventory_source="graph")
+    unconfirmed = [e for e in inv.errors if e.code == "ResourceGraphUnconfirmed"]
+    assert {e.collector for e in unconfirmed} == set(GRAPH_KINDS)
+    assert {e.scope for e in unconfirmed} == {f"/subscriptions/{SUB}"}
+    assert judged(inv, "storage_account_https_only")[f"/subscriptions/{SUB}"] is Status.UNKNOWN
+
+
+@pytest.mark.parametrize("fault", ["HTML from a proxy", "truncated without a token",
+                                   "body a JSON string", "NaN in a row"])
+def test_resource_graph_page_fault_is_an_error_per_kind(fault: str) -> None:
+    request = json.dumps(query_request([SUB], None).serialize()).encode()
+    page = _graph_rows()
+    page["resultTruncated"] = "true"
+    body = {"HTML from a proxy": b"<html>gateway timeout</html>",
+            "truncated without a token": json.dumps(page).encode(),
+            "body a JSON string": b'"rows"',
+            "NaN in a row": b'{"data": [{"id": "/x", "n": NaN}]}'}[fault]
+    answer = dataclasses.replace(raw(GRAPH_URL, body, method="POST"), request_body=request)
+    inv, _ = run(tenant(skip=tuple(GRAPH_KINDS)) + [answer], inventory_source="graph",
+                 kinds=[*GRAPH_KINDS, "regions"])
+    failed = [e for e in inv.errors if e.code == SHAPE and e.collector in GRAPH_KINDS]
+    assert {e.collector for e in failed} == set(GRAPH_KINDS)
+    if fault.startswith("truncated"):
+        assert all("resultTruncated" in e.message for e in failed)
 
 
 @pytest.mark.parametrize("header", ["soon", "-", "Thu, 99 Foo 2026", "1e9999x", ""])
@@ -432,7 +471,7 @@ def test_repeating_skip_token_stops_the_resource_graph_stream_with_an_error() ->
                          inventory_source="graph", kinds=[*GRAPH_KINDS, "regions"])
     looped = {e.collector for e in inv.errors if "repeats" in e.message}
     assert looped == set(GRAPH_KINDS)
-    assert inv.resources  # what was read stays
+    assert inv.managed_disks  # what was read stays
     assert sum(m == "POST" for m, _ in transport.log.entries) == 2
 
 

@@ -124,9 +124,11 @@ def gated_lists(resources: list[Any], subscription_id: str,
     fails, the engine reports every gated kind of that subscription as `unknown`.
     """
     present = {r.type for r in resources}
+    # Claimed: when `--source auto` falls back to ARM, the stream may make them too.
     return [list_task(kind, subscription_id) for kind in GATED
             if kind.type in present and kind.name not in collection.from_graph
-            and collection.wants(kind.name)]
+            and collection.wants(kind.name)
+            and collection.claim(f"gated:{kind.name}:{subscription_id}")]
 
 
 def keys_of(stores: list[KeyVault | ManagedHsm], subscription_id: str,

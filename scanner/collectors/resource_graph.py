@@ -6,6 +6,12 @@ Rows have the REST shape (`properties` nested), so they go through the same mapp
 the ARM lists and fill the same inventory. Reads Resource Graph does not carry
 (diagnostic settings, vault keys, TDE protectors, Sentinel) follow as ARM reads, exactly
 as they do after the ARM lists.
+
+The stream fills the typed kinds only. Each subscription's resource groups and generic
+resources still come from ARM's own lists (one read per 1,000 items), because Resource
+Graph leaves out, without saying so, whatever the principal cannot read. ARM's generic
+list is the record of what exists, and the census (`resource_graph_census`) checks the
+stream's answer against it (issue 10 item 16).
 """
 
 from __future__ import annotations
@@ -15,12 +21,11 @@ from typing import TYPE_CHECKING, Any
 
 from azure.core.exceptions import DecodeError
 
-from scanner.collectors import normalize
+from scanner.azure.arm import decode_json
 from scanner.collectors.items import map_items
 from scanner.collectors.specs import SPEC_BY_KIND, mapper_of
 from scanner.inventory import CollectionError
 from scanner.kinds import Kind, all_kinds
-from scanner.redact import redact_json
 
 if TYPE_CHECKING:
     from scanner.collectors.tasks import Collection, Task
@@ -34,6 +39,7 @@ QUERY = (
     " | order by id asc"
 )
 PAGE_SIZE = 1000
+QUERY_PATH = "/providers/Microsoft.ResourceGraph/resources"
 MAX_SUBSCRIPTIONS_PER_QUERY = 1000
 CLIENT = "azure.mgmt.resourcegraph:ResourceGraphClient"
 
@@ -43,8 +49,9 @@ TYPED: dict[str, Kind] = {k.type: k for k in all_kinds()
                           if k.graph and k.judged and k.arm_type != "*"
                           and k.name != "resource_groups"}
 RESOURCE_GROUP_TYPE = "microsoft.resources/subscriptions/resourcegroups"
-GRAPH_KINDS = ("resource_groups", "resources", *(k.name for k in TYPED.values()))
-"""Kinds the Resource Graph source fills; the others always come from ARM lists."""
+GRAPH_KINDS = tuple(k.name for k in TYPED.values())
+"""Kinds the Resource Graph source fills; the others always come from ARM lists (the
+resource groups and generic resources too: the census checks the stream against them)."""
 
 _ROW_FIELDS = ("id", "name", "type", "location", "kind", "sku", "managedBy", "tags",
                "properties")
@@ -71,25 +78,18 @@ def _row_body(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _row_models(row: dict[str, Any]) -> list[tuple[str, Any]]:
-    """(kind, model) of one row: its resource group, or its generic and typed resource."""
-    body = _row_body(row)
+    """(kind, model) of one row of a typed kind."""
     sub = str(row.get("subscriptionId") or "").lower()
-    row_type = str(row.get("type") or "").lower()
-    if row_type == RESOURCE_GROUP_TYPE:
-        body["type"] = "Microsoft.Resources/resourceGroups"  # ARM's name for the type
-        return [("resource_groups", normalize.resource_group(body, sub))]
-    models = [("resources", normalize.generic_resource(body, sub))]
-    typed = TYPED.get(row_type)
-    if typed:
-        models.append((typed.name, mapper_of(typed)(body, sub)))
-    return models
+    typed = TYPED[str(row.get("type") or "").lower()]
+    return [(typed.name, mapper_of(typed)(_row_body(row), sub))]
 
 
 def sort_rows(rows: list[Any]) -> tuple[dict[tuple[str, str], list[Any]], list[CollectionError]]:
     """Rows -> ({(kind, subscription id): models}, an error per row that does not map).
 
-    Every resource is also a generic `resources` item; a malformed row is its own
-    error (scanner.collectors.items), the other rows are kept.
+    Only rows of a typed kind are mapped: resource groups and generic resources come from
+    ARM's lists. A malformed row is its own error (scanner.collectors.items), the other
+    rows are kept.
     """
     out: dict[tuple[str, str], list[Any]] = defaultdict(list)
     errors: list[CollectionError] = []
@@ -97,8 +97,9 @@ def sort_rows(rows: list[Any]) -> tuple[dict[tuple[str, str], list[Any]], list[C
         sub = str(row.get("subscriptionId") or "").lower() if isinstance(row, dict) else ""
         row_type = str(row.get("type") or "").lower() if isinstance(row, dict) else ""
         typed = TYPED.get(row_type)
-        kind = ("resource_groups" if row_type == RESOURCE_GROUP_TYPE
-                else typed.name if typed else "resources")
+        if typed is None:
+            continue  # a resource group or an untyped resource: ARM's lists hold it
+        kind = typed.name
         mapped, row_errors = map_items([row], _row_models, f"/subscriptions/{sub}", kind)
         errors.extend(row_errors)
         for pairs in mapped:
@@ -107,16 +108,48 @@ def sort_rows(rows: list[Any]) -> tuple[dict[tuple[str, str], list[Any]], list[C
     return out, errors
 
 
-def page_rows(page: Any) -> list[Any]:
+def query_page(client: Any, subscriptions: list[str], skip_token: str | None) -> dict[str, Any]:
+    """One page of the query, as Azure's JSON (the SDK's model is not built).
+
+    The request goes through the SDK client's own pipeline (credential, retry, read-only
+    guard, Resource Graph's quota), but the answer is decoded once, from the bytes: the
+    SDK's deserializer would walk every value of 1,000 rows of `properties` (`object`
+    in the REST spec), which took most of the stream's CPU at 100x500 (issue 16).
+    """
+    from azure.core.exceptions import (
+        ClientAuthenticationError,
+        HttpResponseError,
+        ResourceNotFoundError,
+        map_error,
+    )
+    from azure.core.rest import HttpRequest
+    from azure.mgmt.core.exceptions import ARMErrorFormat
+
+    request = HttpRequest("POST", f"{QUERY_PATH}?api-version={client._config.api_version}",
+                          json=query_request(subscriptions, skip_token).serialize(),
+                          headers={"Accept": "application/json"})
+    response = client._send_request(request)
+    if response.status_code != 200:
+        map_error(status_code=response.status_code, response=response,
+                  error_map={401: ClientAuthenticationError, 404: ResourceNotFoundError})
+        raise HttpResponseError(response=response, error_format=ARMErrorFormat)
+    # Redacted as text, as ARM's bodies are (one scan of the page), and strict: no NaN,
+    # no nesting deep enough to recurse out (scanner.azure.arm.decode_json).
+    page = decode_json(response.content.decode("utf-8", "replace"), QUERY_PATH)
+    if not isinstance(page, dict) or not page:
+        raise DecodeError("Resource Graph answered a page that is not a JSON object")
+    return page
+
+
+def page_rows(page: dict[str, Any]) -> list[Any]:
     """The rows of one query page; DecodeError when `data` is not a list of objects."""
-    data = page.data
+    data = page.get("data")
     if data is None:
         return []
     if not isinstance(data, list) or not all(isinstance(row, dict) for row in data):
         raise DecodeError("Resource Graph answered a page whose `data` is not a list of "
                           "objects")
-    rows: list[Any] = redact_json(data)  # Azure's text, secret-shaped values out (redact.py)
-    return rows
+    return data
 
 
 REMEDY = ("Reader on the subscriptions (Resource Graph shows only what the principal can "
@@ -139,10 +172,26 @@ def _hand_over(rows: list[dict[str, Any]], subscriptions: list[str],
     return tasks
 
 
-def next_token(page: Any, seen: frozenset[str]) -> str | None:
-    """The page's `$skipToken`; DecodeError when it is not a string or repeats (a loop)."""
-    token = page.skip_token
+def _gated_after_fallback(subscriptions: list[str], collection: Collection) -> list[Task]:
+    """The gated lists of subscriptions whose ARM resource list was read before the
+    stream failed (for the others, the resource list's follow-up makes them)."""
+    from scanner.collectors import followups
+
+    listed: dict[str, list[Any]] = defaultdict(list)
+    for resource in list(collection.lists.get("resources", ())):
+        listed[resource.subscription_id].append(resource)
+    return [task for sub in subscriptions if sub in listed
+            for task in followups.gated_lists(listed[sub], sub, collection)]
+
+
+def next_token(page: dict[str, Any], seen: frozenset[str]) -> str | None:
+    """The page's `$skipToken`; DecodeError when it is not a string or repeats (a loop),
+    or when Azure cut the rows short (`resultTruncated`) with no token to page on."""
+    token = page.get("$skipToken")
     if token is None or token == "":
+        if str(page.get("resultTruncated", "false")).lower() == "true":
+            raise DecodeError("Resource Graph truncated its answer (`resultTruncated`) "
+                              "without a `$skipToken`: rows are missing")
         return None
     if not isinstance(token, str):
         raise DecodeError("Resource Graph answered a `$skipToken` that is not a string")
@@ -174,7 +223,7 @@ def graph_task(subscriptions: list[str], fallback: bool, skip_token: str | None 
             followed: frozenset[str] = frozenset()
             try:
                 while True:
-                    page = client.resources(query_request(subscriptions, token))
+                    page = query_page(client, subscriptions, token)
                     rows.extend(page_rows(page))
                     token = next_token(page, followed)
                     if not token:
@@ -182,10 +231,13 @@ def graph_task(subscriptions: list[str], fallback: bool, skip_token: str | None 
                     followed |= {token}
             except READ_FAILURES:
                 # Back to ARM: the ungated lists now, the gated ones where each
-                # subscription's resource list shows their type.
+                # subscription's resource list shows their type (that list's own
+                # follow-up, or here if it was read already: followups.gated_lists
+                # makes each gated list once).
                 collection.from_graph = frozenset()
                 return [list_task(SPEC_BY_KIND[kind], sub) for sub in subscriptions
-                        for kind in GRAPH_KINDS if not SPEC_BY_KIND[kind].gated]
+                        for kind in GRAPH_KINDS if not SPEC_BY_KIND[kind].gated] + \
+                    _gated_after_fallback(subscriptions, collection)
             return _hand_over(rows, subscriptions, collection)
 
         def fail(exc: BaseException) -> None:
@@ -195,12 +247,16 @@ def graph_task(subscriptions: list[str], fallback: bool, skip_token: str | None 
                         Task(kind, f"/subscriptions/{sub}", run, REMEDY), exc))
 
         try:
-            page = client.resources(query_request(subscriptions, skip_token))
+            page = query_page(client, subscriptions, skip_token)
             rows = page_rows(page)
         except READ_FAILURES as exc:
             fail(exc)
             return []
-        tasks = _hand_over(rows, subscriptions, collection)
+        # The next page is asked for at once, and this one's rows are mapped beside it
+        # (their own task): the stream's round trips are the collection's critical
+        # path, and mapping 1,000 rows would hold the next request back (issue 16).
+        # The next page goes last: the urgent task added last is the first handed out.
+        tasks: list[Task] = [rows_task(rows, subscriptions)] if rows else []
         try:
             token = next_token(page, seen)
         except DecodeError as exc:
@@ -211,6 +267,20 @@ def graph_task(subscriptions: list[str], fallback: bool, skip_token: str | None 
         return tasks
 
     return Task("resource_graph", "/", run, REMEDY, urgent=True)
+
+
+def rows_task(rows: list[dict[str, Any]], subscriptions: list[str]) -> Task:
+    """One page's rows (already redacted: query_page) stored under their kinds; their
+    follow-up reads.
+
+    No read of its own (scope `/`: no budget), urgent as the pages are: every follow-up
+    of those resources comes from it."""
+    from scanner.collectors.tasks import Task
+
+    def run(collection: Collection) -> list[Task]:
+        return _hand_over(rows, subscriptions, collection)
+
+    return Task("resource_graph_rows", "/", run, REMEDY, urgent=True)
 
 
 def graph_tasks(subscriptions: list[str], fallback: bool) -> list[Task]:

@@ -129,11 +129,14 @@ def collect(
     `Inventory.errors`; the others carry on.
     """
     from scanner.collectors.resource_graph import GRAPH_KINDS, graph_tasks
+    from scanner.collectors.resource_graph_census import reconcile
 
     if inventory_source not in ("arm", "graph", "auto"):
         raise ValueError(f"unknown inventory source {inventory_source!r}")
     from_graph = frozenset(GRAPH_KINDS) if inventory_source != "arm" else frozenset()
     wanted = set(kinds) if kinds is not None else None
+    if wanted is not None and from_graph:
+        wanted.add("resources")  # the census checks the stream against it (always read)
     collection = Collection(factory, from_graph=from_graph,
                             wanted=frozenset(kinds) if isinstance(kinds, Reads) else None)
     in_scope = resolve_subscriptions(collection, subscriptions or [])
@@ -162,6 +165,8 @@ def collect(
         tasks.append(aad_diagnostics_task(tenant_id))
     run_tasks(collection, tasks, concurrency, _with_subscriptions(progress, len(in_scope),
                                                                 len(tasks)))
+    # issue 10 item 16: what the stream left out of ARM's resource list stays `unknown`.
+    reconcile(collection, [s.subscription_id for s in in_scope])
 
     # Lists every subscription returns a copy of (inherited from management groups): one
     # item per id, remembering each subscription that listed it.
@@ -179,6 +184,8 @@ def collect(
         tenant_id=tenant_id,
         collected_at=datetime.now(UTC).replace(microsecond=0),
         source=source,
+        inventory_source=(inventory_source if inventory_source != "auto"
+                          else "auto:graph" if collection.from_graph else "auto:arm"),
         subscriptions=in_scope,
         regions=sorted(regions.values(), key=lambda r: r.name),
         diagnostic_targets=sorted(set(collection.diagnostic_targets)),

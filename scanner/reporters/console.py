@@ -82,7 +82,7 @@ def _header(result: ScanResult) -> Text:
     subscriptions = _plural(len(names), "subscription") + (f" ({shown})" if names else "")
     return Text.assemble(
         (f"cjis-scan {meta.tool_version}", "bold"), " · ", meta.framework_title,
-        " · source ", meta.source, "\n",
+        " · source ", meta.source_text, "\n",
         "Tenant ", (meta.tenant_id or "unknown", "bold"),
         " · cloud ", meta.cloud, " · profile ", meta.profile, " · ", subscriptions,
     )

@@ -92,6 +92,7 @@ def build_header(result: ScanResult) -> ReportHeader:
             finished_at=finished,
             duration_seconds=round(max((finished - started).total_seconds(), 0.0), 3),
             source=meta.source,
+            inventory_source=meta.inventory_source,
             checks_run=list(meta.checks_run),
             boundary=dict(meta.boundary),
             outcome=Outcome.model_validate(meta.outcome) if meta.outcome else None,

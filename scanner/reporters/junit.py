@@ -157,6 +157,7 @@ def write_junit(result: ScanResult, stream: TextIO) -> None:
     properties: dict[str, str] = {"framework": meta.framework_id, "cloud": meta.cloud,
                   "profile": meta.profile, "tenant_id": meta.tenant_id or "",
                   "source": meta.source, "tool_version": meta.tool_version,
+                  "inventory_source": meta.inventory_source or "",
                   # The run's outcome, as the process exits with it (scanner.outcome).
                   **{k: str(meta.outcome[k]) for k in ("fail_on", "verdict", "exit_code")
                      if k in meta.outcome}}

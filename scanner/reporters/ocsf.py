@@ -171,6 +171,7 @@ def event_of(finding: Finding, result: ScanResult, time_ms: int, time_dt: str) -
             "check_id": finding.check_id,
             "remediation_cli": finding.remediation.cli,
             "scan_source": meta.source,
+            "scan_inventory_source": meta.inventory_source,
             "scan_started_at": iso_utc(meta.started_at),
             "scan_outcome": meta.outcome or None,
         },

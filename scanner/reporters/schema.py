@@ -90,6 +90,10 @@ class ScanInfo(_Model):
     duration_seconds: float = Field(ge=0)
     source: str
     """`live`, `demo`, `replay:<file>` or `inventory:<file>`."""
+    inventory_source: str | None = None
+    """Where the bulk inventory came from: `arm` (ARM lists), `graph` (Resource Graph,
+    checked against ARM's resource lists), `auto:graph`, or `auto:arm` (auto fell back to
+    ARM lists); null for a saved inventory that does not record it."""
     checks_run: list[str]
     """Ids of the checks that ran."""
     boundary: dict[str, Any]

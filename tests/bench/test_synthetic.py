@@ -35,7 +35,7 @@ from scanner.replay import CassetteMiss, CassetteTransport, load_interactions
 from scanner.resource_types import DIAGNOSTIC_LOG_TARGETS
 
 KINDS_COLLECTED = [spec.name for spec in SPECS] + ["regions"]  # no Entra / Intune
-SKIP = {"collected_at", "errors"}
+SKIP = {"collected_at", "errors", "inventory_source"}
 classify = bench_classify  # detail reads are `service_details` there too
 
 

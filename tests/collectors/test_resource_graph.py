@@ -27,14 +27,14 @@ def demo(source: str):  # type: ignore[no-untyped-def]
 
 
 # Graph (Entra ID) collectors are not part of this comparison.
-_ARM_ONLY = [*GRAPH_KINDS, "regions", "policy_assignments", "role_assignments",
-             "diagnostic_settings"]
+_ARM_ONLY = [*GRAPH_KINDS, "resources", "resource_groups", "regions", "policy_assignments",
+             "role_assignments", "diagnostic_settings"]
 
 
 def test_both_sources_give_equal_inventories_for_the_demo_tenant() -> None:
     arm, arm_transport = demo("arm")
     graph, graph_transport = demo("graph")
-    skip = {"collected_at", "errors"}
+    skip = {"collected_at", "errors", "inventory_source"}
     assert graph.model_dump(exclude=skip) == arm.model_dump(exclude=skip)
     assert graph.resources and graph.storage_accounts and graph.key_vaults
     # Resource Graph shows only what the principal can read: the ARM 403 on Cosmos DB in
@@ -51,6 +51,12 @@ def _graph_page(body: dict, skip_token: str | None) -> Interaction:  # type: ign
     return response(GRAPH_URL, body, method="POST", request_body=request)
 
 
+def arm_list(rows: list[dict]) -> dict:  # type: ignore[type-arg]
+    """ARM's Resources - List body naming the resources of Resource Graph rows."""
+    return {"value": [{k: row[k] for k in ("id", "name", "type", "location") if k in row}
+                      for row in rows]}
+
+
 def _rows(page: dict) -> dict:  # type: ignore[type-arg]
     for row in page["data"]:
         row["id"] = row["id"].replace("cfbbd179-59d2-4052-aa06-9270a38aa9d6", SUB)
@@ -62,7 +68,9 @@ def test_paging_follows_the_skip_token_in_the_body() -> None:
     first = _rows(example("resourcegraph/resources_query_first_page.json"))
     second = _rows(example("resourcegraph/resources_query_next_page.json"))
     second.pop("$skipToken")
-    interactions = tenant(skip=tuple(GRAPH_KINDS)) + [
+    rows = first["data"] + second["data"]
+    # ARM's generic list names the same resources (the census: resource_graph_census).
+    interactions = tenant(lists={"resources": arm_list(rows)}, skip=tuple(GRAPH_KINDS)) + [
         _graph_page(first, None), _graph_page(second, first["$skipToken"])]
     # breadth-b: the published pages hold Automation accounts, a kind with resource logs
     # (scanner.kinds.services.automation): their diagnostic settings are read too.
@@ -75,7 +83,7 @@ def test_paging_follows_the_skip_token_in_the_body() -> None:
                   kinds=[*GRAPH_KINDS, "regions"])
     assert inv.errors == [] or all(e.collector.startswith(("entra", "intune"))
                                    for e in inv.errors)
-    expected = {r["name"] for r in first["data"] + second["data"]}
+    expected = {r["name"] for r in rows}
     assert {r.name for r in inv.resources} == expected
     assert {d.name for d in inv.managed_disks} == {
         r["name"] for r in first["data"] + second["data"] if r["type"] == "microsoft.compute/disks"}
@@ -108,3 +116,29 @@ def test_one_query_stream_per_thousand_subscriptions() -> None:
     subs = [f"00000000-0000-0000-0000-{n:012d}" for n in range(2500)]
     tasks = graph_tasks(subs, fallback=False)
     assert len(tasks) == 3 and MAX_SUBSCRIPTIONS_PER_QUERY == 1000
+
+
+def test_the_next_page_is_asked_for_before_this_pages_rows_are_mapped() -> None:
+    # issue 16: a page's task returns the next page first (urgent, on Resource Graph's
+    # budget) and its rows as a task of their own with no read (no budget), so mapping
+    # 1,000 rows never holds the stream's next round trip back.
+    from scanner.collectors.scheduler import _Backlog, task_budget
+    from scanner.collectors.tasks import Collection
+
+    first = _rows(example("resourcegraph/resources_query_first_page.json"))
+    factory = factory_for([_graph_page(first, None)])
+    collection = Collection(factory, from_graph=frozenset(GRAPH_KINDS))
+    (stream,) = graph_tasks([SUB], fallback=False)
+    follow = list(stream.run(collection) or [])
+    assert [t.collector for t in follow] == ["resource_graph_rows", "resource_graph"]
+    assert all(t.urgent for t in follow)
+    assert task_budget(follow[0]) is None and task_budget(follow[1]) == "resourcegraph"
+    # The urgent task added last is handed out first: the next page before the rows.
+    backlog = _Backlog()
+    for task in follow:
+        backlog.add(task)
+    assert backlog.next(factory.budget, 0.0) is follow[1]
+    assert collection.lists == {}  # nothing mapped yet: the rows task does it
+    follow[0].run(collection)
+    assert {d.name for d in collection.lists["managed_disks"]} == {
+        r["name"] for r in first["data"] if r["type"] == "microsoft.compute/disks"}

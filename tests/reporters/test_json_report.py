@@ -46,6 +46,7 @@ def test_whole_document(sample: ScanResult) -> None:
             "finished_at": "2025-03-04T05:06:19.500000Z",
             "duration_seconds": 12.5,
             "source": "demo",
+            "inventory_source": None,  # a hand-made result: no collection recorded it
             "checks_run": sorted({f.check_id for f in sample_findings()}),
             "boundary": {"subscriptions": [SUB], "steps": ["1", "2"]},
             "outcome": None,
