@@ -21,7 +21,8 @@ from checks.monitor_storage import storage_logs_verdict
 from scanner.context import CheckContext
 from scanner.findings import Status, Verdict
 from scanner.gate import rests_on
-from scanner.inventory import GenericResource, KeyVault, Subscription, Workspace
+from scanner.inventory import GenericResource, KeyVault, Subscription
+from scanner.inventory_monitor import Workspace
 from scanner.registry import check
 from scanner.resource_types import STORAGE_ACCOUNT, diagnostic_target
 

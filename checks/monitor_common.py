@@ -17,7 +17,7 @@ from typing import Any
 from scanner.context import CheckContext
 from scanner.findings import Status, Verdict
 from scanner.gate import rests_on
-from scanner.inventory import DiagnosticSetting, Workspace
+from scanner.inventory_monitor import DiagnosticSetting, Workspace
 
 CATEGORY_GROUPS = frozenset({"alllogs", "audit"})
 """Category groups that carry a resource's audit logs, whatever its type."""

@@ -42,7 +42,9 @@ from checks.policy_rules import (
 )
 from scanner.context import CheckContext
 from scanner.findings import Status, Verdict
-from scanner.inventory import PolicyAssignment, Subscription, normalize_location
+from scanner.inventory import Subscription
+from scanner.inventory_base import normalize_location
+from scanner.inventory_policy import PolicyAssignment
 from scanner.registry import check
 
 ALLOWED_LOCATIONS = "e56962a6-4747-49cd-b67b-bf8b01975c4c"

@@ -19,10 +19,13 @@ from checks.policy_rules import (
     judge_selectors,
     not_disabled,
 )
-from scanner.context import MANAGEMENT_GROUP_PREFIX, CheckContext, excluded_by_not_scopes
+from scanner.context import MANAGEMENT_GROUP_PREFIX, CheckContext
+from scanner.context_policy import excluded_by_not_scopes
 from scanner.findings import Status, Verdict
 from scanner.gate import rests_on
-from scanner.inventory import PolicyAssignment, Subscription, normalize_id
+from scanner.inventory import Subscription
+from scanner.inventory_base import normalize_id
+from scanner.inventory_policy import PolicyAssignment
 
 POLICY_READS = ("policy_assignments", "policy_set_definitions", "policy_definitions",
                 "policy_exemptions")

@@ -33,8 +33,13 @@ from typing import Any
 
 from scanner.context import MANAGEMENT_GROUP_PREFIX, CheckContext
 from scanner.gate import rests_on
-from scanner.inventory import PolicyAssignment, PolicyExemption, Subscription
-from scanner.inventory_policy import PolicyOverride, PolicySelector
+from scanner.inventory import Subscription
+from scanner.inventory_policy import (
+    PolicyAssignment,
+    PolicyExemption,
+    PolicyOverride,
+    PolicySelector,
+)
 
 RESOURCE_KINDS = frozenset({"resourcelocation", "resourcetype", "resourcewithoutlocation"})
 REFERENCE_KIND = "policydefinitionreferenceid"

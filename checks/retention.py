@@ -29,7 +29,7 @@ from typing import Any
 from checks.monitor_common import SETTINGS_COLLECTORS, not_cjis
 from scanner.context import CheckContext
 from scanner.findings import Status, Verdict
-from scanner.inventory import DiagnosticSetting, Workspace, WorkspaceTable
+from scanner.inventory_monitor import DiagnosticSetting, Workspace, WorkspaceTable
 from scanner.registry import check
 from scanner.resource_types import AAD_DIAGNOSTICS_TARGET, STORAGE_SERVICES
 

@@ -14,7 +14,8 @@ from scanner.context import CheckContext
 from scanner.errors import UsageError
 from scanner.findings import Finding, Severity, Status, Verdict, fingerprint
 from scanner.framework import Framework, Requirement, require_sections
-from scanner.inventory import CollectionError, resource_group_of
+from scanner.inventory import CollectionError
+from scanner.inventory_base import resource_group_of
 from scanner.kinds import all_kinds, judged_kinds, service_kinds
 from scanner.registry import Check, Registry
 

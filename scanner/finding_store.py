@@ -20,8 +20,9 @@ from scanner.findings import Finding, Remediation, Severity, Status
 from scanner.framework import Framework
 from scanner.inventory import CollectionError
 
-REPORT_SCHEMA_VERSION = "1.1.0"
-"""1.1.0: `coverage` (every resource type present and what judged it); `scores.sections`."""
+REPORT_SCHEMA_VERSION = "1.2.0"
+"""1.1.0: `coverage` (every resource type present and what judged it); `scores.sections`.
+1.2.0: `scan.inventory_source` (which source filled the inventory: arm, graph, auto:...)."""
 
 BATCH_SIZE = 500
 """Findings packed together: enough for zlib and pickle to find the repeats between

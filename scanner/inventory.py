@@ -1,129 +1,41 @@
-"""The normalised inventory: typed models of everything the collectors read.
+"""The normalised inventory: typed models of everything the collectors read, and the
+`Inventory` that holds them (monitoring models in scanner.inventory_monitor, policy and
+access in scanner.inventory_policy, the base and id normalisation in scanner.inventory_base).
 
-Azure's quirks are normalised here, once: ARM ids and types lower-cased, locations as
-region names (`East US` -> `eastus`), enums spelled one way, and fields that Azure omits
-when they hold their default kept as `None` ("Azure did not say") so that each check
-decides, with its documented reason, what absence means.
+Azure's quirks are normalised once: ARM ids and types lower-cased, locations as region
+names (`East US` -> `eastus`), enums spelled one way, and fields that Azure omits when
+they hold their default kept as `None` ("Azure did not say") so that each check decides,
+with its documented reason, what absence means.
 """
 
 from __future__ import annotations
 
-import functools
-import re
-import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
 from scanner.directory_model import DirectoryPrincipal
 from scanner.entra_models import EntraInventory
 from scanner.errors import InputFileError
-from scanner.inventory_policy import PolicyDefinition, PolicyOverride, ResourceSelector
+from scanner.inventory_base import ArmResource, Model, normalize_id, normalize_location
+from scanner.inventory_monitor import (
+    AlertRule,
+    DiagnosticSetting,
+    SentinelOnboarding,
+    Workspace,
+    WorkspaceTable,
+)
+from scanner.inventory_policy import (
+    PolicyAssignment,
+    PolicyDefinition,
+    PolicyExemption,
+    PolicySetDefinition,
+    RoleAssignment,
+)
 
 INVENTORY_SCHEMA_VERSION = "1.0"
-
-
-def normalize_id(value: str | None) -> str | None:
-    """An ARM id lower-cased, with one leading slash and no trailing or repeated slashes."""
-    if value is None or value == "":
-        return None
-    value = re.sub(r"/{2,}", "/", value.strip()).rstrip("/").lower()
-    return value if value.startswith("/") else "/" + value
-
-
-def normalize_location(value: str | None) -> str | None:
-    """A region name: `East US` -> `eastus`; empty -> None."""
-    if value is None:
-        return None
-    value = value.replace(" ", "").lower()
-    return value or None
-
-
-def subscription_of(resource_id: str) -> str | None:
-    """The subscription id inside an ARM id, lower-cased."""
-    match = re.match(r"^/subscriptions/([^/]+)", resource_id, re.IGNORECASE)
-    return match.group(1).lower() if match else None
-
-
-def resource_group_of(resource_id: str) -> str | None:
-    """The resource group name inside an ARM id, lower-cased."""
-    match = re.match(r"^/subscriptions/[^/]+/resourcegroups/([^/]+)", resource_id, re.IGNORECASE)
-    return match.group(1).lower() if match else None
-
-
-_INTERN_MAX = 96
-_UNIQUE = frozenset({"id", "name"})
-"""Fields unique per resource: interning them would only grow the interned table."""
-
-
-@functools.cache
-def _all_fields(cls: type[BaseModel]) -> set[str]:
-    return set(cls.model_fields)
-
-
-class Model(BaseModel):
-    """Base of every inventory model: strict about unknown fields, comparable by value.
-
-    A tenant of 50,000 resources holds ~100,000 of these, so each one is kept lean (see
-    `model_post_init`): the inventory is most of a large scan's memory.
-    """
-
-    model_config = ConfigDict(extra="forbid")
-
-    def model_post_init(self, context: Any, /) -> None:
-        """Share what repeats across resources instead of holding a copy per model.
-
-        - Short strings (types, regions, subscription and group ids, SKUs, enum-like
-          settings) are interned: 50,000 resources name only a few hundred distinct ones.
-        - pydantic keeps a set of the fields each instance was given (~730 bytes for ten
-          fields: ~40 % of a generic resource). The inventory never dumps with
-          `exclude_unset`, so every instance shares one set naming all of its class's
-          fields; pydantic only ever adds field names to it (`model_copy(update=...)`),
-          which leaves a set of all names unchanged.
-        """
-        values = self.__dict__
-        for key, value in values.items():
-            if type(value) is str and len(value) <= _INTERN_MAX and key not in _UNIQUE:
-                values[key] = sys.intern(value)
-        object.__setattr__(self, "__pydantic_fields_set__", _all_fields(type(self)))
-
-
-class ArmResource(Model):
-    """Fields every ARM resource has, normalised."""
-
-    id: str
-    """ARM id, lower-cased."""
-    name: str
-    """Name as Azure spells it (display only; compare ids, not names)."""
-    type: str
-    """ARM type, lower-cased (`microsoft.storage/storageaccounts`)."""
-    location: str | None = None
-    """Region name, lower case without spaces; None when the resource has none."""
-    subscription_id: str
-    resource_group: str | None = None
-    tags: dict[str, str] = Field(default_factory=dict)
-
-    @field_validator("id", mode="before")
-    @classmethod
-    def _id(cls, value: str) -> str:
-        return normalize_id(value) or ""
-
-    @field_validator("type", mode="before")
-    @classmethod
-    def _type(cls, value: str | None) -> str:
-        return (value or "").lower()
-
-    @field_validator("location", mode="before")
-    @classmethod
-    def _location(cls, value: str | None) -> str | None:
-        return normalize_location(value)
-
-    @field_validator("tags", mode="before")
-    @classmethod
-    def _tags(cls, value: dict[str, Any] | None) -> dict[str, str]:
-        return {str(k): "" if v is None else str(v) for k, v in (value or {}).items()}
 
 
 class Subscription(Model):
@@ -361,221 +273,6 @@ class CosmosAccount(ArmResource):
 
     key_vault_key_uri: str | None = None
     public_network_access: str | None = None
-
-
-class Workspace(ArmResource):
-    """A Log Analytics workspace."""
-
-    customer_id: str | None = None
-    retention_in_days: int | None = None
-    sku_name: str | None = None
-
-
-# monitor (issue 10 item 12): a workspace's tables, for per-table retention.
-class WorkspaceTable(Model):
-    """One table of a Log Analytics workspace (Tables - List) and its retention."""
-
-    id: str
-    workspace_id: str
-    name: str
-    """As Azure spells it (`AzureActivity`, `SigninLogs`)."""
-    plan: str | None = None
-    """`Analytics`, `Basic`, `Auxiliary`."""
-    retention_in_days: int | None = None
-    """Interactive retention; -1 (or absent) means the workspace's retention."""
-    total_retention_in_days: int | None = None
-    """Interactive plus long-term retention; -1 (or absent) means the interactive one."""
-    retention_in_days_as_default: bool | None = None
-    total_retention_in_days_as_default: bool | None = None
-
-    @field_validator("id", "workspace_id", mode="before")
-    @classmethod
-    def _ids(cls, value: str) -> str:
-        return normalize_id(value) or ""
-
-
-class LogSetting(Model):
-    """One log entry of a diagnostic setting."""
-
-    category: str | None = None
-    category_group: str | None = None
-    enabled: bool = False
-
-
-class DiagnosticSetting(Model):
-    """A diagnostic setting of a resource (or of a subscription: the Activity Log)."""
-
-    id: str
-    name: str
-    target_id: str
-    """The resource (or `/subscriptions/<id>`) the setting belongs to, lower-cased."""
-    workspace_id: str | None = None
-    storage_account_id: str | None = None
-    event_hub_authorization_rule_id: str | None = None
-    logs: list[LogSetting] = Field(default_factory=list)
-    # monitor (issue 10 item 12): `Dedicated` sends resource logs to resource-specific
-    # tables; absent, to AzureDiagnostics.
-    log_analytics_destination_type: str | None = None
-
-    @field_validator("id", "target_id", mode="before")
-    @classmethod
-    def _ids(cls, value: str) -> str:
-        return normalize_id(value) or ""
-
-    @field_validator("workspace_id", "storage_account_id", "event_hub_authorization_rule_id",
-                     mode="before")
-    @classmethod
-    def _optional_ids(cls, value: str | None) -> str | None:
-        return normalize_id(value)
-
-    def enabled_categories(self) -> set[str]:
-        """Lower-cased categories and category groups whose logs are enabled."""
-        names = set()
-        for log in self.logs:
-            if log.enabled:
-                names.add((log.category_group or log.category or "").lower())
-        return names
-
-
-class SentinelOnboarding(Model):
-    """Microsoft Sentinel onboarding state of one workspace."""
-
-    workspace_id: str
-    onboarded: bool
-
-    @field_validator("workspace_id", mode="before")
-    @classmethod
-    def _ids(cls, value: str) -> str:
-        return normalize_id(value) or ""
-
-
-class AlertRule(Model):
-    """A Microsoft Sentinel analytics rule."""
-
-    id: str
-    workspace_id: str
-    name: str
-    kind: str
-    display_name: str | None = None
-    enabled: bool | None = None
-
-    @field_validator("id", "workspace_id", mode="before")
-    @classmethod
-    def _ids(cls, value: str) -> str:
-        return normalize_id(value) or ""
-
-
-class PolicyAssignment(Model):
-    """A policy assignment that applies to a subscription (own, inherited or below)."""
-
-    id: str
-    name: str
-    display_name: str | None = None
-    scope: str
-    policy_definition_id: str
-    enforcement_mode: str = "Default"
-    """Azure omits it when Default; `DoNotEnforce` only audits."""
-    not_scopes: list[str] = Field(default_factory=list)
-    parameters: dict[str, Any] = Field(default_factory=dict)
-    """Parameter name -> value (the `value` of each ARM parameter object)."""
-    applies_to: list[str] = Field(default_factory=list)
-    """Subscriptions whose assignment list returned it. A management-group assignment
-    appears only in the lists of the subscriptions under that group."""
-    overrides: list[PolicyOverride] = Field(default_factory=list)
-    """`overrides`: effects (kind policyEffect) changed for some policies or resources."""
-    resource_selectors: list[ResourceSelector] = Field(default_factory=list)
-    """`resourceSelectors`: the resources (by location, type) the assignment evaluates;
-    empty: all of them."""
-
-    @field_validator("id", "scope", "policy_definition_id", mode="before")
-    @classmethod
-    def _ids(cls, value: str) -> str:
-        return normalize_id(value) or ""
-
-    @field_validator("not_scopes", mode="before")
-    @classmethod
-    def _scopes(cls, value: list[str] | None) -> list[str]:
-        return [i for i in (normalize_id(v) for v in value or []) if i]
-
-    @property
-    def is_set(self) -> bool:
-        """True when the assignment is of an initiative (policy set definition)."""
-        return "/policysetdefinitions/" in self.policy_definition_id
-
-
-class PolicyReference(Model):
-    """One policy definition inside an initiative, with its parameter values."""
-
-    policy_definition_id: str
-    reference_id: str | None = None
-    parameters: dict[str, Any] = Field(default_factory=dict)
-    """Parameter name -> value or `[parameters('x')]` expression."""
-
-    @field_validator("policy_definition_id", mode="before")
-    @classmethod
-    def _ids(cls, value: str) -> str:
-        return normalize_id(value) or ""
-
-
-class PolicySetDefinition(Model):
-    """An initiative: the policies it groups and its parameter defaults."""
-
-    id: str
-    display_name: str | None = None
-    policy_definitions: list[PolicyReference] = Field(default_factory=list)
-    parameter_defaults: dict[str, Any] = Field(default_factory=dict)
-
-    @field_validator("id", mode="before")
-    @classmethod
-    def _ids(cls, value: str) -> str:
-        return normalize_id(value) or ""
-
-
-class PolicyExemption(Model):
-    """An Azure Policy exemption that applies to a subscription (own, inherited or below)."""
-
-    id: str
-    name: str
-    scope: str
-    """The exempted scope: the exemption id up to `/providers/microsoft.authorization/...`."""
-    policy_assignment_id: str
-    policy_definition_reference_ids: list[str] = Field(default_factory=list)
-    """Which policies of an initiative assignment are exempted (empty: all of them)."""
-    exemption_category: str
-    """`Waiver` or `Mitigated`."""
-    display_name: str | None = None
-    description: str | None = None
-    expires_on: datetime | None = None
-    """None: the exemption does not expire."""
-    metadata: dict[str, Any] = Field(default_factory=dict)
-    resource_selectors: list[dict[str, Any]] = Field(default_factory=list)
-    applies_to: list[str] = Field(default_factory=list)
-    """Subscriptions whose exemption list returned it."""
-
-    @field_validator("id", "scope", "policy_assignment_id", mode="before")
-    @classmethod
-    def _ids(cls, value: str) -> str:
-        return normalize_id(value) or ""
-
-
-class RoleAssignment(Model):
-    """An Azure RBAC role assignment (used to list key administrators)."""
-
-    id: str
-    scope: str
-    principal_id: str
-    principal_type: str | None = None
-    role_definition_id: str
-    role_name: str | None = None
-    applies_to: list[str] = Field(default_factory=list)
-    """Subscriptions whose role-assignment list returned it: an assignment at a management
-    group (or the root) applies to those subscriptions' resources only. Empty in
-    inventories saved before it was recorded."""
-
-    @field_validator("id", "scope", "role_definition_id", mode="before")
-    @classmethod
-    def _ids(cls, value: str) -> str:
-        return normalize_id(value) or ""
 
 
 class CollectionError(Model):

@@ -1,6 +1,6 @@
-"""Inventory models of Azure Policy beyond the assignment itself: what changes what an
-assignment enforces and where (overrides, resource selectors), and the policy definitions
-read for their effect.
+"""Inventory models of Azure Policy and access: assignments and what changes what they
+enforce and where (overrides, resource selectors), the policy definitions read for their
+effect, initiatives, exemptions, and role assignments.
 
 Shapes follow the PolicyAssignments and PolicyDefinitions REST API (2025-11-01 examples
 createPolicyAssignmentWithOverrides / createPolicyAssignmentWithResourceSelectors /
@@ -12,9 +12,12 @@ imports it.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from scanner.inventory_base import Model, normalize_id
 
 EFFECT_READ_DEFINITIONS: frozenset[str] = frozenset({
     "e56962a6-4747-49cd-b67b-bf8b01975c4c",  # Allowed locations
@@ -111,3 +114,116 @@ class PolicyDefinition(_PolicyModel):
             if value is not None:
                 return str(value)
         return None
+
+
+class PolicyAssignment(Model):
+    """A policy assignment that applies to a subscription (own, inherited or below)."""
+
+    id: str
+    name: str
+    display_name: str | None = None
+    scope: str
+    policy_definition_id: str
+    enforcement_mode: str = "Default"
+    """Azure omits it when Default; `DoNotEnforce` only audits."""
+    not_scopes: list[str] = Field(default_factory=list)
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    """Parameter name -> value (the `value` of each ARM parameter object)."""
+    applies_to: list[str] = Field(default_factory=list)
+    """Subscriptions whose assignment list returned it. A management-group assignment
+    appears only in the lists of the subscriptions under that group."""
+    overrides: list[PolicyOverride] = Field(default_factory=list)
+    """`overrides`: effects (kind policyEffect) changed for some policies or resources."""
+    resource_selectors: list[ResourceSelector] = Field(default_factory=list)
+    """`resourceSelectors`: the resources (by location, type) the assignment evaluates;
+    empty: all of them."""
+
+    @field_validator("id", "scope", "policy_definition_id", mode="before")
+    @classmethod
+    def _ids(cls, value: str) -> str:
+        return normalize_id(value) or ""
+
+    @field_validator("not_scopes", mode="before")
+    @classmethod
+    def _scopes(cls, value: list[str] | None) -> list[str]:
+        return [i for i in (normalize_id(v) for v in value or []) if i]
+
+    @property
+    def is_set(self) -> bool:
+        """True when the assignment is of an initiative (policy set definition)."""
+        return "/policysetdefinitions/" in self.policy_definition_id
+
+
+class PolicyReference(Model):
+    """One policy definition inside an initiative, with its parameter values."""
+
+    policy_definition_id: str
+    reference_id: str | None = None
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    """Parameter name -> value or `[parameters('x')]` expression."""
+
+    @field_validator("policy_definition_id", mode="before")
+    @classmethod
+    def _ids(cls, value: str) -> str:
+        return normalize_id(value) or ""
+
+
+class PolicySetDefinition(Model):
+    """An initiative: the policies it groups and its parameter defaults."""
+
+    id: str
+    display_name: str | None = None
+    policy_definitions: list[PolicyReference] = Field(default_factory=list)
+    parameter_defaults: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _ids(cls, value: str) -> str:
+        return normalize_id(value) or ""
+
+
+class PolicyExemption(Model):
+    """An Azure Policy exemption that applies to a subscription (own, inherited or below)."""
+
+    id: str
+    name: str
+    scope: str
+    """The exempted scope: the exemption id up to `/providers/microsoft.authorization/...`."""
+    policy_assignment_id: str
+    policy_definition_reference_ids: list[str] = Field(default_factory=list)
+    """Which policies of an initiative assignment are exempted (empty: all of them)."""
+    exemption_category: str
+    """`Waiver` or `Mitigated`."""
+    display_name: str | None = None
+    description: str | None = None
+    expires_on: datetime | None = None
+    """None: the exemption does not expire."""
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    resource_selectors: list[dict[str, Any]] = Field(default_factory=list)
+    applies_to: list[str] = Field(default_factory=list)
+    """Subscriptions whose exemption list returned it."""
+
+    @field_validator("id", "scope", "policy_assignment_id", mode="before")
+    @classmethod
+    def _ids(cls, value: str) -> str:
+        return normalize_id(value) or ""
+
+
+class RoleAssignment(Model):
+    """An Azure RBAC role assignment (used to list key administrators)."""
+
+    id: str
+    scope: str
+    principal_id: str
+    principal_type: str | None = None
+    role_definition_id: str
+    role_name: str | None = None
+    applies_to: list[str] = Field(default_factory=list)
+    """Subscriptions whose role-assignment list returned it: an assignment at a management
+    group (or the root) applies to those subscriptions' resources only. Empty in
+    inventories saved before it was recorded."""
+
+    @field_validator("id", "scope", "role_definition_id", mode="before")
+    @classmethod
+    def _ids(cls, value: str) -> str:
+        return normalize_id(value) or ""

@@ -37,14 +37,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from scanner.findings import Finding, Status
-from scanner.inventory import (
-    Inventory,
-    PolicyAssignment,
-    PolicyExemption,
-    normalize_id,
-    normalize_location,
-    subscription_of,
-)
+from scanner.inventory import Inventory
+from scanner.inventory_base import normalize_id, normalize_location, subscription_of
+from scanner.inventory_policy import PolicyAssignment, PolicyExemption
 
 WAIVABLE = frozenset({Status.FAIL, Status.UNKNOWN, Status.MANUAL})
 """Statuses a waiver changes to `waived`; `pass` and `not_applicable` stay as they are."""

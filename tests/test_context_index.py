@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from scanner.config import ScanConfig
 from scanner.context import CheckContext
-from scanner.inventory import Inventory, RoleAssignment
+from scanner.inventory import Inventory
+from scanner.inventory_policy import RoleAssignment
 
 SUB = "/subscriptions/0b1f6471-1bf0-4dda-aec3-cb9272f09590"
 VAULT = f"{SUB}/resourceGroups/rg-keys/providers/Microsoft.KeyVault/vaults/kv-cjis"

@@ -13,8 +13,8 @@ import pytest
 from scanner.config import ScanConfig, load_config
 from scanner.errors import UsageError
 from scanner.findings import Finding, Remediation, Status, fingerprint
-from scanner.inventory import (
-    Inventory,
+from scanner.inventory import Inventory
+from scanner.inventory_policy import (
     PolicyAssignment,
     PolicyExemption,
     PolicyReference,

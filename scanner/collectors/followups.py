@@ -24,17 +24,10 @@ from scanner.collectors.specs import (
     mapper_of,
 )
 from scanner.collectors.tasks import Collection, Task
-from scanner.inventory import (
-    KeyVault,
-    ManagedHsm,
-    PolicyAssignment,
-    SentinelOnboarding,
-    ServiceResource,
-    SqlServer,
-    Workspace,
-    normalize_id,
-)
-from scanner.inventory_policy import EFFECT_READ_DEFINITIONS
+from scanner.inventory import KeyVault, ManagedHsm, ServiceResource, SqlServer
+from scanner.inventory_base import normalize_id
+from scanner.inventory_monitor import SentinelOnboarding, Workspace
+from scanner.inventory_policy import EFFECT_READ_DEFINITIONS, PolicyAssignment
 from scanner.kinds import Detail, Kind, children_of
 from scanner.kinds.core import KEY_LISTS
 from scanner.resource_types import diagnostic_targets

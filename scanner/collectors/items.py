@@ -16,7 +16,8 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from scanner.inventory import CollectionError, normalize_id
+from scanner.inventory import CollectionError
+from scanner.inventory_base import normalize_id
 from scanner.redact import redact
 
 T = TypeVar("T")

@@ -20,11 +20,8 @@ from scanner.inventory import (
     KeyVault,
     ManagedDisk,
     ManagedHsm,
-    PolicyAssignment,
-    PolicyExemption,
     Region,
     ResourceGroup,
-    RoleAssignment,
     RotationPolicy,
     ServiceResource,
     Snapshot,
@@ -33,10 +30,9 @@ from scanner.inventory import (
     Subscription,
     VaultKey,
     VirtualMachine,
-    normalize_id,
-    resource_group_of,
-    subscription_of,
 )
+from scanner.inventory_base import normalize_id, resource_group_of, subscription_of
+from scanner.inventory_policy import PolicyAssignment, PolicyExemption, RoleAssignment
 
 if TYPE_CHECKING:
     from scanner.kinds import Kind

@@ -9,13 +9,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from scanner.collectors.normalize import ShapeError, _arm_fields, _bool, _get, _props
-from scanner.inventory import (
+from scanner.inventory_base import normalize_id
+from scanner.inventory_monitor import (
     AlertRule,
     DiagnosticSetting,
     LogSetting,
     Workspace,
     WorkspaceTable,
-    normalize_id,
 )
 
 

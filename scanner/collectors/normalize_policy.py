@@ -9,19 +9,17 @@ from collections.abc import Mapping
 from typing import Any
 
 from scanner.collectors.normalize import JsonDict, _get, _props
-from scanner.inventory import (
-    PolicyAssignment,
-    PolicyExemption,
-    PolicyReference,
-    PolicySetDefinition,
-    RoleAssignment,
-    normalize_id,
-)
+from scanner.inventory_base import normalize_id
 from scanner.inventory_policy import (
+    PolicyAssignment,
     PolicyDefinition,
+    PolicyExemption,
     PolicyOverride,
+    PolicyReference,
     PolicySelector,
+    PolicySetDefinition,
     ResourceSelector,
+    RoleAssignment,
 )
 
 

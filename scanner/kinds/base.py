@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from scanner.inventory import Model, ServiceResource
+from scanner.inventory import ServiceResource
+from scanner.inventory_base import Model
 
 READER = "the Reader role on the subscription"
 

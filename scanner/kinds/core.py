@@ -10,22 +10,19 @@ from __future__ import annotations
 
 from scanner.inventory import (
     CosmosAccount,
-    DiagnosticSetting,
     DiskEncryptionSet,
     GenericResource,
     KeyVault,
     ManagedDisk,
     ManagedHsm,
-    PolicyAssignment,
-    PolicyExemption,
     ResourceGroup,
-    RoleAssignment,
     Snapshot,
     SqlServer,
     StorageAccount,
     VirtualMachine,
-    Workspace,
 )
+from scanner.inventory_monitor import DiagnosticSetting, Workspace
+from scanner.inventory_policy import PolicyAssignment, PolicyExemption, RoleAssignment
 from scanner.kinds.base import KeyRef, Kind
 
 RESOURCES_API = "2025-04-01"  # azure-mgmt-resource ResourceManagementClient

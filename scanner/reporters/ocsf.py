@@ -35,7 +35,7 @@ from typing import Any, TextIO
 
 from scanner.finding_store import ScanResult
 from scanner.findings import Finding, Severity, Status
-from scanner.inventory import resource_group_of
+from scanner.inventory_base import resource_group_of
 from scanner.reporters.base import FileReporter, ReportFormat, as_utc, iso_utc
 
 FILENAME = "cjis-scan-ocsf.json"

@@ -96,7 +96,7 @@ def test_the_task_is_one_tenant_read() -> None:
 
 
 def test_a_workspace_fed_only_by_entra_id_is_a_cjis_workspace() -> None:
-    from scanner.inventory import Workspace
+    from scanner.inventory_monitor import Workspace
 
     law = Workspace(id=WORKSPACE, name="law-cjis", type="microsoft.operationalinsights/workspaces",
                     location="eastus", subscription_id="s", retention_in_days=30)

@@ -11,15 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from scanner.findings import Status
-from scanner.inventory import (
+from scanner.inventory import CollectionError, GenericResource, KeyVault, Subscription
+from scanner.inventory_monitor import (
     AlertRule,
-    CollectionError,
     DiagnosticSetting,
-    GenericResource,
-    KeyVault,
     LogSetting,
     SentinelOnboarding,
-    Subscription,
     Workspace,
 )
 from tests.checks.helpers import SUB, arm_id, ids_with, inventory, statuses, verdicts

@@ -14,7 +14,8 @@ from typing import Any
 from fixtures.examples import example
 from scanner.collectors import followups, normalize, normalize_monitor
 from scanner.findings import Status
-from scanner.inventory import CollectionError, DiagnosticSetting, GenericResource
+from scanner.inventory import CollectionError, GenericResource
+from scanner.inventory_monitor import DiagnosticSetting
 from scanner.resource_types import storage_services
 from tests.checks.helpers import SUB, arm_id, inventory, verdicts
 

@@ -11,14 +11,13 @@ from __future__ import annotations
 from typing import Any
 
 from scanner.findings import Status
-from scanner.inventory import (
-    CollectionError,
+from scanner.inventory import CollectionError, Subscription
+from scanner.inventory_policy import (
     PolicyAssignment,
+    PolicyOverride,
     PolicyReference,
     PolicySetDefinition,
-    Subscription,
 )
-from scanner.inventory_policy import PolicyOverride
 from tests.checks.helpers import US_REGIONS, ids_with, inventory, verdicts
 
 ALLOWED = "e56962a6-4747-49cd-b67b-bf8b01975c4c"

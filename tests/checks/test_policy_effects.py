@@ -19,13 +19,12 @@ import pytest
 from fixtures.examples import example
 from scanner.collectors import normalize_policy
 from scanner.findings import Status
-from scanner.inventory import (
-    CollectionError,
+from scanner.inventory import CollectionError, Subscription
+from scanner.inventory_policy import (
     PolicyAssignment,
     PolicyExemption,
     PolicyReference,
     PolicySetDefinition,
-    Subscription,
 )
 from tests.checks.helpers import inventory as base_inventory
 from tests.checks.helpers import published_definitions, verdicts

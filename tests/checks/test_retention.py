@@ -15,7 +15,8 @@ from fixtures.examples import example
 from scanner.collectors import normalize_monitor
 from scanner.collectors.normalize import ShapeError
 from scanner.findings import Status
-from scanner.inventory import CollectionError, DiagnosticSetting, LogSetting, Workspace
+from scanner.inventory import CollectionError
+from scanner.inventory_monitor import DiagnosticSetting, LogSetting, Workspace
 from scanner.resource_types import AAD_DIAGNOSTICS_TARGET
 from tests.checks.helpers import SUB, arm_id, ids_with, inventory, verdicts
 

@@ -15,13 +15,13 @@ from scanner.inventory import (
     KeyVault,
     ManagedDisk,
     ManagedHsm,
-    RoleAssignment,
     RotationPolicy,
     SqlServer,
     StorageAccount,
     Subscription,
     VaultKey,
 )
+from scanner.inventory_policy import RoleAssignment
 from tests.checks.helpers import SUB, TENANT, arm_id, ids_with, inventory, verdicts
 
 KV = "Microsoft.KeyVault/vaults"

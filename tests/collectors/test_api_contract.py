@@ -25,7 +25,8 @@ from scanner.azure.throttle import ReadBudget
 from scanner.collectors import followups
 from scanner.collectors.runner import Collection, list_task, regions_task, resolve_subscriptions
 from scanner.collectors.specs import ListSpec
-from scanner.inventory import KeyVault, ManagedHsm, PolicyAssignment, SqlServer
+from scanner.inventory import KeyVault, ManagedHsm, SqlServer
+from scanner.inventory_policy import PolicyAssignment
 from scanner.kinds import all_kinds
 from scanner.replay import CassetteMiss, CassetteTransport
 

@@ -9,7 +9,8 @@ from typing import Any
 
 from scanner.azure.graph import graph_reader
 from scanner.directory import COLLECTOR, PERMISSION, principal_ids, resolve, resolve_inventory
-from scanner.inventory import Inventory, KeyVault, RoleAssignment
+from scanner.inventory import Inventory, KeyVault
+from scanner.inventory_policy import RoleAssignment
 from tests.collectors.test_entra import DENIED
 from tests.conftest import factory_for, response
 

@@ -33,7 +33,7 @@ def render(result: ScanResult) -> str:
 def test_whole_document(sample: ScanResult) -> None:
     document = json.loads(render(sample))
     assert document == {
-        "schema_version": "1.1.0",
+        "schema_version": "1.2.0",
         "scan": {
             "tool": "cjis-scan",
             "tool_version": "0.1.0",

@@ -38,9 +38,9 @@ def test_schema_identity() -> None:
     published = json.loads(schema.SCHEMA_PATH.read_text(encoding="utf-8"))
     Draft202012Validator.check_schema(published)
     assert published["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    assert published["$id"] == "https://cjis-scan.dev/schemas/report-1.1.0.json"
+    assert published["$id"] == "https://cjis-scan.dev/schemas/report-1.2.0.json"
     assert published["title"] == "cjis-scan report"
-    assert REPORT_SCHEMA_VERSION == "1.1.0"
+    assert REPORT_SCHEMA_VERSION == "1.2.0"
     assert published["required"] == ["schema_version", "scan", "scores", "summary", "errors",
                                      "findings"]
 

@@ -11,7 +11,7 @@ judge the workspace.
 
 from __future__ import annotations
 
-from scanner.inventory import WorkspaceTable
+from scanner.inventory_monitor import WorkspaceTable
 from scanner.kinds.base import Kind
 
 TABLES_API = "2022-10-01"
