@@ -61,7 +61,11 @@ def test_a_heartbeat_line_is_written_off_a_terminal() -> None:
         progress.phase("collecting")
         progress.collected(CollectProgress("storage_accounts /subscriptions/x", subscriptions=1,
                                            lists_done=3, lists_total=7))
-        time.sleep(0.3)
+        # Wait for the heartbeat thread's line (no timing asserted: a loaded machine may
+        # take longer than the 0.05 s interval; the deadline only bounds a broken thread).
+        deadline = time.monotonic() + 10
+        while not stream.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.02)
     lines = stream.getvalue().splitlines()
     assert lines and lines[-1].startswith(
         "cjis-scan: collecting: 1 subscription(s); lists 3/7; follow-ups 0 done, 0 waiting (")
