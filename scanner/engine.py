@@ -22,7 +22,8 @@ from scanner.registry import Check, Registry
 log = logging.getLogger(__name__)
 
 # Kinds read straight from an inventory list (declared in scanner.kinds); `tenant` and
-# `cmk_keys` come from the context, `subscriptions` and `vault_keys` from their own reads.
+# `cmk_keys` come from the context, `subscriptions` and the key lists (`vault_keys`,
+# `managed_hsm_keys`) from their own reads.
 _LIST_KINDS = judged_kinds()
 _GATED = frozenset(k.name for k in all_kinds() if k.gated)
 _CHILDREN = frozenset(k.name for k in all_kinds() if k.parent)
