@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 
-from bench.synthetic import GRAPH_QUOTA, GRAPH_WINDOW_SECONDS
+from bench.synthetic_plan import GRAPH_QUOTA, GRAPH_WINDOW_SECONDS
 from scanner.azure.throttle import ARM_BUCKET_SIZE, ARM_REFILL_PER_SECOND
 
 

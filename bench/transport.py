@@ -8,7 +8,7 @@ cassette (`bench.synthetic.SyntheticTenant.interaction`), and matched by the sam
 the benchmark's request counts show any duplicate read.
 
 It also keeps the benchmark's tallies without holding a request log: requests by kind
-(`bench.synthetic.classify`), reads per budget key (subscription or Resource Graph), the
+(`bench.synthetic_counts.classify`), reads per budget key (subscription or Resource Graph), the
 CPU it spent computing responses (the fake Azure shares the process and its GIL), and the
 reads Azure itself would have refused (a per-subscription token bucket of 250 refilled at
 25/s and Resource Graph's 15 queries per 5 s, on the real clock): a scanner that keeps
@@ -24,13 +24,9 @@ from typing import Any
 
 from azure.core.pipeline.transport import HttpTransport
 
-from bench.synthetic import (
-    GRAPH_QUOTA,
-    GRAPH_WINDOW_SECONDS,
-    SyntheticTenant,
-    classify,
-    matches,
-)
+from bench.synthetic import SyntheticTenant, matches
+from bench.synthetic_counts import classify
+from bench.synthetic_plan import GRAPH_QUOTA, GRAPH_WINDOW_SECONDS
 from scanner.azure.throttle import (
     ARM_BUCKET_SIZE,
     ARM_REFILL_PER_SECOND,

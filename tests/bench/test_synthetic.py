@@ -11,18 +11,10 @@ import pytest
 from azure.core.rest import HttpRequest
 
 import bench.transport
-from bench.synthetic import (
-    ARM,
-    DIAGNOSTIC_KINDS,
-    KINDS,
-    SyntheticTenant,
-    cassette,
-    composition,
-    lower_bound,
-    save_json_cassette,
-    throttle_minimum,
-)
-from bench.synthetic import classify as bench_classify
+from bench.synthetic import SyntheticTenant, cassette, save_json_cassette
+from bench.synthetic_counts import classify as bench_classify
+from bench.synthetic_counts import lower_bound, throttle_minimum
+from bench.synthetic_plan import ARM, DIAGNOSTIC_KINDS, KINDS, composition
 from bench.transport import SyntheticTransport, _AzureMeter
 from scanner.azure.clients import ClientFactory
 from scanner.azure.clouds import get_cloud

@@ -1,0 +1,328 @@
+"""The synthetic tenant's response bodies: each resource as its list (or Resource Graph)
+returns it, from Microsoft's published bodies and the seeded plan (a mixin of
+`bench.synthetic.SyntheticTenant`)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bench.synthetic_plan import (
+    ACTIVITY_CATEGORIES,
+    ALLOWED_LOCATIONS,
+    BASELINE_SET,
+    DELETE,
+    KEY_ROLES,
+    LIST_KIND,
+    MG_SCOPE,
+    PAIRED,
+    SERVICE_KIND,
+    SERVICE_SAMPLES,
+    US,
+    Record,
+    SubscriptionPlan,
+    _guid,
+    item,
+    merge,
+)
+from fixtures.examples import example
+from fixtures.services import GOOD_KEY, GOOD_VAULT, WEAK_KEY, WEAK_VAULT, render
+from scanner.kinds import by_name
+
+
+class TenantBodies:
+    """Bodies of the resources, policy, role assignments and Activity Log settings."""
+
+    def resource_group(self, plan: SubscriptionPlan, g: int) -> dict[str, Any]:
+        name, location = plan.groups[g]
+        return merge(example("resources/resource_group_get.json"), {
+            "id": f"/subscriptions/{plan.id}/resourceGroups/{name}", "name": name,
+            "location": location})
+
+    def generic(self, plan: SubscriptionPlan, kind: str, n: int) -> dict[str, Any]:
+        """The item of the generic resources list (like fixtures/demo/tenant.py's
+        Tenant.resource)."""
+        if kind not in LIST_KIND:
+            record = plan.records[kind][n]
+            return {"id": plan.rid(kind, n), "name": plan.name(kind, n),
+                    "type": plan.arm_type(kind, record), "location": record[1], "tags": {}}
+        body = self.body(plan, kind, n)
+        generic: dict[str, Any] = {k: body[k] for k in ("id", "name", "type", "location")
+                                   if k in body}
+        generic["tags"] = body.get("tags") or {}
+        for key in ("kind", "sku", "managedBy"):
+            if key in body:
+                generic[key] = body[key]
+        return generic
+
+    def row(self, plan: SubscriptionPlan, kind: str, n: int) -> dict[str, Any]:
+        """The Resource Graph row of a resource (or, kind `group`, a resource group)."""
+        if kind == "group":
+            body = self.resource_group(plan, n)
+            row_type = "microsoft.resources/subscriptions/resourcegroups"
+        else:
+            body = self.body(plan, kind, n) if kind in LIST_KIND else self.generic(plan, kind, n)
+            row_type = body["type"].lower()
+        row: dict[str, Any] = {k: body[k] for k in ("id", "name", "location", "kind", "sku",
+                                                    "managedBy", "tags", "properties")
+                               if k in body}
+        parts = body["id"].split("/")
+        row.update(type=row_type, subscriptionId=parts[2],
+                   resourceGroup=parts[4].lower() if len(parts) > 4 else "")
+        return row
+
+    def _scopes(self, i: int, n: int) -> tuple[str, Any, str]:
+        """A storage account's encryption scopes (the synthetic accounts have none)."""
+        plan = self.plans[i]
+        child = by_name()["storage_encryption_scopes"]
+        return f"{plan.rid('storage', n)}{child.path}", {"value": []}, child.api_version
+
+    def _svcdetail(self, i: int, kind: str, n: int, d: int) -> tuple[str, Any, str]:
+        plan = self.plans[i]
+        declared = SERVICE_KIND[kind]
+        detail = declared.details[d]
+        sample = SERVICE_SAMPLES[declared.name][plan.records[kind][n][3][0]]
+        body = self._rehome(plan, sample.details[detail.name])
+        return (f"{plan.rid(kind, n)}{detail.path}", body,
+                detail.api_version or declared.api_version)
+
+    def service_body(self, plan: SubscriptionPlan, kind: str, n: int) -> dict[str, Any]:
+        """A service kind's item: one of its demo samples, re-homed, its demo keys pointed
+        at this subscription's first vault (a key there, or a vault URI)."""
+        sample_index, _ = plan.records[kind][n][3]
+        declared = SERVICE_KIND[kind]
+        sample = SERVICE_SAMPLES[declared.name][sample_index]
+        body = self._rehome(plan, render(sample, declared.arm_type))
+        record = plan.records[kind][n]
+        body.update(id=plan.rid(kind, n), name=plan.name(kind, n), location=record[1])
+        return body
+
+    def _rehome(self, plan: SubscriptionPlan, body: dict[str, Any]) -> dict[str, Any]:
+        """`body` with the demo's key and vault URIs pointed at this subscription's."""
+        text = json.dumps(body)
+        vault = self.vault_uri(plan, 0)
+        key = self.key_url(plan, 0, 0).rsplit("/", 1)[0]
+        for old, new in ((GOOD_KEY, key), (WEAK_KEY, key), (GOOD_VAULT, vault),
+                         (WEAK_VAULT, vault), (GOOD_VAULT.rstrip("/"), vault.rstrip("/")),
+                         (WEAK_VAULT.rstrip("/"), vault.rstrip("/"))):
+            text = text.replace(old, new)
+        rehomed: dict[str, Any] = json.loads(text)
+        return rehomed
+
+    def vault_uri(self, plan: SubscriptionPlan, vault: int) -> str:
+        return f"https://{plan.name('vault', vault)}.vault.azure.net/"
+
+    def key_url(self, plan: SubscriptionPlan, vault: int, key: int) -> str:
+        name, *_, version = plan.records["vault"][vault][3][4][key]
+        return f"{self.vault_uri(plan, vault)}keys/{name}/{version}"
+
+    def workspace_id(self, plan: SubscriptionPlan, record: Record) -> str:
+        """The workspace a resource's logs go to: one of its subscription's."""
+        return plan.rid("workspace", record[0] % plan.count("workspace"))
+
+    def body(self, plan: SubscriptionPlan, kind: str, n: int) -> dict[str, Any]:
+        """The typed list item of resource `n` of `kind` (storage, disk, vault ...)."""
+        record = plan.records[kind][n]
+        group, location, _, traits = record
+        name, rid = plan.name(kind, n), plan.rid(kind, n)
+        base = {"id": rid, "name": name, "location": location}
+        if kind in SERVICE_KIND:
+            return self.service_body(plan, kind, n)
+        if kind == "storage":
+            sku, cmk, infrastructure, https, tls, private = traits
+            template = item("storage/storage_accounts_list.json")
+            cmk_template = example("storage/storage_account_get_cmk.json")
+            encryption = cmk_template["properties"]["encryption"] if cmk \
+                else template["properties"]["encryption"]
+            if infrastructure:
+                encryption["requireInfrastructureEncryption"] = True
+            if cmk:
+                vault_name = plan.name("vault", cmk[0])
+                key_name, *_, version = plan.records["vault"][cmk[0]][3][4][cmk[1]]
+                merge(encryption["keyvaultproperties"], {
+                    "keyvaulturi": f"https://{vault_name}.vault.azure.net",
+                    "keyname": key_name, "keyversion": "",
+                    "currentVersionedKeyIdentifier":
+                        f"https://{vault_name}.vault.azure.net/keys/{key_name}/{version}"})
+            endpoints = {k: v.replace("sto1125", name)
+                         for k, v in template["properties"]["primaryEndpoints"].items()
+                         if isinstance(v, str)}
+            secondary = PAIRED.get(location) if "GRS" in sku or "GZRS" in sku else None
+            body = merge(template, {
+                **base, "kind": "StorageV2", "tags": {"data": "cji"},
+                "sku": {"name": sku, "tier": "Standard"},
+                "properties": {"encryption": encryption, "primaryLocation": location,
+                               "primaryEndpoints": endpoints, "routingPreference": DELETE,
+                               "secondaryLocation": secondary or DELETE,
+                               "statusOfSecondary": "available" if secondary else DELETE,
+                               "supportsHttpsTrafficOnly": https,
+                               "minimumTlsVersion": "TLS1_2" if tls else "TLS1_0",
+                               "allowBlobPublicAccess": not private}})
+            if cmk:
+                body["identity"] = cmk_template["identity"]
+            return body
+        if kind in ("disk", "snapshot"):
+            des, both = traits
+            template = item("compute/disks_list.json" if kind == "disk"
+                            else "compute/snapshots_list.json")
+            at_rest: dict[str, Any] = {"type": "EncryptionAtRestWithPlatformKey"}
+            if des is not None:
+                at_rest = {"type": "EncryptionAtRestWithPlatformAndCustomerKeys" if both
+                              else "EncryptionAtRestWithCustomerKey",
+                              "diskEncryptionSetId": plan.rid("des", des)}
+            body = merge(template, {**base, "tags": {"data": "cji"}, "properties": {
+                "encryption": at_rest, "encryptionSettingsCollection": DELETE,
+                "creationData": {"createOption": "Empty"}}})
+            if kind == "disk" and n < plan.count("vm"):
+                body["managedBy"] = plan.rid("vm", n)
+            return body
+        if kind == "des":
+            vault, key, rotate = traits
+            return merge(item("compute/disk_encryption_sets_list.json"), {
+                **base, "tags": {"data": "cji"}, "properties": {"activeKey": {
+                    "sourceVault": {"id": plan.rid("vault", vault)},
+                    "keyUrl": self.key_url(plan, vault, key)},
+                    "rotationToLatestKeyVersionEnabled": rotate}})
+        if kind == "vm":
+            security, size = traits
+            os_disk = plan.rid("disk", n) if n < plan.count("disk") else None
+            body = merge(item("compute/virtual_machines_list_by_location.json"), {
+                **base, "tags": {"data": "cji"}, "properties": {
+                    "vmId": _guid(self.seed, plan.index, "vm", n), "availabilitySet": DELETE,
+                    "hardwareProfile": {"vmSize": size},
+                    "osProfile": {"computerName": name, "adminUsername": "cjisadmin"},
+                    "storageProfile": {"osDisk": {
+                        "name": os_disk.rsplit("/", 1)[1] if os_disk else f"{name}-osdisk",
+                        "vhd": DELETE, "managedDisk": {"id": os_disk or f"{rid}-osdisk"}}},
+                    "networkProfile": {"networkInterfaces": [{"id": plan.rid(
+                        "nic", n % plan.count("nic"))}]}}})
+            host = example("compute/vm_create_encryption_at_host.json")["properties"]
+            if security == 1:
+                body["properties"]["securityProfile"] = merge(host["securityProfile"], {
+                    "securityType": "TrustedLaunch",
+                    "uefiSettings": {"secureBootEnabled": True, "vTpmEnabled": True}})
+            elif security == 2:
+                cvm = example("compute/vm_create_confidential_vm_cmk.json")["properties"]
+                body["properties"]["securityProfile"] = merge(cvm["securityProfile"],
+                                                              host["securityProfile"])
+            return body
+        if kind == "vault":
+            sku, purge, rbac, private, _keys = traits
+            template = item("keyvault/vaults_list_by_subscription.json")
+            policy = template["properties"]["accessPolicies"][0]
+            props: dict[str, Any] = {
+                "sku": {"name": sku, "family": "A"}, "tenantId": self.tenant_id,
+                "vaultUri": self.vault_uri(plan, n), "hsmPoolResourceId": DELETE,
+                "enableRbacAuthorization": rbac,
+                "accessPolicies": [] if rbac else [merge(policy, {
+                    "objectId": _guid(self.seed, "principal", n % 40),
+                    "tenantId": self.tenant_id})]}
+            if purge:
+                props["enablePurgeProtection"] = True
+            if private:
+                props["publicNetworkAccess"] = "Disabled"
+                props["networkAcls"] = {"bypass": "AzureServices", "defaultAction": "Deny",
+                                        "ipRules": [], "virtualNetworkRules": []}
+            return merge(template, {**base, "tags": {"owner": "security-office"},
+                                    "properties": props})
+        if kind == "hsm":
+            return merge(item("keyvault/managed_hsms_list_by_subscription.json"), {
+                **base, "tags": {"owner": "security-office"}, "properties": {
+                    "enablePurgeProtection": traits[0], "tenantId": self.tenant_id,
+                    "hsmUri": f"https://{name}.managedhsm.azure.net/",
+                    "initialAdminObjectIds": [_guid(self.seed, "principal", 0)]}})
+        if kind == "sql":
+            return merge(item("sql_servers_list.json"), {
+                **base, "tags": {"data": "cji"}, "properties": {
+                    "fullyQualifiedDomainName": f"{name}.database.windows.net",
+                    "publicNetworkAccess": "Disabled" if traits[1] else "Enabled",
+                    "minimalTlsVersion": "1.2" if traits[1] else "1.0"}})
+        if kind == "cosmos":
+            cmk, private = traits
+            return merge(item("cosmosdb_database_accounts_list.json"), {
+                **base, "tags": {"data": "cji"}, "properties": {
+                    "keyVaultKeyUri": f"{self.vault_uri(plan, cmk[0])}keys/"
+                                      f"{plan.records['vault'][cmk[0]][3][4][cmk[1]][0]}"
+                                      if cmk else DELETE,
+                    "publicNetworkAccess": "Disabled" if private else "Enabled"}})
+        if kind == "workspace":
+            retention, customer, _rules = traits
+            return merge(item("loganalytics/workspaces_list.json"), {
+                **base, "tags": {"role": "siem"},
+                "properties": {"retentionInDays": retention, "customerId": customer}})
+        raise KeyError(kind)
+
+    def policy_assignments(self, plan: SubscriptionPlan) -> list[dict[str, Any]]:
+        sub_scope = f"/subscriptions/{plan.id}"
+
+        def assignment(scope: str, name: str, display: str, definition: str,
+                       parameters: dict[str, Any], **props: Any) -> dict[str, Any]:
+            return merge(item("policy/policy_assignments_list.json", 1), {
+                "id": f"{scope}/providers/Microsoft.Authorization/policyAssignments/{name}",
+                "name": name, "location": DELETE, "identity": DELETE,
+                "properties": {"displayName": display, "description": DELETE,
+                               "policyDefinitionId": definition, "scope": scope,
+                               "parameters": {k: {"value": v} for k, v in parameters.items()},
+                               "definitionVersion": "1.*.*",
+                               "metadata": {"assignedBy": "CJIS ISO"}, **props}})
+
+        out = [assignment(MG_SCOPE, "cjis-allowed-locations", "CJIS: allowed locations (US only)",
+                          ALLOWED_LOCATIONS, {"listOfAllowedLocations": list(dict.fromkeys(US))}),
+               assignment(MG_SCOPE, "cjis-baseline", "CJIS 6.0 baseline", BASELINE_SET,
+                          {"allowedLocations": list(dict.fromkeys(US))})]
+        if "allowed-locations-audit" in plan.assignments:
+            out.append(assignment(sub_scope, "allowed-locations-audit",
+                                  "Allowed locations (audit only)", ALLOWED_LOCATIONS,
+                                  {"listOfAllowedLocations": ["eastus2", "westeurope"]},
+                                  enforcementMode="DoNotEnforce"))
+        if "EnforceNaming" in plan.assignments:
+            out.append(merge(example("policy/policy_assignment_do_not_enforce.json", "201"), {
+                "id": f"{sub_scope}/providers/Microsoft.Authorization/policyAssignments/"
+                      f"EnforceNaming", "properties": {"scope": sub_scope}}))
+        return out
+
+    def policy_exemptions(self, plan: SubscriptionPlan) -> list[dict[str, Any]]:
+        if plan.exemption is None:
+            return []
+        category, n = plan.exemption
+        scope = plan.rid("other", n)
+        body = merge(item("policy_exemptions_list_for_subscription.json"), {
+            "id": f"{scope}/providers/Microsoft.Authorization/policyExemptions/residency",
+            "name": "residency", "properties": {
+                "policyAssignmentId": f"{MG_SCOPE}/providers/Microsoft.Authorization/"
+                                      f"policyAssignments/cjis-allowed-locations",
+                "exemptionCategory": category, "displayName": "Residency exception",
+                "description": "Synthetic exemption", "policyDefinitionReferenceIds": DELETE}})
+        body["properties"]["metadata"] = {"approvedBy": "CJIS ISO"}
+        if category == "Waiver":
+            body["properties"]["expiresOn"] = "2025-01-31T00:00:00Z"
+        return [body]
+
+    def role_assignments(self, plan: SubscriptionPlan) -> list[dict[str, Any]]:
+        out = []
+        for name, principal, principal_type, role in plan.roles:
+            vault = role % plan.count("vault")
+            scope = f"/subscriptions/{plan.id}" if role >= 3 else plan.rid("vault", vault)
+            out.append(merge(item("role_assignments_list_for_subscription.json"), {
+                "id": f"{scope}/providers/Microsoft.Authorization/roleAssignments/{name}",
+                "name": name, "properties": {
+                    "scope": scope, "principalId": principal, "principalType": principal_type,
+                    "roleDefinitionId": f"/subscriptions/{plan.id}/providers/"
+                                        f"Microsoft.Authorization/roleDefinitions/{KEY_ROLES[role]}"
+                }}))
+        return out
+
+    def activity_log(self, plan: SubscriptionPlan) -> list[dict[str, Any]]:
+        if plan.activity == 0:
+            return []
+        full = plan.activity == 1
+        return [merge(item("monitor/subscription_diagnostic_settings_list.json"), {
+            "id": f"subscriptions/{plan.id}/providers/AzureResourceManager/diagnosticSettings/"
+                  f"activity-to-siem", "name": "activity-to-siem",
+            "properties": {"workspaceId": plan.rid("workspace", 0) if full else DELETE,
+                           "eventHubAuthorizationRuleId": DELETE,
+                           "storageAccountId": plan.rid("storage", 0),
+                           "logs": [{"category": c, "enabled": True} for c in
+                                    (ACTIVITY_CATEGORIES if full else ACTIVITY_CATEGORIES[:2])]}})]
+
+    # --- follow-ups ----------------------------------------------------------------------------

@@ -1,0 +1,227 @@
+"""The synthetic tenant's follow-up responses: diagnostic settings, keys, TDE protectors,
+workspace tables, Sentinel, initiatives and definitions, Resource Graph pages (a mixin of
+`bench.synthetic.SyntheticTenant`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench.synthetic_plan import (
+    _BUILTIN_DEFINITIONS,
+    AAD_PATH,
+    ALLOWED_LOCATIONS,
+    ARM,
+    BASELINE_SET,
+    DELETE,
+    DIAGNOSTIC_KINDS,
+    GRAPH_PATH,
+    GRAPH_QUOTA,
+    GRAPH_WINDOW_SECONDS,
+    PAGE_SIZE,
+    _dumps,
+    _graph_entries,
+    _token,
+    item,
+    merge,
+)
+from fixtures.examples import example
+from fixtures.monitor_bodies import aad_diagnostic_settings, workspace_tables
+from scanner.kinds import by_name
+from scanner.replay import Interaction
+from scanner.resource_types import STORAGE_SERVICES
+
+
+class TenantResponses:
+    """What each follow-up read answers."""
+
+    def _diag(self, i: int, kind: str, n: int, service: str = "") -> tuple[str, Any, str]:
+        plan = self.plans[i]
+        record = plan.records[kind][n]
+        target = plan.rid(kind, n) + (STORAGE_SERVICES[service] if service
+                                      else DIAGNOSTIC_KINDS[kind])
+        variant = record[2]
+        settings = []
+        if variant:
+            setting = item("monitor/diagnostic_settings_list.json")
+            setting["id"] = f"{target.lower()}/providers/microsoft.insights/" \
+                            f"diagnosticSettings/to-siem"
+            setting["name"] = "to-siem"
+            props = setting["properties"]
+            logs = [{"categoryGroup": "audit" if variant == 2 else "allLogs", "enabled": True}]
+            props["workspaceId"] = "" if variant == 3 else self.workspace_id(plan, record)
+            props["logs"] = [dict(log, retentionPolicy={"enabled": False, "days": 0})
+                             for log in logs]
+            props.pop("eventHubAuthorizationRuleId", None)
+            if variant == 3:
+                props["storageAccountId"] = plan.rid("storage", 0)
+            else:
+                props.pop("storageAccountId", None)
+            settings.append(setting)
+        return (f"{target}/providers/Microsoft.Insights/diagnosticSettings",
+                {"value": settings}, "2021-05-01-preview")
+
+    def _keys(self, i: int, n: int) -> tuple[str, Any, str]:
+        plan = self.plans[i]
+        vid, location = plan.rid("vault", n), plan.records["vault"][n][1]
+        uri = self.vault_uri(plan, n).rstrip("/")
+        listed = [merge(item("keyvault/keys_list.json"), {
+            "id": f"{vid}/keys/{key[0]}", "name": key[0], "location": location,
+            "properties": {"keyUri": f"{uri}:443/keys/{key[0]}"}})
+            for key in plan.records["vault"][n][3][4]]
+        return f"{vid}/keys", {"value": listed}, "2025-01-01"
+
+    def _hsmkeys(self, i: int, n: int) -> tuple[str, Any, str]:
+        """A Managed HSM's keys (ManagedHsmKeys_List): none, so no GET follows."""
+        return f"{self.plans[i].rid('hsm', n)}/keys", {"value": []}, "2026-05-15"
+
+    def _key(self, i: int, n: int, k: int) -> tuple[str, Any, str] | None:
+        plan = self.plans[i]
+        keys = plan.records["vault"][n][3][4]
+        if k >= len(keys):
+            return None
+        name, kty, rotation, expires, recovery, version = keys[k]
+        vid, location = plan.rid("vault", n), plan.records["vault"][n][1]
+        uri = self.vault_uri(plan, n).rstrip("/")
+        props: dict[str, Any] = {
+            "kty": kty, "keyUri": f"{uri}:443/keys/{name}",
+            "keyUriWithVersion": f"{uri}:443/keys/{name}/{version}",
+            "attributes": {"created": 1735689600, "updated": 1735689600,
+                           "recoveryLevel": recovery}}
+        if expires:
+            props["attributes"]["exp"] = expires
+        if rotation:
+            props["rotationPolicy"] = {
+                "attributes": {"expiryTime": "P2Y"},
+                "lifetimeActions": [
+                    {"trigger": {"timeAfterCreate": rotation}, "action": {"type": "rotate"}},
+                    {"trigger": {"timeBeforeExpiry": "P30D"}, "action": {"type": "notify"}}]}
+        return f"{vid}/keys/{name}", merge(example("keyvault/key_get.json"), {
+            "id": f"{vid}/keys/{name}", "name": name, "location": location,
+            "properties": props}), "2025-01-01"
+
+    def _tde(self, i: int, n: int) -> tuple[str, Any, str]:
+        plan = self.plans[i]
+        server = plan.rid("sql", n)
+        key = plan.records["sql"][n][3][0]
+        protector = example("sql_encryption_protector_get.json" if key
+                            else "sql_encryption_protector_create_service_managed.json")
+        overrides: dict[str, Any] = {"id": f"{server}/encryptionProtector/current",
+                                     "name": "current", "location": plan.records["sql"][n][1]}
+        if key:
+            overrides["properties"] = {"uri": self.key_url(plan, *key)}
+        return f"{server}/encryptionProtector/current", merge(protector, overrides), "2025-01-01"
+
+    def _tables(self, i: int, n: int) -> tuple[str, Any, str]:
+        """A workspace's tables (issue 10 item 12): at its retention, AzureActivity kept a
+        year in total through long-term retention."""
+        plan = self.plans[i]
+        wid, days = plan.rid("workspace", n), plan.records["workspace"][n][3][0]
+        tables = workspace_tables(wid, days, {"AzureActivity": (days, max(days, 365))})
+        return f"{wid}/tables", {"value": tables}, by_name()["workspace_tables"].api_version
+
+    def _aad(self) -> tuple[str, Any, str]:
+        """Entra ID's diagnostic settings (issue 11): to the first subscription's workspace."""
+        plan = self.plans[0]
+        return AAD_PATH, aad_diagnostic_settings(plan.rid("workspace", 0)), "2017-04-01"
+
+    def _onboarding(self, i: int, n: int) -> tuple[str, Any, str]:
+        plan = self.plans[i]
+        path = f"{plan.rid('workspace', n)}/providers/Microsoft.SecurityInsights"
+        states = []
+        if plan.records["workspace"][n][3][2] is not None:
+            states = [merge(example("sentinel/onboarding_states_list.json")["value"][0],
+                            {"id": f"{path}/onboardingStates/default"})]
+        return f"{path}/onboardingStates", {"value": states}, "2025-09-01"
+
+    def _rules(self, i: int, n: int) -> tuple[str, Any, str] | None:
+        plan = self.plans[i]
+        chosen = plan.records["workspace"][n][3][2]
+        if chosen is None:
+            return None
+        path = f"{plan.rid('workspace', n)}/providers/Microsoft.SecurityInsights"
+        rules = []
+        for index, enabled in chosen:
+            rule = example("sentinel/alert_rules_list.json")["value"][index]
+            rule["id"] = f"{path}/alertRules/{rule['name']}"
+            rule["properties"]["displayName"] = f"CJIS rule {index} ({plan.index:04d}-{n})"
+            rule["properties"]["enabled"] = enabled
+            rules.append(rule)
+        return f"{path}/alertRules", {"value": rules}, "2025-09-01"
+
+    def _policyset(self) -> tuple[str, Any, str]:
+        builtin = "/providers/Microsoft.Authorization/policyDefinitions/"
+        refs = [("rgLocations", "e765b5de-1225-4ba3-bd56-1ac6695af988",
+                 {"listOfAllowedLocations": {"value": "[parameters('allowedLocations')]"}}),
+                ("storageCmk", "6fac406b-40ca-413b-bf8e-0bf964659c25", {}),
+                ("diskCmk", "702dd420-7fcc-42c5-afe8-4026edd20fe0", {}),
+                ("auditDiagnostics", "7f89b1eb-583c-429a-8828-af049802c1d9", {})]
+        return BASELINE_SET, merge(example("policy_set_definition_get_at_management_group.json"), {
+            "id": BASELINE_SET, "name": "cjis-baseline",
+            "properties": {"displayName": "CJIS 6.0 baseline (synthetic)", "policyType": "Custom",
+                           "description": "Residency, CMK and logging guardrails for CJI",
+                           "metadata": {"category": "Regulatory Compliance"},
+                           "parameters": {"allowedLocations": {
+                               "type": "Array", "metadata": {"displayName": "Allowed locations"},
+                               "defaultValue": ["eastus"]}},
+                           "policyDefinitions": [
+                               {"policyDefinitionId": f"{builtin}{guid}",
+                                "policyDefinitionReferenceId": ref, "parameters": params}
+                               for ref, guid, params in refs],
+                           "policyDefinitionGroups": DELETE}}), "2025-01-01"
+
+    # --- issue 10 item 1: the guardrail definitions read for their default effect -----------
+    def definitions_read(self) -> list[str]:
+        """Built-ins the collector reads: those assigned (directly or in the baseline
+        initiative) without an `effect` parameter (scanner.collectors.followups)."""
+        from scanner.inventory_policy import EFFECT_READ_DEFINITIONS
+
+        _, baseline, _ = self._policyset()
+        refs = [(r["policyDefinitionId"], r["parameters"])
+                for r in baseline["properties"]["policyDefinitions"]]
+        guids = [ALLOWED_LOCATIONS.rsplit("/", 1)[-1]] + [
+            ref.rsplit("/", 1)[-1] for ref, params in refs if "effect" not in params]
+        return sorted({g.lower() for g in guids if g.lower() in EFFECT_READ_DEFINITIONS})
+
+    def _policydef(self, guid: str) -> tuple[str, Any, str]:
+        from fixtures.examples import builtin_policy_definition
+
+        return f"{_BUILTIN_DEFINITIONS}{guid}", builtin_policy_definition(guid), "2025-01-01"
+
+    def _graph(self, chunk: int, page: int) -> Interaction | None:
+        from scanner.collectors.resource_graph import query_request
+
+        if chunk >= len(self.chunks) or page >= self.graph_pages(chunk):
+            return None
+        start, stop = page * PAGE_SIZE, (page + 1) * PAGE_SIZE
+        rows: list[dict[str, Any]] = []
+        offset = 0
+        for sub in self.chunks[chunk]:
+            plan = self.by_id[sub]
+            count = plan.row_count()
+            if offset + count > start and offset < stop:
+                ordered = sorted(_graph_entries(plan), key=lambda e: e[0])
+                for _, kind, n in ordered[max(0, start - offset):stop - offset]:
+                    rows.append(self.row(plan, kind, n))
+            offset += count
+            if offset >= stop:
+                break
+        token = _token("graph", chunk, page) if page else None
+        body = merge(example("resourcegraph/resources_query_basic.json"), {
+            "count": len(rows), "totalRecords": self._graph_rows[chunk], "data": rows})
+        if page + 1 < self.graph_pages(chunk):
+            body["$skipToken"] = _token("graph", chunk, page + 1)
+        request = query_request(list(self.chunks[chunk]), token).serialize()
+        # Each page is a query against the user's quota (GRAPH_QUOTA per window): the
+        # pages of a stream are read one after another, so the ordinal is the page's.
+        ordinal = self._graph_first_page[chunk] + page
+        remaining = GRAPH_QUOTA - 1 - ordinal % GRAPH_QUOTA
+        return Interaction(
+            method="POST", uri=f"{ARM}{GRAPH_PATH}?api-version=2021-03-01",
+            request_body=_dumps(request),
+            request_headers={"Accept": ["application/json"],
+                             "Content-Type": ["application/json"]},
+            status=200, reason="OK",
+            headers={"Content-Type": ["application/json; charset=utf-8"],
+                     "x-ms-user-quota-remaining": [str(remaining)],
+                     "x-ms-user-quota-resets-after": [f"00:00:{GRAPH_WINDOW_SECONDS:02d}"]},
+            body=_dumps(body))
