@@ -12,7 +12,6 @@ from bench.synthetic_plan import (
     ALLOWED_LOCATIONS,
     ARM,
     BASELINE_SET,
-    DELETE,
     DIAGNOSTIC_KINDS,
     GRAPH_PATH,
     GRAPH_QUOTA,
@@ -26,6 +25,7 @@ from bench.synthetic_plan import (
 )
 from fixtures.examples import example
 from fixtures.monitor_bodies import aad_diagnostic_settings, workspace_tables
+from fixtures.policy_bodies import BASELINE_REFS, baseline_initiative
 from scanner.kinds import by_name
 from scanner.replay import Interaction
 from scanner.resource_types import STORAGE_SERVICES
@@ -149,25 +149,10 @@ class TenantResponses:
         return f"{path}/alertRules", {"value": rules}, "2025-09-01"
 
     def _policyset(self) -> tuple[str, Any, str]:
-        builtin = "/providers/Microsoft.Authorization/policyDefinitions/"
-        refs = [("rgLocations", "e765b5de-1225-4ba3-bd56-1ac6695af988",
-                 {"listOfAllowedLocations": {"value": "[parameters('allowedLocations')]"}}),
-                ("storageCmk", "6fac406b-40ca-413b-bf8e-0bf964659c25", {}),
-                ("diskCmk", "702dd420-7fcc-42c5-afe8-4026edd20fe0", {}),
-                ("auditDiagnostics", "7f89b1eb-583c-429a-8828-af049802c1d9", {})]
-        return BASELINE_SET, merge(example("policy_set_definition_get_at_management_group.json"), {
-            "id": BASELINE_SET, "name": "cjis-baseline",
-            "properties": {"displayName": "CJIS 6.0 baseline (synthetic)", "policyType": "Custom",
-                           "description": "Residency, CMK and logging guardrails for CJI",
-                           "metadata": {"category": "Regulatory Compliance"},
-                           "parameters": {"allowedLocations": {
-                               "type": "Array", "metadata": {"displayName": "Allowed locations"},
-                               "defaultValue": ["eastus"]}},
-                           "policyDefinitions": [
-                               {"policyDefinitionId": f"{builtin}{guid}",
-                                "policyDefinitionReferenceId": ref, "parameters": params}
-                               for ref, guid, params in refs],
-                           "policyDefinitionGroups": DELETE}}), "2025-01-01"
+        # The demo's baseline initiative without its HSM-keys reference.
+        refs = tuple(r for r in BASELINE_REFS if r[0] != "hsmKeys")
+        return BASELINE_SET, baseline_initiative(BASELINE_SET, "CJIS 6.0 baseline (synthetic)",
+                                                 refs), "2025-01-01"
 
     # --- issue 10 item 1: the guardrail definitions read for their default effect -----------
     def definitions_read(self) -> list[str]:
