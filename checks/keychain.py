@@ -89,8 +89,7 @@ def key_uri_of(resource: Any, ctx: CheckContext) -> tuple[str | None, str | None
             des_id = next((d for d in des_id if d), None)
         if not des_id:
             return None, None
-        des = next((d for d in ctx.inventory.disk_encryption_sets
-                    if d.id == str(des_id).lower()), None)
+        des = ctx.disk_encryption_set(str(des_id))
         if des is None:
             rests_on("disk_encryption_sets")  # outside the scan, or its list failed
             return None, f"disk encryption set {des_id} (not in the inventory)"
@@ -115,8 +114,7 @@ def judge_key_chain(resource: Any, ctx: CheckContext) -> Verdict | None:
 
 def judge_through_des(des_id: str | None, ctx: CheckContext) -> Verdict | None:
     """The key chain of a disk (or anything) encrypted through a disk encryption set."""
-    des = next((d for d in ctx.inventory.disk_encryption_sets if d.id == (des_id or "").lower()),
-               None)
+    des = ctx.disk_encryption_set(des_id)
     if des is None:
         rests_on("disk_encryption_sets")  # outside the scan, or its list failed
         return judge_key_uri(None, ctx, f"disk encryption set {des_id} (not in the inventory)")

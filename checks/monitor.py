@@ -127,8 +127,7 @@ def subscription_activity_log_to_workspace(sub: Subscription, ctx: CheckContext)
 
 def _onboarded(workspace: Workspace, ctx: CheckContext) -> bool | None:
     """True / False when the onboarding state was read; None when there is no record."""
-    states = [s.onboarded for s in ctx.inventory.sentinel_onboarding
-              if s.workspace_id == workspace.id]
+    states = [s.onboarded for s in ctx.sentinel_onboarding_of(workspace.id)]
     if not states:
         return None
     return any(states)
@@ -204,7 +203,7 @@ def workspace_sentinel_analytics_rules(workspace: Workspace, ctx: CheckContext) 
     skip = not_cjis(workspace, ctx)
     if skip is not None:
         return skip
-    rules = [r for r in ctx.inventory.alert_rules if r.workspace_id == workspace.id]
+    rules = ctx.alert_rules_of(workspace.id)
     active = sorted(r.display_name or r.name for r in rules
                     if r.kind.lower() in ANALYTICS_RULE_KINDS and r.enabled is True)
     evidence = {

@@ -132,8 +132,7 @@ def workspace_retention_365_days(workspace: Workspace, ctx: CheckContext) -> Ver
         return Verdict(status=Status.UNKNOWN,
                        reason=f"the tables of workspace {workspace.name} were not read",
                        evidence={"workspace_retention_in_days": workspace.retention_in_days})
-    feeding = [s for s in ctx.inventory.diagnostic_settings
-               if s.workspace_id == workspace.id and s.enabled_categories()]
+    feeding = ctx.settings_sending_to(workspace.id)
     rows: list[dict[str, Any]] = []
     for name, sources in sorted(_tables_fed(feeding).items()):
         table = None if name == DEFAULT_ROW else listed.get(name.lower())

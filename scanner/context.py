@@ -14,9 +14,11 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict
 
 from scanner.config import ScanConfig
+from scanner.context_logging import LoggingIndex
 from scanner.context_policy import PolicyIndex
 from scanner.inventory import (
     CollectionError,
+    DiskEncryptionSet,
     Inventory,
     KeyVault,
     ManagedHsm,
@@ -24,8 +26,7 @@ from scanner.inventory import (
     ServiceResource,
     VaultKey,
 )
-from scanner.inventory_base import subscription_of
-from scanner.inventory_monitor import DiagnosticSetting, WorkspaceTable
+from scanner.inventory_base import normalize_id, subscription_of
 from scanner.inventory_policy import (
     RoleAssignment,
 )
@@ -111,7 +112,7 @@ def _host(uri: str | None) -> str | None:
     return hostname.lower() if hostname else None
 
 
-class CheckContext(PolicyIndex):
+class CheckContext(LoggingIndex, PolicyIndex):
     """Read-only view of the inventory and the settings, with indexes checks share."""
 
     def __init__(self, inventory: Inventory, config: ScanConfig) -> None:
@@ -224,6 +225,14 @@ class CheckContext(PolicyIndex):
         stores: dict[str, KeyVault | ManagedHsm] = {v.id: v for v in self.inventory.key_vaults}
         stores.update({h.id: h for h in self.inventory.managed_hsms})
         return stores
+
+    @cached_property
+    def _disk_encryption_sets(self) -> dict[str, DiskEncryptionSet]:
+        return {d.id: d for d in self.inventory.disk_encryption_sets}
+
+    def disk_encryption_set(self, des_id: str | None) -> DiskEncryptionSet | None:
+        """A disk encryption set of the inventory by ARM id (any case), if read."""
+        return self._disk_encryption_sets.get(normalize_id(des_id) or "")
 
     @cached_property
     def _keys(self) -> dict[tuple[str, str], VaultKey]:
@@ -347,39 +356,3 @@ class CheckContext(PolicyIndex):
             found += [a for a in index.get(scope, ())
                       if not (inherited and a.applies_to and subscription not in a.applies_to)]
         return found
-
-    # --- logging ---------------------------------------------------------------------------
-
-    @cached_property
-    def _settings_by_target(self) -> dict[str, list[DiagnosticSetting]]:
-        index: dict[str, list[DiagnosticSetting]] = defaultdict(list)
-        for setting in self.inventory.diagnostic_settings:
-            index[setting.target_id].append(setting)
-        return index
-
-    def diagnostic_settings_for(self, target_id: str) -> list[DiagnosticSetting]:
-        """Diagnostic settings of a resource (or `/subscriptions/<id>`)."""
-        return self._settings_by_target.get(target_id.lower(), [])
-
-    @cached_property
-    def diagnostic_targets_read(self) -> set[str]:
-        """Targets whose diagnostic settings were read (even if there were none)."""
-        return {t.lower() for t in self.inventory.diagnostic_targets}
-
-    @cached_property
-    def cjis_workspace_ids(self) -> set[str]:
-        """Workspaces that receive logs from some diagnostic setting of the boundary."""
-        return {s.workspace_id for s in self.inventory.diagnostic_settings
-                if s.workspace_id and s.enabled_categories()}
-
-    # monitor (issue 10 item 12): each workspace's tables, read per workspace.
-    @cached_property
-    def _tables_by_workspace(self) -> dict[str, list[WorkspaceTable]]:
-        index: dict[str, list[WorkspaceTable]] = defaultdict(list)
-        for table in self.inventory.workspace_tables:
-            index[table.workspace_id].append(table)
-        return index
-
-    def workspace_tables(self, workspace_id: str) -> list[WorkspaceTable]:
-        """The tables listed for a workspace ([] when they were not read)."""
-        return self._tables_by_workspace.get(workspace_id.lower(), [])
