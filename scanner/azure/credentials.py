@@ -17,9 +17,9 @@ import binascii
 import json
 import logging
 import queue
-import re
 import threading
 import time
+import uuid
 from typing import Any
 
 from azure.core.credentials import AccessToken, TokenCredential
@@ -48,9 +48,6 @@ SIGN_IN_HELP = (
 )
 
 
-_GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
-
-
 def token_tenant(token: str) -> str | None:
     """The tenant an access token was issued for: its `tid` claim, lower-cased.
 
@@ -67,7 +64,12 @@ def token_tenant(token: str) -> str | None:
     except (binascii.Error, ValueError):
         return None
     tid = claims.get("tid") if isinstance(claims, dict) else None
-    return tid.lower() if isinstance(tid, str) and _GUID.match(tid.lower()) else None
+    if not isinstance(tid, str):
+        return None
+    try:
+        return str(uuid.UUID(tid))  # the GUID as ARM spells a tenantId: lower case
+    except ValueError:
+        return None
 
 
 def _first_line(text: str) -> str:
