@@ -124,10 +124,13 @@ def main(argv: list[str] | None = None) -> int:
         console.print(f"[dim]  {r['requests']} requests, collect {r['wall_s']['collect']:.1f} s "
                       f"(bound {r['lower_bound_s']:.1f} s, {r['binding_floor']}), wall "
                       f"{r['wall_s']['total']:.1f} s, peak {r['peak_rss_mb']:.0f} MB[/dim]")
+    from bench.demo_scan import demo_scan_times, demo_targets
+
+    demo = demo_scan_times(args.out.parent / "demo-reports")
     elapsed = time.perf_counter() - started
     console.print(table(results))
     console.print(scaling(results))
-    met = targets(results)
+    met = targets(results) + demo_targets(demo)
     for name, ok, evidence in met:
         console.print(f"{'[green]met[/green]' if ok else '[red]missed[/red]'}  {name}: "
                       f"{evidence}")
@@ -147,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
         "elapsed_s": elapsed,
         "targets": [{"target": n, "met": m, "evidence": e} for n, m, e in met],
         "runs": results,
+        "demo_scan": demo,
     }, indent=2) + "\n", encoding="utf-8")
     console.print(f"wrote {args.out}")
     return 0

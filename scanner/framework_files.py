@@ -35,7 +35,7 @@ def framework_path(name: str) -> Path:
 
 
 def _read(name: str) -> tuple[Path, dict[str, Any]]:
-    from scanner.input_files import DECODE_FAILURES, problem, read_text
+    from scanner.input_files import DECODE_FAILURES, loads_yaml, problem, read_text
 
     path = framework_path(name)
     if not path.is_file():
@@ -43,7 +43,7 @@ def _read(name: str) -> tuple[Path, dict[str, Any]]:
         raise InputFileError(f"no framework {name!r} (looked for {path}; built-in: {choices})")
     text = read_text(path, "framework")
     try:
-        data = yaml.safe_load(text)
+        data = loads_yaml(text)
     except yaml.YAMLError as exc:
         raise InputFileError(f"{path} is not valid YAML: {exc}") from None
     except DECODE_FAILURES as exc:

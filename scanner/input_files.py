@@ -60,3 +60,12 @@ def loads_json(text: str) -> Any:
 
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
+
+
+def loads_yaml(text: str) -> Any:
+    """`yaml.safe_load` through libyaml where PyYAML was built with it (ten times faster
+    than the pure-Python parser, which is the fallback): the same values, the same errors."""
+    import yaml
+
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+

@@ -12,13 +12,15 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scanner.errors import InputFileError, UsageError
 from scanner.findings import Severity
-from scanner.history.connect import HistoryError
 from scanner.history.diff import Diff, Entry, Snapshot, diff, snapshot_of
-from scanner.history.store import HistoryStore, RunInfo
 from scanner.report import ScanResult
+
+if TYPE_CHECKING:  # the store loads SQLAlchemy: only a scan with --history pays for it
+    from scanner.history.store import RunInfo
 
 TREND_RUNS = 12
 """Runs the HTML trend shows (the newest, oldest first)."""
@@ -108,6 +110,8 @@ def attach_history(result: ScanResult, target: str | None, baseline: str | None,
                              f"of tenant {result.meta.tenant_id}: they cannot be compared")
         before = (snapshot, when, f"report {path.name}")
     if target is not None:
+        from scanner.history.connect import HistoryError
+
         try:
             recorded = _record(result, target, baseline, exit_code, view)
         except HistoryError as exc:
@@ -137,6 +141,7 @@ def _record(result: ScanResult, target: str, baseline: str | None, exit_code: in
             view: HistoryView) -> Diff | None:
     """Record the run; the diff from the baseline run (or the series' previous run)."""
     from scanner.attestations import attested_count
+    from scanner.history.store import HistoryStore
 
     store = HistoryStore(target)
     view.target = store.label  # never the URL itself: it may hold a password

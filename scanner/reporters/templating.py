@@ -10,8 +10,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
+import stat
 from datetime import datetime
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -39,16 +42,45 @@ def _autoescape(name: str | None) -> bool:
     return name is None or not name.endswith(".md.j2")
 
 
+_OPTIONS: dict[str, Any] = {"undefined": jinja2.StrictUndefined, "trim_blocks": True,
+                             "lstrip_blocks": True, "keep_trailing_newline": True}
+
+
+class _TemplateCache(jinja2.FileSystemBytecodeCache):
+    """Compiled templates kept between runs: compiling the packet's template costs more
+    than judging the demo tenant. A template's entry is keyed by its source (Jinja checks
+    the checksum) and here also by the environment's options, which change the code."""
+
+    def get_cache_key(self, name: str, filename: str | None = None) -> str:
+        options = repr(sorted((k, getattr(v, "__name__", v)) for k, v in _OPTIONS.items()))
+        return hashlib.sha1(f"{super().get_cache_key(name, filename)}|{options}".encode(),
+                            usedforsecurity=False).hexdigest()
+
+
+def template_cache() -> jinja2.BytecodeCache | None:
+    """The compiled-template cache (`$XDG_CACHE_HOME/cjis-scan/templates`, default
+    `~/.cache`), or none when it cannot be made private to this user: compiled code is
+    run, so a directory anyone else can write to is never read."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    directory = Path(base) / "cjis-scan" / "templates"
+    try:
+        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        info = directory.stat()
+    except (OSError, RuntimeError):  # RuntimeError: no home directory to expand
+        return None
+    if info.st_uid != os.geteuid() or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return None
+    return _TemplateCache(str(directory))
+
+
 @cache
 def environment() -> jinja2.Environment:
     """The shared environment: package loader, autoescape, undefined names are errors."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader(TEMPLATE_PACKAGE, TEMPLATE_DIR),
         autoescape=_autoescape,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
+        bytecode_cache=template_cache(),
+        **_OPTIONS,
     )
     env.filters["utc"] = utc_text
     env.filters["thousands"] = lambda n: f"{n:,}"
