@@ -55,12 +55,12 @@ from bench.synthetic_plan import (
     _guid,
     _token,
     _untoken,
-    item,
-    merge,
     pages_of,
     plan_subscription,
 )
 from bench.synthetic_responses import TenantResponses
+from fixtures.core import item
+from fixtures.core import merge_into as merge
 from scanner.collectors.specs import LIST_PATHS
 from scanner.kinds import by_name
 from scanner.replay import Interaction, match_key
