@@ -122,6 +122,9 @@ class TenantBodies:
     def vault_uri(self, plan: SubscriptionPlan, vault: int) -> str:
         return f"https://{plan.name('vault', vault)}.vault.azure.net/"
 
+    def key_name(self, plan: SubscriptionPlan, vault: int, key: int) -> str:
+        return str(plan.records["vault"][vault][3][4][key][0])
+
     def key_url(self, plan: SubscriptionPlan, vault: int, key: int) -> str:
         name, *_, version = plan.records["vault"][vault][3][4][key]
         return f"{self.vault_uri(plan, vault)}keys/{name}/{version}"
@@ -143,8 +146,8 @@ class TenantBodies:
             key = None
             if cmk:
                 vault_uri = self.vault_uri(plan, cmk[0]).rstrip("/")
-                key_name = plan.records["vault"][cmk[0]][3][4][cmk[1]][0]
-                key = StorageKey(vault_uri, key_name, "", self.key_url(plan, cmk[0], cmk[1]))
+                key = StorageKey(vault_uri, self.key_name(plan, *cmk), "",
+                                 self.key_url(plan, *cmk))
             secondary = PAIRED.get(location) if "GRS" in sku or "GZRS" in sku else None
             return storage_account(
                 **base, sku=sku, secondary=secondary, cmk=key, infrastructure=infrastructure,
@@ -162,12 +165,13 @@ class TenantBodies:
         if kind == "vm":
             security, size = traits
             os_disk = plan.rid("disk", n) if n < plan.count("disk") else None
+            profile = {1: trusted_launch, 2: confidential}.get(security)
             return virtual_machine(
                 **base, vm_id=_guid(self.seed, plan.index, "vm", n), size=size, admin="cjisadmin",
                 os_disk_name=os_disk.rsplit("/", 1)[1] if os_disk else f"{name}-osdisk",
                 os_disk_id=os_disk or f"{rid}-osdisk",
                 nic_id=plan.rid("nic", n % plan.count("nic")),
-                security={1: trusted_launch, 2: confidential}.get(security, lambda: None)())
+                security=profile() if profile else None)
         if kind == "vault":
             sku, purge, rbac, private, _keys = traits
             props: dict[str, Any] = {
@@ -191,8 +195,7 @@ class TenantBodies:
             cmk, private = traits
             return cosmos_account(
                 **base, keyVaultKeyUri=f"{self.vault_uri(plan, cmk[0])}keys/"
-                                       f"{plan.records['vault'][cmk[0]][3][4][cmk[1]][0]}"
-                                       if cmk else DELETE,
+                                       f"{self.key_name(plan, *cmk)}" if cmk else DELETE,
                 publicNetworkAccess="Disabled" if private else "Enabled")
         if kind == "workspace":
             retention, customer, _rules = traits
