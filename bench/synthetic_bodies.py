@@ -11,7 +11,6 @@ from bench.synthetic_plan import (
     ACTIVITY_CATEGORIES,
     ALLOWED_LOCATIONS,
     BASELINE_SET,
-    DELETE,
     KEY_ROLES,
     LIST_KIND,
     MG_SCOPE,
@@ -22,9 +21,20 @@ from bench.synthetic_plan import (
     Record,
     SubscriptionPlan,
     _guid,
-    item,
-    merge,
 )
+from fixtures.core import DELETE, item
+from fixtures.core import merge_into as merge
+from fixtures.core.compute import (
+    confidential,
+    disk,
+    disk_encryption_set,
+    trusted_launch,
+    virtual_machine,
+)
+from fixtures.core.databases import cosmos_account, sql_server
+from fixtures.core.key_stores import access_policy, managed_hsm
+from fixtures.core.key_stores import vault as vault_body
+from fixtures.core.storage import StorageKey, storage_account
 from fixtures.examples import example
 from fixtures.services import GOOD_KEY, GOOD_VAULT, WEAK_KEY, WEAK_VAULT, render
 from scanner.kinds import by_name
@@ -112,6 +122,9 @@ class TenantBodies:
     def vault_uri(self, plan: SubscriptionPlan, vault: int) -> str:
         return f"https://{plan.name('vault', vault)}.vault.azure.net/"
 
+    def key_name(self, plan: SubscriptionPlan, vault: int, key: int) -> str:
+        return str(plan.records["vault"][vault][3][4][key][0])
+
     def key_url(self, plan: SubscriptionPlan, vault: int, key: int) -> str:
         name, *_, version = plan.records["vault"][vault][3][4][key]
         return f"{self.vault_uri(plan, vault)}keys/{name}/{version}"
@@ -130,121 +143,60 @@ class TenantBodies:
             return self.service_body(plan, kind, n)
         if kind == "storage":
             sku, cmk, infrastructure, https, tls, private = traits
-            template = item("storage/storage_accounts_list.json")
-            cmk_template = example("storage/storage_account_get_cmk.json")
-            encryption = cmk_template["properties"]["encryption"] if cmk \
-                else template["properties"]["encryption"]
-            if infrastructure:
-                encryption["requireInfrastructureEncryption"] = True
+            key = None
             if cmk:
-                vault_name = plan.name("vault", cmk[0])
-                key_name, *_, version = plan.records["vault"][cmk[0]][3][4][cmk[1]]
-                merge(encryption["keyvaultproperties"], {
-                    "keyvaulturi": f"https://{vault_name}.vault.azure.net",
-                    "keyname": key_name, "keyversion": "",
-                    "currentVersionedKeyIdentifier":
-                        f"https://{vault_name}.vault.azure.net/keys/{key_name}/{version}"})
-            endpoints = {k: v.replace("sto1125", name)
-                         for k, v in template["properties"]["primaryEndpoints"].items()
-                         if isinstance(v, str)}
+                vault_uri = self.vault_uri(plan, cmk[0]).rstrip("/")
+                key = StorageKey(vault_uri, self.key_name(plan, *cmk), "",
+                                 self.key_url(plan, *cmk))
             secondary = PAIRED.get(location) if "GRS" in sku or "GZRS" in sku else None
-            body = merge(template, {
-                **base, "kind": "StorageV2", "tags": {"data": "cji"},
-                "sku": {"name": sku, "tier": "Standard"},
-                "properties": {"encryption": encryption, "primaryLocation": location,
-                               "primaryEndpoints": endpoints, "routingPreference": DELETE,
-                               "secondaryLocation": secondary or DELETE,
-                               "statusOfSecondary": "available" if secondary else DELETE,
-                               "supportsHttpsTrafficOnly": https,
-                               "minimumTlsVersion": "TLS1_2" if tls else "TLS1_0",
-                               "allowBlobPublicAccess": not private}})
-            if cmk:
-                body["identity"] = cmk_template["identity"]
-            return body
+            return storage_account(
+                **base, sku=sku, secondary=secondary, cmk=key, infrastructure=infrastructure,
+                supportsHttpsTrafficOnly=https, minimumTlsVersion="TLS1_2" if tls else "TLS1_0",
+                allowBlobPublicAccess=not private)
         if kind in ("disk", "snapshot"):
             des, both = traits
-            template = item("compute/disks_list.json" if kind == "disk"
-                            else "compute/snapshots_list.json")
-            at_rest: dict[str, Any] = {"type": "EncryptionAtRestWithPlatformKey"}
-            if des is not None:
-                at_rest = {"type": "EncryptionAtRestWithPlatformAndCustomerKeys" if both
-                              else "EncryptionAtRestWithCustomerKey",
-                              "diskEncryptionSetId": plan.rid("des", des)}
-            body = merge(template, {**base, "tags": {"data": "cji"}, "properties": {
-                "encryption": at_rest, "encryptionSettingsCollection": DELETE,
-                "creationData": {"createOption": "Empty"}}})
-            if kind == "disk" and n < plan.count("vm"):
-                body["managedBy"] = plan.rid("vm", n)
-            return body
+            return disk(**base, des_id=None if des is None else plan.rid("des", des),
+                        managed_by=plan.rid("vm", n) if kind == "disk" and n < plan.count("vm")
+                        else None, snapshot=kind == "snapshot", platform_and_customer=both)
         if kind == "des":
             vault, key, rotate = traits
-            return merge(item("compute/disk_encryption_sets_list.json"), {
-                **base, "tags": {"data": "cji"}, "properties": {"activeKey": {
-                    "sourceVault": {"id": plan.rid("vault", vault)},
-                    "keyUrl": self.key_url(plan, vault, key)},
-                    "rotationToLatestKeyVersionEnabled": rotate}})
+            return disk_encryption_set(**base, vault_id=plan.rid("vault", vault),
+                                       key_url=self.key_url(plan, vault, key), auto_rotate=rotate)
         if kind == "vm":
             security, size = traits
             os_disk = plan.rid("disk", n) if n < plan.count("disk") else None
-            body = merge(item("compute/virtual_machines_list_by_location.json"), {
-                **base, "tags": {"data": "cji"}, "properties": {
-                    "vmId": _guid(self.seed, plan.index, "vm", n), "availabilitySet": DELETE,
-                    "hardwareProfile": {"vmSize": size},
-                    "osProfile": {"computerName": name, "adminUsername": "cjisadmin"},
-                    "storageProfile": {"osDisk": {
-                        "name": os_disk.rsplit("/", 1)[1] if os_disk else f"{name}-osdisk",
-                        "vhd": DELETE, "managedDisk": {"id": os_disk or f"{rid}-osdisk"}}},
-                    "networkProfile": {"networkInterfaces": [{"id": plan.rid(
-                        "nic", n % plan.count("nic"))}]}}})
-            host = example("compute/vm_create_encryption_at_host.json")["properties"]
-            if security == 1:
-                body["properties"]["securityProfile"] = merge(host["securityProfile"], {
-                    "securityType": "TrustedLaunch",
-                    "uefiSettings": {"secureBootEnabled": True, "vTpmEnabled": True}})
-            elif security == 2:
-                cvm = example("compute/vm_create_confidential_vm_cmk.json")["properties"]
-                body["properties"]["securityProfile"] = merge(cvm["securityProfile"],
-                                                              host["securityProfile"])
-            return body
+            profile = {1: trusted_launch, 2: confidential}.get(security)
+            return virtual_machine(
+                **base, vm_id=_guid(self.seed, plan.index, "vm", n), size=size, admin="cjisadmin",
+                os_disk_name=os_disk.rsplit("/", 1)[1] if os_disk else f"{name}-osdisk",
+                os_disk_id=os_disk or f"{rid}-osdisk",
+                nic_id=plan.rid("nic", n % plan.count("nic")),
+                security=profile() if profile else None)
         if kind == "vault":
             sku, purge, rbac, private, _keys = traits
-            template = item("keyvault/vaults_list_by_subscription.json")
-            policy = template["properties"]["accessPolicies"][0]
             props: dict[str, Any] = {
-                "sku": {"name": sku, "family": "A"}, "tenantId": self.tenant_id,
-                "vaultUri": self.vault_uri(plan, n), "hsmPoolResourceId": DELETE,
                 "enableRbacAuthorization": rbac,
-                "accessPolicies": [] if rbac else [merge(policy, {
-                    "objectId": _guid(self.seed, "principal", n % 40),
-                    "tenantId": self.tenant_id})]}
+                "accessPolicies": [] if rbac else [access_policy(
+                    _guid(self.seed, "principal", n % 40), self.tenant_id)]}
             if purge:
                 props["enablePurgeProtection"] = True
             if private:
                 props["publicNetworkAccess"] = "Disabled"
                 props["networkAcls"] = {"bypass": "AzureServices", "defaultAction": "Deny",
                                         "ipRules": [], "virtualNetworkRules": []}
-            return merge(template, {**base, "tags": {"owner": "security-office"},
-                                    "properties": props})
+            return vault_body(**base, sku=sku, tenant=self.tenant_id, **props)
         if kind == "hsm":
-            return merge(item("keyvault/managed_hsms_list_by_subscription.json"), {
-                **base, "tags": {"owner": "security-office"}, "properties": {
-                    "enablePurgeProtection": traits[0], "tenantId": self.tenant_id,
-                    "hsmUri": f"https://{name}.managedhsm.azure.net/",
-                    "initialAdminObjectIds": [_guid(self.seed, "principal", 0)]}})
+            return managed_hsm(**base, purge_protection=traits[0], tenant=self.tenant_id,
+                               admins=[_guid(self.seed, "principal", 0)])
         if kind == "sql":
-            return merge(item("sql_servers_list.json"), {
-                **base, "tags": {"data": "cji"}, "properties": {
-                    "fullyQualifiedDomainName": f"{name}.database.windows.net",
-                    "publicNetworkAccess": "Disabled" if traits[1] else "Enabled",
-                    "minimalTlsVersion": "1.2" if traits[1] else "1.0"}})
+            return sql_server(**base, publicNetworkAccess="Disabled" if traits[1] else "Enabled",
+                              minimalTlsVersion="1.2" if traits[1] else "1.0")
         if kind == "cosmos":
             cmk, private = traits
-            return merge(item("cosmosdb_database_accounts_list.json"), {
-                **base, "tags": {"data": "cji"}, "properties": {
-                    "keyVaultKeyUri": f"{self.vault_uri(plan, cmk[0])}keys/"
-                                      f"{plan.records['vault'][cmk[0]][3][4][cmk[1]][0]}"
-                                      if cmk else DELETE,
-                    "publicNetworkAccess": "Disabled" if private else "Enabled"}})
+            return cosmos_account(
+                **base, keyVaultKeyUri=f"{self.vault_uri(plan, cmk[0])}keys/"
+                                       f"{self.key_name(plan, *cmk)}" if cmk else DELETE,
+                publicNetworkAccess="Disabled" if private else "Enabled")
         if kind == "workspace":
             retention, customer, _rules = traits
             return merge(item("loganalytics/workspaces_list.json"), {

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fixtures.examples import example
 from fixtures.services import SAMPLES as SERVICE_SAMPLES_ALL
 from fixtures.services import Sample
 from scanner.collectors.specs import LIST_PATHS
@@ -39,8 +38,6 @@ ARM_READS_REMAINING = "249"
 The scanner's own ReadBudget paces the reads (and bench.transport counts any read that
 Azure's bucket would have refused)."""
 MG = "mg-cjis"
-DELETE = object()
-"""An override value that removes the key (Azure omits it)."""
 
 LIST_BY_PATH = {path.lower(): kind for kind, path in LIST_PATHS.items()}
 LIST_API = {"policy_exemptions": "2022-07-01-preview",
@@ -107,23 +104,6 @@ ACTIVITY_CATEGORIES = ("Administrative", "Security", "ServiceHealth", "Alert", "
 
 
 # --- published examples -------------------------------------------------------------------
-
-def item(path: str, index: int = 0) -> dict[str, Any]:
-    """A fresh copy of one list item of an example."""
-    return example(path)["value"][index]  # type: ignore[no-any-return]
-
-
-def merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    """Nested update of `base` in place: dicts merge, DELETE removes, anything else replaces."""
-    for key, value in overrides.items():
-        if value is DELETE:
-            base.pop(key, None)
-        elif isinstance(value, dict) and isinstance(base.get(key), dict):
-            merge(base[key], value)
-        else:
-            base[key] = value
-    return base
-
 
 def _dumps(body: Any) -> bytes:
     return json.dumps(body, separators=(",", ":")).encode("utf-8")

@@ -20,9 +20,9 @@ from bench.synthetic_plan import (
     _dumps,
     _graph_entries,
     _token,
-    item,
-    merge,
 )
+from fixtures.core import item
+from fixtures.core import merge_into as merge
 from fixtures.examples import example
 from fixtures.monitor_bodies import aad_diagnostic_settings, workspace_tables
 from fixtures.policy_bodies import BASELINE_REFS, baseline_initiative

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from checks.cba_mode import cba_mode
 from checks.conditional_access import (
     CA_ADMINS_DOC,
     CA_ALL_USERS_DOC,
@@ -48,7 +49,6 @@ from scanner.entra_models import (
     DIRECTORY_SYNC_ROLE,
     PHISHING_RESISTANT_STRENGTH_ID,
     PRIVILEGED_ADMIN_ROLES,
-    AuthenticationMethodConfiguration,
     EntraInventory,
 )
 from scanner.findings import Remediation, Status, Verdict
@@ -106,7 +106,7 @@ def entra_phishing_resistant_methods_enabled(tenant: Any, ctx: CheckContext) -> 
     methods = {name: policy.method(name) for name in PHISHING_RESISTANT_METHODS}
     evidence = {name: methods_evidence(m) for name, m in methods.items()}
     fido2, x509 = methods["Fido2"], methods["X509Certificate"]
-    cba = _cba_mode(x509)
+    cba = cba_mode(x509)
     evidence["X509Certificate"].update(cba)
     enabled = []
     if fido2 is not None and fido2.enabled:
@@ -137,28 +137,6 @@ def entra_phishing_resistant_methods_enabled(tenant: Any, ctx: CheckContext) -> 
                    reason="neither FIDO2 (passkeys) nor certificate-based authentication is "
                           "enabled in the authentication methods policy",
                    evidence=evidence)
-
-
-CBA_MODES_DOC = ("https://learn.microsoft.com/graph/api/resources/"
-                 "x509certificateauthenticationmodeconfiguration")
-SINGLE_FACTOR = "x509CertificateSingleFactor"
-MULTI_FACTOR = "x509CertificateMultiFactor"
-
-
-def _cba_mode(x509: AuthenticationMethodConfiguration | None) -> dict[str, Any]:
-    """Default mode, multi-factor rules, and whether CBA is multi-factor (None: only by rule)."""
-    config = x509.authentication_mode_configuration if x509 is not None else None
-    default = (config.x509_certificate_authentication_default_mode if config else None) \
-        or SINGLE_FACTOR  # the documented default
-    rules = config.rules if config else []
-    multi = [r.identifier or r.issuer_subject_identifier or r.policy_oid_identifier or "?"
-             for r in rules if r.x509_certificate_authentication_mode == MULTI_FACTOR]
-    single = [r.identifier or r.issuer_subject_identifier or r.policy_oid_identifier or "?"
-              for r in rules if r.x509_certificate_authentication_mode == SINGLE_FACTOR]
-    is_multi: bool | None = default == MULTI_FACTOR or (None if multi else False)
-    return {"default_mode": default, "mode_reported": config is not None,
-            "multi_factor_rules": multi, "single_factor_rules": single,
-            "multi_factor": is_multi}
 
 
 @check(

@@ -5,7 +5,8 @@ Two sources, applied the same way, so an agency keeps one list of exceptions:
 * `[[waiver]]` tables in `cjis-scan.toml` (`Waiver`): a check or requirement id, a
   resource (an ARM id or a glob), a justification, an approver and an expiry date.
 * Azure Policy exemptions already recorded in the tenant (`Inventory.policy_exemptions`),
-  on assignments of the built-in policies the CJIS checks stand for (`POLICY_CHECKS`).
+  on assignments of the built-in policies the CJIS checks stand for
+  (`scanner.exemptions.POLICY_CHECKS`).
 
 Rules (also in docs/cjis-scan.example.toml):
 
@@ -36,36 +37,22 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from scanner.exemptions import (
+    ExemptionRule,
+    exemption_covers,
+    merged_exemptions,
+    resource_key,
+)
+from scanner.exemptions import exempted_checks as exempted_checks  # re-exported
 from scanner.findings import Finding, Status
 from scanner.inventory import Inventory
-from scanner.inventory_base import normalize_id, normalize_location, subscription_of
-from scanner.inventory_policy import PolicyAssignment, PolicyExemption
+from scanner.inventory_base import normalize_id
+from scanner.inventory_policy import PolicyExemption
 
 WAIVABLE = frozenset({Status.FAIL, Status.UNKNOWN, Status.MANUAL})
 """Statuses a waiver changes to `waived`; `pass` and `not_applicable` stay as they are."""
 
-# Built-in policy definitions (by GUID) -> the checks whose findings an exemption from
-# that policy excuses. These are the built-ins the CJIS policy checks look for
-# (checks/policy.py, CHECKS.md steps 1 and 2); an exemption from any other policy has
-# nothing to do with a CJIS finding and is left alone.
-POLICY_CHECKS: dict[str, tuple[str, ...]] = {
-    # Allowed locations
-    "e56962a6-4747-49cd-b67b-bf8b01975c4c": ("resource_location_us",
-                                             "subscription_allowed_locations_policy"),
-    # Allowed locations for resource groups
-    "e765b5de-1225-4ba3-bd56-1ac6695af988": ("resource_group_location_us",
-                                             "subscription_allowed_rg_locations_policy"),
-    # Storage accounts should use customer-managed key for encryption
-    "6fac406b-40ca-413b-bf8e-0bf964659c25": ("storage_account_cmk_encryption",),
-    # OS and data disks should be encrypted with a customer-managed key
-    "702dd420-7fcc-42c5-afe8-4026edd20fe0": ("disk_cmk_encryption",),
-    # Keys should be backed by a hardware security module (HSM)
-    "587c79fe-dd04-4a5e-9d0b-f89598c7261b": ("cmk_key_hsm_backed",),
-}
-
-_BUILTIN_DEFINITION = re.compile(
-    r"^/providers/microsoft\.authorization/policydefinitions/([0-9a-f-]{36})$")
-_MANAGEMENT_GROUP = "/providers/microsoft.management/managementgroups/"
+_resource_key = resource_key  # the name scanner.attestations imports
 
 
 class Waiver(BaseModel):
@@ -90,7 +77,7 @@ class Waiver(BaseModel):
         target = self.check.casefold()
         if target not in (finding.check_id.casefold(), finding.requirement_id.casefold()):
             return False
-        return fnmatchcase(_resource_key(finding.resource_id), _pattern(self.resource))
+        return fnmatchcase(resource_key(finding.resource_id), _pattern(self.resource))
 
     def expired(self, today: date) -> bool:
         """True from the day after `expires` on."""
@@ -98,10 +85,6 @@ class Waiver(BaseModel):
 
     def label(self, number: int) -> str:
         return f"waiver #{number} ({self.check} on {self.resource})"
-
-
-def _resource_key(resource_id: str) -> str:
-    return (normalize_id(resource_id) or "").lower()
 
 
 def _pattern(resource: str) -> str:
@@ -167,108 +150,12 @@ class _ConfigRule:
     """Matched findings that were fail, unknown or manual (waived by this or an earlier one)."""
 
 
-@dataclass
-class _ExemptionRule:
-    exemption: PolicyExemption
-    checks: frozenset[str]
-    applies_to: frozenset[str]
-
-
 def _as_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _iso(moment: datetime) -> str:
     return _as_utc(moment).isoformat().replace("+00:00", "Z")
-
-
-def _merged(exemptions: Iterable[PolicyExemption]) -> list[PolicyExemption]:
-    """One entry per exemption id (also for inventories saved before collection merged)."""
-    from scanner.collectors.normalize import merge_listed
-
-    return merge_listed(exemptions)
-
-
-def exempted_checks(exemption: PolicyExemption, inventory: Inventory) -> frozenset[str]:
-    """The check ids an exemption excuses: those of the CJIS built-in policies it exempts.
-
-    The exemption's assignment is looked up in the inventory: an assignment of a
-    built-in policy gives that policy; an assignment of an initiative gives the
-    initiative's policies (only those named by `policyDefinitionReferenceIds`, when the
-    exemption names any). An assignment or initiative the scan did not read excuses
-    nothing.
-    """
-    assignment = _assignment(inventory.policy_assignments, exemption.policy_assignment_id)
-    if assignment is None:
-        return frozenset()
-    if assignment.is_set:
-        initiative = next((s for s in inventory.policy_set_definitions
-                           if s.id == assignment.policy_definition_id), None)
-        if initiative is None:
-            return frozenset()
-        wanted = {r.casefold() for r in exemption.policy_definition_reference_ids}
-        definitions = [ref.policy_definition_id for ref in initiative.policy_definitions
-                       if not wanted or (ref.reference_id or "").casefold() in wanted]
-    else:
-        definitions = [assignment.policy_definition_id]
-    checks: set[str] = set()
-    for definition in definitions:
-        match = _BUILTIN_DEFINITION.match(definition.lower())
-        if match:
-            checks.update(POLICY_CHECKS.get(match.group(1), ()))
-    return frozenset(checks)
-
-
-def _assignment(assignments: Iterable[PolicyAssignment], assignment_id: str) -> \
-        PolicyAssignment | None:
-    wanted = assignment_id.lower()
-    return next((a for a in assignments if a.id.lower() == wanted), None)
-
-
-def _selector_matches(selector: dict[str, Any], finding: Finding) -> bool:
-    kind = str(selector.get("kind", "")).casefold()
-    if kind == "resourcelocation":
-        value = normalize_location(finding.location)
-        values_in = {normalize_location(str(v)) for v in selector.get("in") or []}
-        values_out = {normalize_location(str(v)) for v in selector.get("notIn") or []}
-    elif kind == "resourcetype":
-        value = finding.resource_type.lower() or None
-        values_in = {str(v).lower() for v in selector.get("in") or []}
-        values_out = {str(v).lower() for v in selector.get("notIn") or []}
-    elif kind == "resourcewithoutlocation":
-        value = "true" if not finding.location else "false"
-        values_in = {str(v).lower() for v in selector.get("in") or []}
-        values_out = {str(v).lower() for v in selector.get("notIn") or []}
-    else:
-        return False  # a selector kind the scanner does not know: do not waive on a guess
-    if value is None:
-        return False
-    if "in" in selector and value not in values_in:
-        return False
-    return not ("notIn" in selector and value in values_out)
-
-
-def _selected_by(exemption: PolicyExemption, finding: Finding) -> bool:
-    """Resource selectors narrow an exemption: any selector group, all its selectors."""
-    if not exemption.resource_selectors:
-        return True
-    return any(all(_selector_matches(s, finding) for s in group.get("selectors") or [])
-               for group in exemption.resource_selectors)
-
-
-def _covers(rule: _ExemptionRule, finding: Finding) -> bool:
-    scope = rule.exemption.scope
-    if not scope or finding.check_id not in rule.checks:
-        return False
-    resource = _resource_key(finding.resource_id)
-    if scope.startswith(_MANAGEMENT_GROUP):
-        # An exemption at a management group: Azure lists it for each subscription
-        # under that group, and those are the subscriptions it covers.
-        subscription = (finding.subscription_id or subscription_of(resource) or "").lower()
-        in_scope = subscription in rule.applies_to
-    else:
-        in_scope = resource == scope or resource.startswith(scope + "/")
-    return in_scope and _selected_by(rule.exemption, finding)
 
 
 @dataclass
@@ -287,7 +174,7 @@ class WaiverBook:
     """Check and requirement ids that ran; a waiver of anything else is not reported as
     unused (None: report every waiver that matched nothing)."""
     _rules: list[_ConfigRule] = field(init=False, default_factory=list)
-    _exemptions: list[_ExemptionRule] = field(init=False, default_factory=list)
+    _exemptions: list[ExemptionRule] = field(init=False, default_factory=list)
     _warnings: list[str] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
@@ -302,7 +189,7 @@ class WaiverBook:
                 self._rules.append(_ConfigRule(number, waiver))
         if self.inventory is None:
             return
-        for exemption in _merged(self.inventory.policy_exemptions):
+        for exemption in merged_exemptions(self.inventory.policy_exemptions):
             checks = exempted_checks(exemption, self.inventory)
             if not checks:
                 continue  # not an exemption from a policy a CJIS check stands for
@@ -311,7 +198,7 @@ class WaiverBook:
                     f"Azure Policy exemption {exemption.name!r} on {exemption.scope} expired "
                     f"on {_iso(exemption.expires_on)} and no longer applies: renew or remove it")
                 continue
-            self._exemptions.append(_ExemptionRule(exemption, checks,
+            self._exemptions.append(ExemptionRule(exemption, checks,
                                                    frozenset(exemption.applies_to)))
 
     def apply(self, finding: Finding) -> Finding:
@@ -327,7 +214,7 @@ class WaiverBook:
                     waiver = self._config_record(rule, finding)
         if waiver is None and finding.status in WAIVABLE:
             for exemption_rule in self._exemptions:
-                if _covers(exemption_rule, finding):
+                if exemption_covers(exemption_rule, finding):
                     waiver = self._exemption_record(exemption_rule.exemption, finding)
                     break
         if waiver is None:
