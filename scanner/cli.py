@@ -11,7 +11,6 @@ error (a bug: the traceback is saved, its path printed); 130 interrupted (Ctrl-C
 from __future__ import annotations
 
 import sys
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,7 +20,27 @@ from rich.markup import escape
 
 from scanner import __version__
 from scanner.azure.clouds import CloudName
-from scanner.config import MAX_CONCURRENCY
+from scanner.cli_options import (
+    FORMAT_CHOICES,
+    CloudOpt,
+    ConcurrencyOpt,
+    ConfigOpt,
+    DebugOpt,
+    DemoOpt,
+    FrameworkOpt,
+    InventorySource,
+    LogFormat,
+    LogFormatOpt,
+    QuietOpt,
+    ReplayOpt,
+    SeverityChoice,
+    SourceOpt,
+    SubscriptionOpt,
+    VerboseOpt,
+    settings_file,
+    split_values,
+    with_default,
+)
 from scanner.errors import INTERRUPTED, ScannerError, UsageError
 
 app = typer.Typer(
@@ -33,49 +52,6 @@ app = typer.Typer(
 )
 out = Console()
 err = Console(stderr=True)
-
-
-def _with_default(text: str, default: str) -> str:
-    """Help text ending in its default (typer shows none for a flag whose default is
-    "not given", so a config file can set it)."""
-    return f"{text} {escape(f'[default: {default}]')}"  # literal brackets, not rich markup
-
-
-DemoOpt = Annotated[bool, typer.Option("--demo", help="Replay the bundled demo tenant (offline).")]
-ReplayOpt = Annotated[Path | None, typer.Option("--replay", metavar="CASSETTE",
-                                                help="Replay a recorded vcrpy cassette (offline).")]
-SubscriptionOpt = Annotated[list[str] | None, typer.Option(
-    "--subscription", "-s", metavar="ID", help="Subscription id in scope (repeatable).")]
-CloudOpt = Annotated[CloudName | None, typer.Option(
-    "--cloud", help=_with_default("Azure cloud.", "commercial"))]
-ConcurrencyOpt = Annotated[int | None, typer.Option(
-    "--concurrency", min=1, max=MAX_CONCURRENCY,
-    help=_with_default("Most parallel reads (the pool adapts below it to Azure's budgets).",
-                       str(MAX_CONCURRENCY)))]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")]
-# One framework file per view of the requirements (checks/frameworks/*.yaml), or a file.
-FrameworkOpt = Annotated[str | None, typer.Option(
-    "--framework", metavar="NAME|FILE",
-    help="Framework to judge and report by: a built-in name (checks/frameworks/*.yaml; "
-         "an unknown name lists them) or a YAML file [default: the config file's, else "
-         "the built-in one].")]
-
-
-class InventorySource(StrEnum):
-    """Where the bulk inventory comes from."""
-
-    arm = "arm"
-    graph = "graph"
-    auto = "auto"
-
-
-SOURCE_HELP = ("arm: one list per kind per subscription (authoritative); graph: Resource "
-               "Graph in one query stream (fast on large tenants, but it silently omits what "
-               "the principal cannot read); auto: Resource Graph, falling back to ARM on any "
-               "error.")
-SourceOpt = Annotated[InventorySource | None, typer.Option(
-    "--source", help=_with_default(SOURCE_HELP, "arm"))]
-VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log each read failure.")]
 
 
 def _version(value: bool) -> None:
@@ -92,30 +68,6 @@ def main_callback(
     """Scan an Azure tenant against the FBI CJIS Security Policy 6.0."""
 
 
-class LogFormat(StrEnum):
-    """How log lines are written to stderr."""
-
-    text = "text"
-    json = "json"
-
-
-DebugOpt = Annotated[bool, typer.Option(
-    "--debug", help="Log every request: method, URL (redacted), status, milliseconds.")]
-LogFormatOpt = Annotated[LogFormat | None, typer.Option(
-    "--log-format",
-    help=_with_default("Log lines as text or JSON objects (for scheduled jobs).", "text"))]
-ConfigOpt = Annotated[Path | None, typer.Option(
-    "--config", metavar="FILE", help=_with_default(
-        "Settings file (TOML); every key is a flag's name.", "./cjis-scan.toml if present"))]
-DEFAULT_CONFIG = Path("cjis-scan.toml")
-
-
-def _config_path(path: Path | None) -> Path | None:
-    from scanner.cli_validate import config_path
-
-    return config_path(path, DEFAULT_CONFIG)
-
-
 def _collect_settings(config_file: Path | None, output: Path, cloud: CloudName | None,
                       subscription: list[str] | None, concurrency: int | None,
                       source: InventorySource | None = None, quiet: bool = False,
@@ -125,7 +77,7 @@ def _collect_settings(config_file: Path | None, output: Path, cloud: CloudName |
     from scanner.cli_validate import output_file, subscription_ids
     from scanner.config import load_settings
 
-    config, options = load_settings(_config_path(config_file), {
+    config, options = load_settings(settings_file(config_file), {
         "cloud": cloud.value if cloud else None, "subscriptions": subscription or [],
         "concurrency": concurrency,
     }, {"source": source.value if source else None, "quiet": quiet, "verbose": verbose,
@@ -197,23 +149,6 @@ def record(
               highlight=False)
 
 
-def _split(values: list[str] | None) -> list[str]:
-    return [v.strip() for value in values or [] for v in value.split(",") if v.strip()]
-
-
-class SeverityChoice(StrEnum):
-    """Severities accepted by --fail-on and --min-severity."""
-
-    critical = "critical"
-    high = "high"
-    medium = "medium"
-    low = "low"
-    info = "info"
-
-
-FORMAT_CHOICES = "console, json, jsonl, html, packet, csv, junit, ocsf"
-
-
 @app.command()
 def scan(
     demo: DemoOpt = False,
@@ -236,17 +171,17 @@ def scan(
     framework: FrameworkOpt = None,
     cloud: CloudOpt = None,
     profile: Annotated[str | None, typer.Option(
-        "--profile", help=_with_default("A profile of the framework (severities).",
+        "--profile", help=with_default("A profile of the framework (severities).",
                                         "from --cloud"))] = None,
     format: Annotated[str | None, typer.Option(
         "--format", "-f",
-        help=_with_default(f"Comma-separated report formats: {FORMAT_CHOICES}.", "console"))
+        help=with_default(f"Comma-separated report formats: {FORMAT_CHOICES}.", "console"))
     ] = None,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", metavar="DIR", help="Directory for file reports.")] = None,
     fail_on: Annotated[SeverityChoice | None, typer.Option(
         "--fail-on",
-        help=_with_default("Lowest severity of a failing finding that makes exit code 1.", "high"))
+        help=with_default("Lowest severity of a failing finding that makes exit code 1.", "high"))
     ] = None,
     allow_partial: Annotated[bool, typer.Option(
         "--allow-partial", help="Do not exit 3 when unread scopes made findings unknown.")
@@ -282,12 +217,13 @@ def scan(
     from scanner.cli_validate import parse_tags
     from scanner.config import load_settings
 
-    config, options = load_settings(_config_path(config_file), {
+    config, options = load_settings(settings_file(config_file), {
         "cloud": cloud.value if cloud else None,
         "profile": profile, "framework": framework,
         "subscriptions": subscription or [],
         "resource_groups": resource_group or [], "tags": parse_tags(tag or []),
-        "checks": _split(check), "skip_checks": _split(skip_check), "steps": _split(step),
+        "checks": split_values(check), "skip_checks": split_values(skip_check),
+        "steps": split_values(step),
         "fail_on": fail_on.value if fail_on else None, "concurrency": concurrency,
         "history": history,
     }, {
@@ -320,7 +256,7 @@ def doctor(
     from scanner.doctor import diagnose, factory_for, render
     from scanner.registry import load_registry
 
-    config, _ = load_settings(_config_path(config_file), {
+    config, _ = load_settings(settings_file(config_file), {
         "cloud": cloud.value if cloud else None, "subscriptions": subscription or []})
     subscription_ids(config.subscriptions)
     if replay is not None and not replay.is_file():
@@ -346,7 +282,7 @@ def list_checks(
 
     if format not in ("table", "json"):
         raise UsageError(f"--format {format!r}: choose table or json")
-    steps = _split(step)
+    steps = split_values(step)
     from scanner.framework import DEFAULT_FRAMEWORK
 
     name = framework or DEFAULT_FRAMEWORK

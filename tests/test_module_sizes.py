@@ -8,8 +8,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("scanner", "checks", "bench", "fixtures")
 MAX_LINES = 400
-ALLOWED = {"scanner/cli.py"}
-"""Over the limit while being split (the CLI, by its owner). The list only shrinks."""
+ALLOWED: set[str] = set()
+"""Modules over the limit while being split (none now). The list only shrinks."""
 
 
 def sizes() -> dict[str, int]:
