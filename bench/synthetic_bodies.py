@@ -34,6 +34,7 @@ from fixtures.core.compute import (
 from fixtures.core.databases import cosmos_account, sql_server
 from fixtures.core.key_stores import access_policy, managed_hsm
 from fixtures.core.key_stores import vault as vault_body
+from fixtures.core.monitoring import log_analytics_workspace
 from fixtures.core.storage import StorageKey, storage_account
 from fixtures.examples import example
 from fixtures.services import GOOD_KEY, GOOD_VAULT, WEAK_KEY, WEAK_VAULT, render
@@ -199,9 +200,7 @@ class TenantBodies:
                 publicNetworkAccess="Disabled" if private else "Enabled")
         if kind == "workspace":
             retention, customer, _rules = traits
-            return merge(item("loganalytics/workspaces_list.json"), {
-                **base, "tags": {"role": "siem"},
-                "properties": {"retentionInDays": retention, "customerId": customer}})
+            return log_analytics_workspace(**base, retention=retention, customer_id=customer)
         raise KeyError(kind)
 
     def policy_assignments(self, plan: SubscriptionPlan) -> list[dict[str, Any]]:

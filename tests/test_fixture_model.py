@@ -47,6 +47,7 @@ def test_the_core_builders_name_every_core_kinds_example() -> None:
         "keyvault/managed_hsms_list_by_subscription.json",
         "sql_servers_list.json",
         "cosmosdb_database_accounts_list.json",
+        "loganalytics/workspaces_list.json",
     } <= core_examples()
 
 
