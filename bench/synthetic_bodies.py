@@ -34,7 +34,7 @@ from fixtures.core.compute import (
 from fixtures.core.databases import cosmos_account, sql_server
 from fixtures.core.key_stores import access_policy, managed_hsm
 from fixtures.core.key_stores import vault as vault_body
-from fixtures.core.monitoring import log_analytics_workspace
+from fixtures.core.monitoring import activity_log_setting, log_analytics_workspace
 from fixtures.core.storage import StorageKey, storage_account
 from fixtures.examples import example
 from fixtures.services import GOOD_KEY, GOOD_VAULT, WEAK_KEY, WEAK_VAULT, render
@@ -267,13 +267,9 @@ class TenantBodies:
         if plan.activity == 0:
             return []
         full = plan.activity == 1
-        return [merge(item("monitor/subscription_diagnostic_settings_list.json"), {
-            "id": f"subscriptions/{plan.id}/providers/AzureResourceManager/diagnosticSettings/"
-                  f"activity-to-siem", "name": "activity-to-siem",
-            "properties": {"workspaceId": plan.rid("workspace", 0) if full else DELETE,
-                           "eventHubAuthorizationRuleId": DELETE,
-                           "storageAccountId": plan.rid("storage", 0),
-                           "logs": [{"category": c, "enabled": True} for c in
-                                    (ACTIVITY_CATEGORIES if full else ACTIVITY_CATEGORIES[:2])]}})]
+        return [activity_log_setting(
+            subscription=plan.id, workspace_id=plan.rid("workspace", 0) if full else None,
+            storage_account_id=plan.rid("storage", 0),
+            categories=list(ACTIVITY_CATEGORIES if full else ACTIVITY_CATEGORIES[:2]))]
 
     # --- follow-ups ----------------------------------------------------------------------------

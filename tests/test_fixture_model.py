@@ -48,6 +48,7 @@ def test_the_core_builders_name_every_core_kinds_example() -> None:
         "sql_servers_list.json",
         "cosmosdb_database_accounts_list.json",
         "loganalytics/workspaces_list.json",
+        "monitor/subscription_diagnostic_settings_list.json",
     } <= core_examples()
 
 
