@@ -23,6 +23,8 @@ from bench.synthetic_plan import (
 )
 from fixtures.core import item
 from fixtures.core import merge_into as merge
+from fixtures.core.key_stores import key as key_body
+from fixtures.core.key_stores import listed_key
 from fixtures.examples import example
 from fixtures.monitor_bodies import aad_diagnostic_settings, workspace_tables
 from fixtures.policy_bodies import BASELINE_REFS, baseline_initiative
@@ -64,10 +66,8 @@ class TenantResponses:
         plan = self.plans[i]
         vid, location = plan.rid("vault", n), plan.records["vault"][n][1]
         uri = self.vault_uri(plan, n).rstrip("/")
-        listed = [merge(item("keyvault/keys_list.json"), {
-            "id": f"{vid}/keys/{key[0]}", "name": key[0], "location": location,
-            "properties": {"keyUri": f"{uri}:443/keys/{key[0]}"}})
-            for key in plan.records["vault"][n][3][4]]
+        listed = [listed_key(store_id=vid, store_uri=uri, name=key[0], location=location)
+                  for key in plan.records["vault"][n][3][4]]
         return f"{vid}/keys", {"value": listed}, "2025-01-01"
 
     def _hsmkeys(self, i: int, n: int) -> tuple[str, Any, str]:
@@ -81,23 +81,10 @@ class TenantResponses:
             return None
         name, kty, rotation, expires, recovery, version = keys[k]
         vid, location = plan.rid("vault", n), plan.records["vault"][n][1]
-        uri = self.vault_uri(plan, n).rstrip("/")
-        props: dict[str, Any] = {
-            "kty": kty, "keyUri": f"{uri}:443/keys/{name}",
-            "keyUriWithVersion": f"{uri}:443/keys/{name}/{version}",
-            "attributes": {"created": 1735689600, "updated": 1735689600,
-                           "recoveryLevel": recovery}}
-        if expires:
-            props["attributes"]["exp"] = expires
-        if rotation:
-            props["rotationPolicy"] = {
-                "attributes": {"expiryTime": "P2Y"},
-                "lifetimeActions": [
-                    {"trigger": {"timeAfterCreate": rotation}, "action": {"type": "rotate"}},
-                    {"trigger": {"timeBeforeExpiry": "P30D"}, "action": {"type": "notify"}}]}
-        return f"{vid}/keys/{name}", merge(example("keyvault/key_get.json"), {
-            "id": f"{vid}/keys/{name}", "name": name, "location": location,
-            "properties": props}), "2025-01-01"
+        return f"{vid}/keys/{name}", key_body(
+            store_id=vid, store_uri=self.vault_uri(plan, n), name=name, kty=kty,
+            version=version, recovery=recovery, expires=expires, rotation=rotation,
+            location=location), "2025-01-01"
 
     def _tde(self, i: int, n: int) -> tuple[str, Any, str]:
         plan = self.plans[i]

@@ -49,6 +49,10 @@ def test_the_core_builders_name_every_core_kinds_example() -> None:
         "cosmosdb_database_accounts_list.json",
         "loganalytics/workspaces_list.json",
         "monitor/subscription_diagnostic_settings_list.json",
+        "keyvault/keys_list.json",
+        "keyvault/key_get.json",
+        "keyvault/managed_hsm_keys_list.json",
+        "keyvault/managed_hsm_key_get.json",
     } <= core_examples()
 
 
