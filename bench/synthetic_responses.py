@@ -23,6 +23,7 @@ from bench.synthetic_plan import (
 )
 from fixtures.core import item
 from fixtures.core import merge_into as merge
+from fixtures.core.databases import encryption_protector
 from fixtures.core.key_stores import key as key_body
 from fixtures.core.key_stores import listed_key
 from fixtures.examples import example
@@ -90,13 +91,9 @@ class TenantResponses:
         plan = self.plans[i]
         server = plan.rid("sql", n)
         key = plan.records["sql"][n][3][0]
-        protector = example("sql_encryption_protector_get.json" if key
-                            else "sql_encryption_protector_create_service_managed.json")
-        overrides: dict[str, Any] = {"id": f"{server}/encryptionProtector/current",
-                                     "name": "current", "location": plan.records["sql"][n][1]}
-        if key:
-            overrides["properties"] = {"uri": self.key_url(plan, *key)}
-        return f"{server}/encryptionProtector/current", merge(protector, overrides), "2025-01-01"
+        return f"{server}/encryptionProtector/current", encryption_protector(
+            server_id=server, location=plan.records["sql"][n][1],
+            key_uri=self.key_url(plan, *key) if key else None), "2025-01-01"
 
     def _tables(self, i: int, n: int) -> tuple[str, Any, str]:
         """A workspace's tables (issue 10 item 12): at its retention, AzureActivity kept a

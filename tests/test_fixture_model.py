@@ -53,6 +53,8 @@ def test_the_core_builders_name_every_core_kinds_example() -> None:
         "keyvault/key_get.json",
         "keyvault/managed_hsm_keys_list.json",
         "keyvault/managed_hsm_key_get.json",
+        "sql_encryption_protector_get.json",
+        "sql_encryption_protector_create_service_managed.json",
     } <= core_examples()
 
 
