@@ -21,11 +21,11 @@ from bench.synthetic_plan import (
     _graph_entries,
     _token,
 )
-from fixtures.core import item
 from fixtures.core import merge_into as merge
 from fixtures.core.databases import encryption_protector
 from fixtures.core.key_stores import key as key_body
 from fixtures.core.key_stores import listed_key
+from fixtures.core.monitoring import diagnostic_setting
 from fixtures.examples import example
 from fixtures.monitor_bodies import aad_diagnostic_settings, workspace_tables
 from fixtures.policy_bodies import BASELINE_REFS, baseline_initiative
@@ -45,20 +45,11 @@ class TenantResponses:
         variant = record[2]
         settings = []
         if variant:
-            setting = item("monitor/diagnostic_settings_list.json")
-            setting["id"] = f"{target.lower()}/providers/microsoft.insights/" \
-                            f"diagnosticSettings/to-siem"
-            setting["name"] = "to-siem"
-            props = setting["properties"]
             logs = [{"categoryGroup": "audit" if variant == 2 else "allLogs", "enabled": True}]
-            props["workspaceId"] = "" if variant == 3 else self.workspace_id(plan, record)
-            props["logs"] = [dict(log, retentionPolicy={"enabled": False, "days": 0})
-                             for log in logs]
-            props.pop("eventHubAuthorizationRuleId", None)
-            if variant == 3:
-                props["storageAccountId"] = plan.rid("storage", 0)
-            else:
-                props.pop("storageAccountId", None)
+            setting = diagnostic_setting(
+                target=target, name="to-siem", logs=logs,
+                workspace_id=None if variant == 3 else self.workspace_id(plan, record),
+                storage_account_id=plan.rid("storage", 0) if variant == 3 else None)
             settings.append(setting)
         return (f"{target}/providers/Microsoft.Insights/diagnosticSettings",
                 {"value": settings}, "2021-05-01-preview")

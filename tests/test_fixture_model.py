@@ -55,6 +55,7 @@ def test_the_core_builders_name_every_core_kinds_example() -> None:
         "keyvault/managed_hsm_key_get.json",
         "sql_encryption_protector_get.json",
         "sql_encryption_protector_create_service_managed.json",
+        "monitor/diagnostic_settings_list.json",
     } <= core_examples()
 
 
