@@ -24,6 +24,7 @@ from bench.synthetic_plan import (
 )
 from fixtures.core import DELETE, item
 from fixtures.core import merge_into as merge
+from fixtures.core.access import role_assignment
 from fixtures.core.compute import (
     confidential,
     disk,
@@ -254,13 +255,9 @@ class TenantBodies:
         for name, principal, principal_type, role in plan.roles:
             vault = role % plan.count("vault")
             scope = f"/subscriptions/{plan.id}" if role >= 3 else plan.rid("vault", vault)
-            out.append(merge(item("role_assignments_list_for_subscription.json"), {
-                "id": f"{scope}/providers/Microsoft.Authorization/roleAssignments/{name}",
-                "name": name, "properties": {
-                    "scope": scope, "principalId": principal, "principalType": principal_type,
-                    "roleDefinitionId": f"/subscriptions/{plan.id}/providers/"
-                                        f"Microsoft.Authorization/roleDefinitions/{KEY_ROLES[role]}"
-                }}))
+            out.append(role_assignment(subscription=plan.id, scope=scope, name=name,
+                                       principal=principal, principal_type=principal_type,
+                                       role=KEY_ROLES[role]))
         return out
 
     def activity_log(self, plan: SubscriptionPlan) -> list[dict[str, Any]]:
