@@ -24,7 +24,6 @@ from bench.synthetic_plan import (
 )
 from fixtures.core import DELETE, item
 from fixtures.core import merge_into as merge
-from fixtures.core.access import role_assignment
 from fixtures.core.compute import (
     confidential,
     disk,
@@ -37,6 +36,7 @@ from fixtures.core.key_stores import access_policy, managed_hsm
 from fixtures.core.key_stores import vault as vault_body
 from fixtures.core.monitoring import activity_log_setting, log_analytics_workspace
 from fixtures.core.storage import StorageKey, storage_account
+from fixtures.core.tenancy import resource_group, role_assignment
 from fixtures.examples import example
 from fixtures.services import GOOD_KEY, GOOD_VAULT, WEAK_KEY, WEAK_VAULT, render
 from scanner.kinds import by_name
@@ -47,9 +47,7 @@ class TenantBodies:
 
     def resource_group(self, plan: SubscriptionPlan, g: int) -> dict[str, Any]:
         name, location = plan.groups[g]
-        return merge(example("resources/resource_group_get.json"), {
-            "id": f"/subscriptions/{plan.id}/resourceGroups/{name}", "name": name,
-            "location": location})
+        return resource_group(subscription=plan.id, name=name, location=location)
 
     def generic(self, plan: SubscriptionPlan, kind: str, n: int) -> dict[str, Any]:
         """The item of the generic resources list (like fixtures/demo/tenant.py's

@@ -57,6 +57,7 @@ def test_the_core_builders_name_every_core_kinds_example() -> None:
         "sql_encryption_protector_create_service_managed.json",
         "monitor/diagnostic_settings_list.json",
         "role_assignments_list_for_subscription.json",
+        "resources/resource_group_get.json",
     } <= core_examples()
 
 
