@@ -35,6 +35,7 @@ from fixtures.core.databases import cosmos_account, sql_server
 from fixtures.core.key_stores import access_policy, managed_hsm
 from fixtures.core.key_stores import vault as vault_body
 from fixtures.core.monitoring import activity_log_setting, log_analytics_workspace
+from fixtures.core.policy import policy_exemption
 from fixtures.core.storage import StorageKey, storage_account
 from fixtures.core.tenancy import resource_group, role_assignment
 from fixtures.examples import example
@@ -236,14 +237,12 @@ class TenantBodies:
             return []
         category, n = plan.exemption
         scope = plan.rid("other", n)
-        body = merge(item("policy_exemptions_list_for_subscription.json"), {
-            "id": f"{scope}/providers/Microsoft.Authorization/policyExemptions/residency",
-            "name": "residency", "properties": {
-                "policyAssignmentId": f"{MG_SCOPE}/providers/Microsoft.Authorization/"
-                                      f"policyAssignments/cjis-allowed-locations",
-                "exemptionCategory": category, "displayName": "Residency exception",
-                "description": "Synthetic exemption", "policyDefinitionReferenceIds": DELETE}})
-        body["properties"]["metadata"] = {"approvedBy": "CJIS ISO"}
+        body = policy_exemption(
+            scope=scope, name="residency",
+            assignment_id=f"{MG_SCOPE}/providers/Microsoft.Authorization/policyAssignments/"
+                          f"cjis-allowed-locations",
+            category=category, display="Residency exception", description="Synthetic exemption",
+            metadata={"approvedBy": "CJIS ISO"})
         if category == "Waiver":
             body["properties"]["expiresOn"] = "2025-01-31T00:00:00Z"
         return [body]

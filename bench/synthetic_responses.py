@@ -25,7 +25,11 @@ from fixtures.core import merge_into as merge
 from fixtures.core.databases import encryption_protector
 from fixtures.core.key_stores import key as key_body
 from fixtures.core.key_stores import listed_key
-from fixtures.core.monitoring import diagnostic_setting
+from fixtures.core.monitoring import (
+    diagnostic_setting,
+    sentinel_alert_rule,
+    sentinel_onboarding_state,
+)
 from fixtures.examples import example
 from fixtures.monitor_bodies import aad_diagnostic_settings, workspace_tables
 from fixtures.policy_bodies import BASELINE_REFS, baseline_initiative
@@ -104,8 +108,7 @@ class TenantResponses:
         path = f"{plan.rid('workspace', n)}/providers/Microsoft.SecurityInsights"
         states = []
         if plan.records["workspace"][n][3][2] is not None:
-            states = [merge(example("sentinel/onboarding_states_list.json")["value"][0],
-                            {"id": f"{path}/onboardingStates/default"})]
+            states = [sentinel_onboarding_state(workspace_id=plan.rid("workspace", n))]
         return f"{path}/onboardingStates", {"value": states}, "2025-09-01"
 
     def _rules(self, i: int, n: int) -> tuple[str, Any, str] | None:
@@ -114,13 +117,10 @@ class TenantResponses:
         if chosen is None:
             return None
         path = f"{plan.rid('workspace', n)}/providers/Microsoft.SecurityInsights"
-        rules = []
-        for index, enabled in chosen:
-            rule = example("sentinel/alert_rules_list.json")["value"][index]
-            rule["id"] = f"{path}/alertRules/{rule['name']}"
-            rule["properties"]["displayName"] = f"CJIS rule {index} ({plan.index:04d}-{n})"
-            rule["properties"]["enabled"] = enabled
-            rules.append(rule)
+        rules = [sentinel_alert_rule(workspace_id=plan.rid("workspace", n), index=index,
+                                     display=f"CJIS rule {index} ({plan.index:04d}-{n})",
+                                     enabled=enabled)
+                 for index, enabled in chosen]
         return f"{path}/alertRules", {"value": rules}, "2025-09-01"
 
     def _policyset(self) -> tuple[str, Any, str]:

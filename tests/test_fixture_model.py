@@ -58,6 +58,9 @@ def test_the_core_builders_name_every_core_kinds_example() -> None:
         "monitor/diagnostic_settings_list.json",
         "role_assignments_list_for_subscription.json",
         "resources/resource_group_get.json",
+        "policy_exemptions_list_for_subscription.json",
+        "sentinel/onboarding_states_list.json",
+        "sentinel/alert_rules_list.json",
     } <= core_examples()
 
 
