@@ -21,7 +21,6 @@ from bench.synthetic_plan import (
     _graph_entries,
     _token,
 )
-from fixtures.core import merge_into as merge
 from fixtures.core.databases import encryption_protector
 from fixtures.core.key_stores import key as key_body
 from fixtures.core.key_stores import listed_key
@@ -30,7 +29,7 @@ from fixtures.core.monitoring import (
     sentinel_alert_rule,
     sentinel_onboarding_state,
 )
-from fixtures.examples import example
+from fixtures.core.tenancy import resource_graph_page
 from fixtures.monitor_bodies import aad_diagnostic_settings, workspace_tables
 from fixtures.policy_bodies import BASELINE_REFS, baseline_initiative
 from scanner.kinds import by_name
@@ -166,10 +165,10 @@ class TenantResponses:
             if offset >= stop:
                 break
         token = _token("graph", chunk, page) if page else None
-        body = merge(example("resourcegraph/resources_query_basic.json"), {
-            "count": len(rows), "totalRecords": self._graph_rows[chunk], "data": rows})
-        if page + 1 < self.graph_pages(chunk):
-            body["$skipToken"] = _token("graph", chunk, page + 1)
+        body = resource_graph_page(
+            rows=rows, total=self._graph_rows[chunk],
+            skip_token=_token("graph", chunk, page + 1)
+            if page + 1 < self.graph_pages(chunk) else None)
         request = query_request(list(self.chunks[chunk]), token).serialize()
         # Each page is a query against the user's quota (GRAPH_QUOTA per window): the
         # pages of a stream are read one after another, so the ordinal is the page's.

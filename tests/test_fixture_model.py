@@ -61,6 +61,7 @@ def test_the_core_builders_name_every_core_kinds_example() -> None:
         "policy_exemptions_list_for_subscription.json",
         "sentinel/onboarding_states_list.json",
         "sentinel/alert_rules_list.json",
+        "resourcegraph/resources_query_basic.json",
     } <= core_examples()
 
 
