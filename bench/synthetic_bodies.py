@@ -22,8 +22,7 @@ from bench.synthetic_plan import (
     SubscriptionPlan,
     _guid,
 )
-from fixtures.core import DELETE, item
-from fixtures.core import merge_into as merge
+from fixtures.core import DELETE
 from fixtures.core.compute import (
     confidential,
     disk,
@@ -35,10 +34,9 @@ from fixtures.core.databases import cosmos_account, sql_server
 from fixtures.core.key_stores import access_policy, managed_hsm
 from fixtures.core.key_stores import vault as vault_body
 from fixtures.core.monitoring import activity_log_setting, log_analytics_workspace
-from fixtures.core.policy import policy_exemption
+from fixtures.core.policy import naming_assignment, policy_assignment, policy_exemption
 from fixtures.core.storage import StorageKey, storage_account
 from fixtures.core.tenancy import resource_group, role_assignment
-from fixtures.examples import example
 from fixtures.services import GOOD_KEY, GOOD_VAULT, WEAK_KEY, WEAK_VAULT, render
 from scanner.kinds import by_name
 
@@ -208,14 +206,9 @@ class TenantBodies:
 
         def assignment(scope: str, name: str, display: str, definition: str,
                        parameters: dict[str, Any], **props: Any) -> dict[str, Any]:
-            return merge(item("policy/policy_assignments_list.json", 1), {
-                "id": f"{scope}/providers/Microsoft.Authorization/policyAssignments/{name}",
-                "name": name, "location": DELETE, "identity": DELETE,
-                "properties": {"displayName": display, "description": DELETE,
-                               "policyDefinitionId": definition, "scope": scope,
-                               "parameters": {k: {"value": v} for k, v in parameters.items()},
-                               "definitionVersion": "1.*.*",
-                               "metadata": {"assignedBy": "CJIS ISO"}, **props}})
+            return policy_assignment(scope=scope, name=name, display=display,
+                                     definition=definition, parameters=parameters,
+                                     assigned_by="CJIS ISO", **props)
 
         out = [assignment(MG_SCOPE, "cjis-allowed-locations", "CJIS: allowed locations (US only)",
                           ALLOWED_LOCATIONS, {"listOfAllowedLocations": list(dict.fromkeys(US))}),
@@ -227,9 +220,7 @@ class TenantBodies:
                                   {"listOfAllowedLocations": ["eastus2", "westeurope"]},
                                   enforcementMode="DoNotEnforce"))
         if "EnforceNaming" in plan.assignments:
-            out.append(merge(example("policy/policy_assignment_do_not_enforce.json", "201"), {
-                "id": f"{sub_scope}/providers/Microsoft.Authorization/policyAssignments/"
-                      f"EnforceNaming", "properties": {"scope": sub_scope}}))
+            out.append(naming_assignment(subscription_scope=sub_scope))
         return out
 
     def policy_exemptions(self, plan: SubscriptionPlan) -> list[dict[str, Any]]:

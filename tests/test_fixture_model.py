@@ -62,6 +62,8 @@ def test_the_core_builders_name_every_core_kinds_example() -> None:
         "sentinel/onboarding_states_list.json",
         "sentinel/alert_rules_list.json",
         "resourcegraph/resources_query_basic.json",
+        "policy/policy_assignments_list.json",
+        "policy/policy_assignment_do_not_enforce.json",
     } <= core_examples()
 
 
