@@ -49,8 +49,7 @@ from bench.synthetic_plan import (
 )
 from bench.synthetic_responses import TenantResponses
 from bench.synthetic_routes import Endpoint, TenantRoutes
-from fixtures.core import item
-from fixtures.core import merge_into as merge
+from fixtures.core.tenancy import published_region, region, subscription
 from scanner.collectors.specs import LIST_PATHS
 from scanner.kinds import by_name
 from scanner.replay import Interaction, match_key
@@ -227,10 +226,9 @@ class SyntheticTenant(TenantBodies, TenantResponses, TenantRoutes):
         return path, body, api
 
     def _subscription(self, plan: SubscriptionPlan) -> dict[str, Any]:
-        return merge(item("resources/subscriptions_list.json"), {
-            "id": f"/subscriptions/{plan.id}", "subscriptionId": plan.id,
-            "tenantId": self.tenant_id, "displayName": f"CJIS Synthetic {plan.index:04d}",
-            "tags": {"agency": "synthetic", "cjis": "true"}, "managedByTenants": []})
+        return subscription(id=plan.id, tenant=self.tenant_id,
+                            display_name=f"CJIS Synthetic {plan.index:04d}",
+                            tags={"agency": "synthetic", "cjis": "true"})
 
     def _sub(self, i: int) -> tuple[str, Any, str]:
         plan = self.plans[i]
@@ -238,26 +236,19 @@ class SyntheticTenant(TenantBodies, TenantResponses, TenantRoutes):
 
     def _locations(self, i: int) -> tuple[str, Any, str]:
         sub = self.plans[i].id
-        eastus = item("resources/locations_list.json", 0)
-        eastus2 = item("resources/locations_list.json", 1)
+        def us(name: str, display: str, physical: str) -> dict[str, Any]:
+            return region(subscription=sub, name=name, display=display,
+                          geography="United States", group="US", physical=physical)
 
-        def region(name: str, display: str, geo: str, group: str, physical: str,
-                   category: str = "Recommended") -> dict[str, Any]:
-            return merge(item("resources/locations_list.json", 0), {
-                "name": name, "displayName": display,
-                "regionalDisplayName": f"({group}) {display}",
-                "id": f"/subscriptions/{sub}/locations/{name}", "availabilityZoneMappings": [],
-                "metadata": {"geography": geo, "geographyGroup": group,
-                             "regionCategory": category, "physicalLocation": physical,
-                             "pairedRegion": []}})
+        def europe(name: str, display: str, physical: str) -> dict[str, Any]:
+            return region(subscription=sub, name=name, display=display, geography="Europe",
+                          group="Europe", physical=physical)
 
-        regions = [merge(eastus, {"id": f"/subscriptions/{sub}/locations/eastus"}),
-                   merge(eastus2, {"id": f"/subscriptions/{sub}/locations/eastus2"}),
-                   region("westus", "West US", "United States", "US", "California"),
-                   region("westus2", "West US 2", "United States", "US", "Washington"),
-                   region("centralus", "Central US", "United States", "US", "Iowa"),
-                   region("westeurope", "West Europe", "Europe", "Europe", "Netherlands"),
-                   region("northeurope", "North Europe", "Europe", "Europe", "Ireland")]
+        regions = [published_region(0, sub), published_region(1, sub),
+                   us("westus", "West US", "California"), us("westus2", "West US 2", "Washington"),
+                   us("centralus", "Central US", "Iowa"),
+                   europe("westeurope", "West Europe", "Netherlands"),
+                   europe("northeurope", "North Europe", "Ireland")]
         return f"/subscriptions/{sub}/locations", {"value": regions}, "2022-12-01"
 
     def _list(self, i: int, kind: str, page: int) -> tuple[str, Any, str] | None:

@@ -64,6 +64,8 @@ def test_the_core_builders_name_every_core_kinds_example() -> None:
         "resourcegraph/resources_query_basic.json",
         "policy/policy_assignments_list.json",
         "policy/policy_assignment_do_not_enforce.json",
+        "resources/subscriptions_list.json",
+        "resources/locations_list.json",
     } <= core_examples()
 
 
@@ -128,3 +130,19 @@ def test_compute_and_vault_builders_set_the_traits() -> None:
     assert body["properties"]["vaultUri"] == "https://kv.vault.azure.net/"
     assert "hsmPoolResourceId" not in body["properties"]
     assert body["properties"]["accessPolicies"][0]["objectId"] == "o"
+
+
+def _published(literal: str) -> bool:
+    return any((ROOT / "fixtures" / root / literal).is_file()
+               for root in ("azure-examples", "azure-examples-extra"))
+
+
+def test_the_tenants_arm_bodies_all_come_from_shared_builders() -> None:
+    """Beyond the core kinds: the synthetic tenant and the demo's ARM sections load no
+    published example at all; every ARM body comes from fixtures/core, the service samples
+    (fixtures/services) or the monitoring and policy bodies (fixtures/*_bodies.py)."""
+    modules = sorted(ROOT.glob("bench/*.py")) + sorted((ROOT / "fixtures/demo/arm").glob("*.py"))
+    loaded = {p.relative_to(ROOT).as_posix(): sorted(x for x in _json_literals(p) if _published(x))
+              for p in modules}
+    assert {k: v for k, v in loaded.items() if v} == {}
+    assert _published("compute/disks_list.json")  # the finder sees a real example
