@@ -256,6 +256,7 @@ def doctor(
     subscription: SubscriptionOpt = None,
     cloud: CloudOpt = None,
     config_file: ConfigOpt = None,
+    key_vault_data_plane: KeyVaultDataPlaneOpt = False,
 ) -> None:
     """Check sign-in and every permission a scan needs, in seconds: Reader on each
     subscription, each Microsoft Graph permission, Resource Graph access; say what each
@@ -265,14 +266,16 @@ def doctor(
     from scanner.doctor import diagnose, factory_for, render
     from scanner.registry import load_registry
 
-    config, _ = load_settings(settings_file(config_file), {
-        "cloud": cloud.value if cloud else None, "subscriptions": subscription or []})
+    config, options = load_settings(settings_file(config_file), {
+        "cloud": cloud.value if cloud else None, "subscriptions": subscription or []},
+        {"key_vault_data_plane": key_vault_data_plane})
     subscription_ids(config.subscriptions)
     if replay is not None and not replay.is_file():
         raise UsageError(f"--replay {replay}: no such file")
     factory, transport = factory_for(demo, replay, config.cloud)
     try:
-        diagnosis = diagnose(factory, config.subscriptions, load_registry())
+        diagnosis = diagnose(factory, config.subscriptions, load_registry(),
+                             options.key_vault_data_plane)
     finally:
         transport.close()
     render(diagnosis, out)

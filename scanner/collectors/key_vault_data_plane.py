@@ -27,7 +27,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from azure.core.exceptions import HttpResponseError
+from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
 
 from scanner.azure.allowlist import KEY_VAULT_API_VERSION
 from scanner.fips import BY_PLATFORM
@@ -59,14 +59,14 @@ def hsm_keys(inventory: Inventory) -> list[tuple[KeyVault, list[VaultKey]]]:
     return [(vaults[vault_id], keys) for vault_id, keys in by_vault.items()]
 
 
-def vault_base_url(vault: KeyVault, suffix: str) -> str:
+def vault_base_url(vault_uri: str | None, name: str, suffix: str) -> str:
     """The vault's data-plane root: its `vaultUri` as ARM gives it, else `https://<name>.<suffix>`
     (a URI off the cloud's vault hosts is then refused by the guard, recorded, never sent)."""
-    uri = (vault.vault_uri or "").strip()
+    uri = (vault_uri or "").strip()
     if uri:
         parts = urlsplit(uri)
         return f"{parts.scheme}://{parts.netloc}"
-    return f"https://{vault.name}.{suffix}"
+    return f"https://{name}.{suffix}"
 
 
 def platform_of(body: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -141,8 +141,9 @@ def read_vault(reader: Any, keys: list[VaultKey]) -> tuple[list[VaultKey], list[
             errors.append(error)
             why = _reason(error)
             done.append(key.model_copy(update={"hsm_platform_unread": why}))
-            if error.status != 404:  # refused or unreachable: so is every key of the vault
-                stopped = why
+            if error.status in (401, 403) or isinstance(
+                    exc, ServiceRequestError | ServiceResponseError):
+                stopped = why  # refused or unreachable: so would every key of the vault be
             continue
         value, unread = platform_of(body)
         if unread is not None:
@@ -161,7 +162,8 @@ def read_hsm_platforms(factory: Any, inventory: Inventory) -> Inventory:
     updated: dict[str, VaultKey] = {}
     errors: list[CollectionError] = []
     for vault, keys in hsm_keys(inventory):
-        reader = JsonReader(factory, vault_base_url(vault, cloud.keyvault_suffix),
+        reader = JsonReader(factory, vault_base_url(vault.vault_uri, vault.name,
+                                                    cloud.keyvault_suffix),
                             cloud.keyvault_scope)
         done, more = read_vault(reader, keys)
         updated.update((k.id, k) for k in done)
@@ -171,3 +173,37 @@ def read_hsm_platforms(factory: Any, inventory: Inventory) -> Inventory:
     return inventory.model_copy(update={
         "vault_keys": [updated.get(k.id, k) for k in inventory.vault_keys],
         "errors": [*inventory.errors, *errors]})
+
+
+UNKNOWN_WITHOUT = ("none: each vault HSM key's FIPS 140 level stays undetermined (the "
+                   "packet's attestation item)",)
+"""What `doctor` says a refused data-plane read would make unknown: no check's verdict."""
+
+
+def probe_target(arm: Any, vault_pages: list[Any], suffix: str) -> tuple[str, str, str] | None:
+    """(vault id, data-plane root, key name) of the first key of the first premium vault on
+    the doctor's first page of vaults (any key of the vault asks for the same role and
+    network path as its HSM keys); None when there is none to probe."""
+    from scanner.kinds.core import KEYVAULT_API
+
+    for page in vault_pages:
+        for item in page.get("value", []) if isinstance(page, dict) else []:
+            props = item.get("properties") if isinstance(item, dict) else None
+            if not isinstance(props, dict) or not isinstance(props.get("sku"), dict) or str(
+                    props["sku"].get("name", "")).lower() != "premium":
+                continue
+            key = next(iter(arm.list(f"{item['id']}/keys", KEYVAULT_API)), None)
+            if isinstance(key, dict) and key.get("name"):
+                base = vault_base_url(props.get("vaultUri"), str(item.get("name", "")), suffix)
+                return str(item["id"]), base, str(key["name"])
+    return None
+
+
+def read_key(factory: Any, base_url: str, name: str) -> dict[str, Any]:
+    """The one data-plane GET of key `name` at `base_url` (for `doctor`)."""
+    from scanner.azure.arm import JsonReader
+
+    reader = JsonReader(factory, base_url, factory.cloud.keyvault_scope)
+    body: dict[str, Any] = reader.get(f"/keys/{quote(name, safe='')}",
+                                      api_version=KEY_VAULT_API_VERSION)
+    return body
