@@ -1,6 +1,6 @@
 """The HSM platform of each vault HSM key, from the Key Vault data plane (opt-in).
 
-`--key-vault-data-plane` (config `key_vault_data_plane: true`): for each key with an
+`--key-vault-data-plane` (config file `key_vault_data_plane = true`): for each key with an
 `-HSM` key type (`RSA-HSM`, `EC-HSM`, `oct-HSM`) in a vault the inventory lists, one
 `GET https://<vault>.<the cloud's Key Vault suffix>/keys/<name>?api-version=7.5` (the
 latest version: Get Key, data plane 7.5), with a token for the Key Vault resource
@@ -69,6 +69,13 @@ def vault_base_url(vault_uri: str | None, name: str, suffix: str) -> str:
     return f"https://{name}.{suffix}"
 
 
+def get_key(reader: Any, name: str) -> dict[str, Any]:
+    """GET the latest version of key `name` (the one data-plane read, KEY_VAULT_KEY_GET)."""
+    body: dict[str, Any] = reader.get(f"/keys/{quote(name, safe='')}",
+                                      api_version=KEY_VAULT_API_VERSION)
+    return body
+
+
 def platform_of(body: dict[str, Any]) -> tuple[str | None, str | None]:
     """(hsmPlatform, None) when the body names a documented platform, else (None, why): an
     undocumented value is kept only in the reason, so nothing downstream can map it."""
@@ -134,8 +141,7 @@ def read_vault(reader: Any, keys: list[VaultKey]) -> tuple[list[VaultKey], list[
             done.append(key.model_copy(update={"hsm_platform_unread": stopped}))
             continue
         try:
-            body = reader.get(f"/keys/{quote(key.name, safe='')}",
-                              api_version=KEY_VAULT_API_VERSION)
+            body = get_key(reader, key.name)
         except READ_FAILURES as exc:
             error = _error(key, exc)
             errors.append(error)
@@ -203,7 +209,4 @@ def read_key(factory: Any, base_url: str, name: str) -> dict[str, Any]:
     """The one data-plane GET of key `name` at `base_url` (for `doctor`)."""
     from scanner.azure.arm import JsonReader
 
-    reader = JsonReader(factory, base_url, factory.cloud.keyvault_scope)
-    body: dict[str, Any] = reader.get(f"/keys/{quote(name, safe='')}",
-                                      api_version=KEY_VAULT_API_VERSION)
-    return body
+    return get_key(JsonReader(factory, base_url, factory.cloud.keyvault_scope), name)
