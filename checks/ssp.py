@@ -43,7 +43,8 @@ def _key_store_kind(store: KeyVault | ManagedHsm | None) -> str:
 def _fips_level(store: KeyVault | ManagedHsm | None, key: VaultKey | None) -> str:
     if store is None:
         return NOT_READ
-    return fips_level(_key_store_kind(store), key.kty if key else None)
+    return fips_level(_key_store_kind(store), key.kty if key else None,
+                      key.hsm_platform if key else None, key.hsm_platform_unread if key else None)
 
 
 def _rotation(key: VaultKey | None) -> str:
@@ -81,6 +82,11 @@ def _architecture_row(user: str, key: CmkKey, ctx: CheckContext, types: dict[str
         "soft_delete": store.soft_delete if store else None,
         "purge_protection": store.purge_protection if store else None,
     }
+    # The data plane's word on the HSM platform (`--key-vault-data-plane` only; the packet
+    # re-derives the level from it): rows without the flag are as before.
+    for field in ("hsm_platform", "hsm_platform_unread"):
+        if key.key is not None and getattr(key.key, field) is not None:
+            row[field] = getattr(key.key, field)
     if user in disks_by_des:
         row["disks"] = disks_by_des[user]
     return row

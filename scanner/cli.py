@@ -29,6 +29,7 @@ from scanner.cli_options import (
     DemoOpt,
     FrameworkOpt,
     InventorySource,
+    KeyVaultDataPlaneOpt,
     LogFormat,
     LogFormatOpt,
     QuietOpt,
@@ -72,7 +73,8 @@ def _collect_settings(config_file: Path | None, output: Path, cloud: CloudName |
                       subscription: list[str] | None, concurrency: int | None,
                       source: InventorySource | None = None, quiet: bool = False,
                       verbose: bool = False, debug: bool = False,
-                      log_format: LogFormat | None = None) -> tuple[Any, Any]:
+                      log_format: LogFormat | None = None,
+                      key_vault_data_plane: bool = False) -> tuple[Any, Any]:
     """`collect` and `record` read the config file too; their output is checked first."""
     from scanner.cli_validate import output_file, subscription_ids
     from scanner.config import load_settings
@@ -81,7 +83,8 @@ def _collect_settings(config_file: Path | None, output: Path, cloud: CloudName |
         "cloud": cloud.value if cloud else None, "subscriptions": subscription or [],
         "concurrency": concurrency,
     }, {"source": source.value if source else None, "quiet": quiet, "verbose": verbose,
-        "debug": debug, "log_format": log_format.value if log_format else None})
+        "debug": debug, "log_format": log_format.value if log_format else None,
+        "key_vault_data_plane": key_vault_data_plane})
     subscription_ids(config.subscriptions)
     output_file(output)
     return config, options
@@ -101,12 +104,14 @@ def collect(
     verbose: VerboseOpt = False,
     debug: DebugOpt = False,
     log_format: LogFormatOpt = None,
+    key_vault_data_plane: KeyVaultDataPlaneOpt = False,
 ) -> None:
     """Collect the tenant into a normalised inventory (JSON), without judging it."""
     from scanner.cli_run import run_collect
 
     config, options = _collect_settings(config_file, output, cloud, subscription, concurrency,
-                                        source, quiet, verbose, debug, log_format)
+                                        source, quiet, verbose, debug, log_format,
+                                        key_vault_data_plane)
     run_collect(config, options, demo=demo, replay=replay, output=output, err=err)
 
 
@@ -120,6 +125,7 @@ def record(
     concurrency: ConcurrencyOpt = None,
     config_file: ConfigOpt = None,
     quiet: QuietOpt = False,
+    key_vault_data_plane: KeyVaultDataPlaneOpt = False,
 ) -> None:
     """Record a live collection into a cassette, with tokens and secrets scrubbed."""
     from scanner.cli_run import setup_logging
@@ -129,7 +135,7 @@ def record(
     from scanner.sources import Source, load_inventory
 
     config, options = _collect_settings(config_file, output, cloud, subscription, concurrency,
-                                        quiet=quiet)
+                                        quiet=quiet, key_vault_data_plane=key_vault_data_plane)
     setup_logging(False)
     saved: list[int] = []
 
@@ -143,7 +149,8 @@ def record(
     with Progress(err, quiet=options.quiet, heartbeat=options.heartbeat) as progress:
         progress.phase("collecting")
         inventory = load_inventory(Source(), config.cloud, config.subscriptions,
-                                   config.concurrency, progress.collected, recorder=save)
+                                   config.concurrency, progress.collected, recorder=save,
+                                   key_vault_data_plane=options.key_vault_data_plane)
     err.print(f"recorded {saved[0] if saved else 0} interactions into {output} "
               f"({len(inventory.errors)} scope(s) could not be read)", markup=False,
               highlight=False)
@@ -202,6 +209,7 @@ def scan(
     verbose: VerboseOpt = False,
     debug: DebugOpt = False,
     log_format: LogFormatOpt = None,
+    key_vault_data_plane: KeyVaultDataPlaneOpt = False,
     history: Annotated[str | None, typer.Option(
         "--history", metavar="TARGET", help="Record the run in this history: a SQLite file "
         "or a postgresql:// URL [default: the config file's].")] = None,
@@ -233,6 +241,7 @@ def scan(
         "min_severity": min_severity.value if min_severity else None,
         "summary": summary, "quiet": quiet, "verbose": verbose, "debug": debug,
         "log_format": log_format.value if log_format else None,
+        "key_vault_data_plane": key_vault_data_plane,
     })
     code = run_scan(config, options, demo=demo, replay=replay, inventory=inventory,
                     out=out, err=err, baseline=baseline, fail_on_new=fail_on_new)
@@ -247,6 +256,7 @@ def doctor(
     subscription: SubscriptionOpt = None,
     cloud: CloudOpt = None,
     config_file: ConfigOpt = None,
+    key_vault_data_plane: KeyVaultDataPlaneOpt = False,
 ) -> None:
     """Check sign-in and every permission a scan needs, in seconds: Reader on each
     subscription, each Microsoft Graph permission, Resource Graph access; say what each
@@ -256,14 +266,16 @@ def doctor(
     from scanner.doctor import diagnose, factory_for, render
     from scanner.registry import load_registry
 
-    config, _ = load_settings(settings_file(config_file), {
-        "cloud": cloud.value if cloud else None, "subscriptions": subscription or []})
+    config, options = load_settings(settings_file(config_file), {
+        "cloud": cloud.value if cloud else None, "subscriptions": subscription or []},
+        {"key_vault_data_plane": key_vault_data_plane})
     subscription_ids(config.subscriptions)
     if replay is not None and not replay.is_file():
         raise UsageError(f"--replay {replay}: no such file")
     factory, transport = factory_for(demo, replay, config.cloud)
     try:
-        diagnosis = diagnose(factory, config.subscriptions, load_registry())
+        diagnosis = diagnose(factory, config.subscriptions, load_registry(),
+                             options.key_vault_data_plane)
     finally:
         transport.close()
     render(diagnosis, out)

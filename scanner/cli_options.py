@@ -55,6 +55,11 @@ SOURCE_HELP = ("arm: one list per kind per subscription (authoritative); graph: 
 SourceOpt = Annotated[InventorySource | None, typer.Option(
     "--source", help=with_default(SOURCE_HELP, "arm"))]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log each read failure.")]
+KeyVaultDataPlaneOpt = Annotated[bool, typer.Option(
+    "--key-vault-data-plane",
+    help="Also read each vault HSM key's hsmPlatform from the Key Vault data plane (one GET "
+         "per key; needs Key Vault Reader and network access to the vault) to decide its "
+         "FIPS 140 level.")]
 
 
 class LogFormat(StrEnum):

@@ -158,7 +158,8 @@ def load(source: Any, config: ScanConfig, options: RunOptions, progress: Progres
     progress.phase("collecting")
     return load_inventory(source, config.cloud, config.subscriptions, config.concurrency,
                           progress.collected, inventory_source=options.source, kinds=kinds,
-                          wrap_transport=wrap)
+                          wrap_transport=wrap,
+                          key_vault_data_plane=options.key_vault_data_plane)
 
 
 def no_subscription_error(inventory: Inventory, config: ScanConfig) -> UsageError | None:

@@ -96,6 +96,9 @@ class RunOptions(BaseModel):
     min_severity: Severity | None = None
     heartbeat: float = Field(default=10.0, ge=0)
     """Seconds between progress lines when stderr is not a terminal (0: none)."""
+    key_vault_data_plane: bool = False
+    """Read each vault HSM key's `hsmPlatform` from the Key Vault data plane (opt-in:
+    scanner/collectors/key_vault_data_plane.py)."""
 
 
 def setting_names() -> list[str]:

@@ -89,8 +89,10 @@ def sign_in(factory: ClientFactory) -> Probe:
     return Probe("sign-in", "a token for Azure Resource Manager", "/", True)
 
 
-def diagnose(factory: ClientFactory, subscriptions: list[str], registry: Registry) -> Diagnosis:
-    """Probe every read a scan of `subscriptions` (empty: all readable) depends on."""
+def diagnose(factory: ClientFactory, subscriptions: list[str], registry: Registry,
+             key_vault_data_plane: bool = False) -> Diagnosis:
+    """Probe every read a scan of `subscriptions` (empty: all readable) depends on (and,
+    with `key_vault_data_plane`, one vault's data plane)."""
     from scanner.azure.arm import JsonReader
     from scanner.azure.graph import graph_reader
     from scanner.collectors import entra
@@ -154,6 +156,8 @@ def diagnose(factory: ClientFactory, subscriptions: list[str], registry: Registr
             "Microsoft Graph", "read a key administrator's name (/directoryObjects/{id})",
             scope, partial(_graph_get, graph, f"/directoryObjects/{principal}"), REMEDY,
             COLLECTOR, ("none: the audit packet's key administrators are named unknown",)))
+    if key_vault_data_plane:
+        diagnosis.probes.extend(_key_vault_probe(factory, arm, pages.get("key_vaults", [])))
     if in_scope:
         diagnosis.probes.append(_probe(
             "Resource Graph", "query Resources (for --source graph or auto)", "/",
@@ -161,6 +165,23 @@ def diagnose(factory: ClientFactory, subscriptions: list[str], registry: Registr
             f"{READER} (Resource Graph returns only what Reader can read)", "resource_graph",
             ("none with --source arm (the default); the bulk inventory with --source graph",)))
     return diagnosis
+
+
+def _key_vault_probe(factory: ClientFactory, arm: Any, vault_pages: list[Any]) -> list[Probe]:
+    """vault (issue 14 item 12): one key GET on one premium vault's data plane (the role
+    and the network path `--key-vault-data-plane` needs); none when no vault has a key."""
+    from scanner.collectors import key_vault_data_plane as kv
+
+    try:
+        target = kv.probe_target(arm, vault_pages, factory.cloud.keyvault_suffix)
+    except READ_FAILURES:
+        target = None  # the vault's key list: its own ARM probe says why
+    if target is None:
+        return []
+    vault_id, base_url, name = target
+    return [_probe("Key Vault data plane", f"read key {name}'s hsmPlatform ({base_url})",
+                   vault_id, partial(kv.read_key, factory, base_url, name), kv.REMEDY,
+                   kv.COLLECTOR, kv.UNKNOWN_WITHOUT)]
 
 
 def _keep(pages: dict[str, list[Any]], kind: str, read: Callable[[], Any]) -> Any:

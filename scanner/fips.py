@@ -13,13 +13,17 @@ Declared once for the SSP evidence (checks/ssp.py) and the audit packet
   software-protected key is FIPS 140-2 Level 1 software.
 
 `hsmPlatform` is a key attribute of the Key Vault data plane (REST 7.5+, `attributes.
-hsmPlatform` of GET /keys/{name}). The management-plane Key body the scanner reads
-(Keys_Get / Keys_List, Microsoft.KeyVault 2026-05-15: `attributes` = enabled, nbf, exp,
-created, updated, recoveryLevel, exportable; `kty`, `keySize`, `keyOps`, `curveName`,
+hsmPlatform` of GET /keys/{name}; "About keys", Key attributes: `2` the FIPS 140-3 Level 3
+HSM platform, `1` the previous FIPS 140-2 Level 2 one, `0` a FIPS 140-2 Level 1 software
+module). The management-plane Key body the scanner reads (Keys_Get / Keys_List,
+Microsoft.KeyVault 2024-11-01 and 2026-05-15: `attributes` = enabled, nbf, exp, created,
+updated, recoveryLevel, exportable; `kty`, `keySize`, `keyOps`, `curveName`,
 `keyUri(WithVersion)`, `rotationPolicy`, `release_policy`) has no `hsmPlatform` and nothing
-that implies it (`kty` is `RSA-HSM` on both platforms), and the scanner makes no
-data-plane read. So a vault's HSM key is "undetermined" unless the evidence carries
-`hsm_platform`; the packet's attestation checklist asks a person for it.
+that implies it (`kty` is `RSA-HSM` on both platforms). The data-plane read is opt-in
+(`--key-vault-data-plane`, scanner/collectors/key_vault_data_plane.py); without it, or
+when it fails (a role, the vault's firewall, a private vault, a body without the value or
+with one Microsoft does not document), a vault's HSM key is "undetermined" with that
+reason and the packet's attestation checklist asks a person for it.
 """
 
 from __future__ import annotations
@@ -28,19 +32,26 @@ MANAGED_HSM_KEYS_DOC = "https://learn.microsoft.com/azure/key-vault/managed-hsm/
 VAULT_KEYS_DOC = "https://learn.microsoft.com/azure/key-vault/keys/about-keys"
 REFERENCES = {
     "managed_hsm": f"every key FIPS 140-3 Level 3, one protection tier ({MANAGED_HSM_KEYS_DOC})",
-    "vault": f"HSM keys by hsmPlatform: 1 FIPS 140-2 Level 2, 2 FIPS 140-3 Level 3; "
+    "vault": f"HSM keys by hsmPlatform: 0 FIPS 140-2 Level 1, 1 FIPS 140-2 Level 2, "
+             f"2 FIPS 140-3 Level 3; "
              f"software keys FIPS 140-2 Level 1 ({VAULT_KEYS_DOC}); hsmPlatform is a "
              "data-plane key attribute, not in the management-plane key body",
 }
 """Where each level comes from, for the evidence."""
 MANAGED_HSM = "FIPS 140-3 Level 3 (Managed HSM)"
-BY_PLATFORM = {"1": "FIPS 140-2 Level 2 (hsmPlatform 1)",
+BY_PLATFORM = {"0": "FIPS 140-2 Level 1 (hsmPlatform 0: software cryptographic module)",
+               "1": "FIPS 140-2 Level 2 (hsmPlatform 1)",
                "2": "FIPS 140-3 Level 3 (hsmPlatform 2)"}
+"""The documented `hsmPlatform` values ("About keys", Key attributes), and nothing else."""
 SOFTWARE = "FIPS 140-2 Level 1 (software-protected key)"
 NOT_READ = "unknown (key type not read)"
 UNDETERMINED = ("undetermined: hsmPlatform is not returned by the management plane "
                 "(a data-plane key attribute; the ARM key body carries nothing that tells the "
                 "HSM platform; see the attestation checklist)")
+UNREAD = "undetermined: hsmPlatform could not be read from the Key Vault data plane ({why}; " \
+         "see the attestation checklist)"
+UNDOCUMENTED = ("undetermined: hsmPlatform {value!r} is not a value Microsoft documents "
+                "(see the attestation checklist)")
 
 
 def in_managed_hsm(store_kind: str | None) -> bool:
@@ -55,12 +66,20 @@ def needs_platform(store_kind: str | None, kty: str | None, hsm_platform: object
             and str(hsm_platform) not in BY_PLATFORM)
 
 
-def fips_level(store_kind: str | None, kty: str | None, hsm_platform: object = None) -> str:
-    """The FIPS 140 level of a key in a store of `store_kind`, or why it is not known."""
+def fips_level(store_kind: str | None, kty: str | None, hsm_platform: object = None,
+               unread: str | None = None) -> str:
+    """The FIPS 140 level of a key in a store of `store_kind`, or why it is not known
+    (`unread`: why the data-plane read of its `hsmPlatform` failed)."""
     if in_managed_hsm(store_kind):
         return MANAGED_HSM
     if not kty:
         return NOT_READ
     if not kty.upper().endswith("-HSM"):
         return SOFTWARE
-    return BY_PLATFORM.get(str(hsm_platform), UNDETERMINED)
+    if str(hsm_platform) in BY_PLATFORM:
+        return BY_PLATFORM[str(hsm_platform)]
+    if unread:
+        return UNREAD.format(why=unread)
+    if hsm_platform is not None:
+        return UNDOCUMENTED.format(value=str(hsm_platform)[:40])
+    return UNDETERMINED

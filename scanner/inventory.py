@@ -230,6 +230,11 @@ class VaultKey(Model):
     enabled: bool | None = None
     expires: datetime | None = None
     rotation_policy: RotationPolicy | None = None
+    # vault (issue 14 item 12): from the Key Vault data plane, `--key-vault-data-plane` only.
+    hsm_platform: str | None = None
+    """`attributes.hsmPlatform` of the key's latest version (data plane), as Azure wrote it."""
+    hsm_platform_unread: str | None = None
+    """Why that read failed (a role, the firewall, a private vault, the body): never a guess."""
 
     @field_validator("id", "vault_id", mode="before")
     @classmethod

@@ -63,12 +63,14 @@ def load_inventory(
     inventory_source: str = "arm",
     kinds: set[str] | None = None,
     wrap_transport: Callable[[Transport], Transport] | None = None,
+    key_vault_data_plane: bool = False,
 ) -> Inventory:
     """Collect (or read) the inventory the source names.
 
     `inventory_source` picks where the bulk kinds come from (`arm`, `graph`, `auto`).
     `kinds` narrows the collection (None: every kind); `wrap_transport` wraps the
     transport every request goes through (`--debug` logs them).
+    `key_vault_data_plane` adds each vault HSM key's `hsmPlatform` (opt-in data-plane read).
     """
     wrap = wrap_transport or (lambda t: t)  # ux: hooks for narrowed scans and --debug
     if source.inventory:
@@ -83,7 +85,7 @@ def load_inventory(
                                 ReadBudget(enabled=False))
         return _named(factory, collect(factory, subscriptions, concurrency, progress=progress,
                                        source=source.label, inventory_source=inventory_source,
-                                       kinds=kinds), kinds)
+                                       kinds=kinds), kinds, key_vault_data_plane)
     credential = live_credential(cloud_info)
     inner = live_transport(concurrency)
     recording = RecordingTransport(inner) if recorder else None
@@ -94,7 +96,7 @@ def load_inventory(
         inventory = _named(factory, collect(factory, subscriptions, concurrency,
                                             progress=progress,
                                             inventory_source=inventory_source, kinds=kinds),
-                           kinds)
+                           kinds, key_vault_data_plane)
     finally:
         # Saved even when the collection stopped part-way (secrets are scrubbed on capture;
         # ids only when the inventory says which ones to replace).
@@ -104,12 +106,18 @@ def load_inventory(
     return inventory
 
 
-def _named(factory: ClientFactory, inventory: Inventory, kinds: set[str] | None) -> Inventory:
+def _named(factory: ClientFactory, inventory: Inventory, kinds: set[str] | None,
+           key_vault_data_plane: bool = False) -> Inventory:
     """ux (issue 14): the key stores' principals named through Microsoft Graph, in a full
-    collection or one that asks for them (scanner.directory)."""
+    collection or one that asks for them (scanner.directory); with `key_vault_data_plane`,
+    each vault HSM key's hsmPlatform first (scanner.collectors.key_vault_data_plane)."""
     from scanner.directory import resolve_inventory
     from scanner.directory_model import COLLECTOR
 
+    if key_vault_data_plane:
+        from scanner.collectors.key_vault_data_plane import read_hsm_platforms
+
+        inventory = read_hsm_platforms(factory, inventory)
     if kinds is not None and COLLECTOR not in kinds:
         return inventory
 

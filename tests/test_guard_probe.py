@@ -167,7 +167,10 @@ def test_declared_reads_pass(method: str, url: str) -> None:
     """The positive control: the guard is not simply refusing everything."""
     spy = SpyTransport()
     made = factory(spy)
-    reader = JsonReader(made, made.cloud.arm_endpoint, made.cloud.arm_scope)
+    # Each host through its own reader: an ARM token is never sent to Graph (the token
+    # stays home, tests/test_guard_key_vault.py).
+    reader = (GraphReader(made) if url.startswith(GRAPH)
+              else JsonReader(made, made.cloud.arm_endpoint, made.cloud.arm_scope))
     reader._client.send_request(HttpRequest(method, url))
     assert spy.sent == [(method, url)]
 

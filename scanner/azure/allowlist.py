@@ -38,6 +38,19 @@ _SECRET_SEGMENT = re.compile(
 RESOURCE_GRAPH_QUERY = "/providers/Microsoft.ResourceGraph/resources"
 """The one POST: a Resource Graph query is a read sent as a body, at the provider root."""
 
+KEY_VAULT_API_VERSION = "7.5"
+"""The Key Vault data-plane version whose KeyAttributes carry `hsmPlatform` (7.5+)."""
+KEY_VAULT_KEY_GET = "/keys/{key_name}"
+"""The one Key Vault data-plane read (`--key-vault-data-plane`): a key's latest version,
+its public part and attributes. No `/versions`, `/export`, `/release`, secrets,
+certificates or storage: only this path, with only `api-version=7.5`, on a vault host."""
+_VAULT_LABEL = r"[a-z][a-z0-9-]{1,22}[a-z0-9]"  # a vault name: 3-24 letters, digits, '-'
+
+
+def is_vault_host(host: str, suffix: str) -> bool:
+    """True for `<vault name>.<suffix>`: one vault-name label, then exactly the suffix."""
+    return re.fullmatch(_VAULT_LABEL + re.escape("." + suffix.lower()), host.lower()) is not None
+
 
 def canonical_path(url: str) -> str | None:
     """The path Azure will route `url` to, or None if it cannot be made canonical.
@@ -89,6 +102,8 @@ class AllowList:
 
     get: dict[str, re.Pattern[str]]
     post: dict[str, re.Pattern[str]]
+    vault_suffix: str | None = None
+    """The cloud's Key Vault DNS suffix: `<vault>.<suffix>` hosts may get KEY_VAULT_KEY_GET."""
 
     @classmethod
     def from_templates(cls, hosts: dict[str, Iterable[str]],
@@ -109,12 +124,18 @@ class AllowList:
         """The hosts a request (and a bearer token) may go to."""
         return frozenset(self.get) | frozenset(self.post)
 
+    def is_vault_host(self, host: str) -> bool:
+        """True for `<vault name>.<the cloud's Key Vault suffix>` (one label, nothing else)."""
+        return bool(self.vault_suffix) and is_vault_host(host, self.vault_suffix or "")
+
     def refusal(self, method: str, url: str) -> str | None:
         """Why `method url` may not be sent, or None when it is a declared read."""
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
         if parts.scheme.lower() != "https":
             return f"not HTTPS ({parts.scheme or 'no scheme'})"
+        if self.is_vault_host(host) and parts.port in (None, 443):
+            return self._vault_refusal(method, url)
         if host not in self.hosts or (parts.port not in (None, 443)):
             return f"host {parts.netloc or '(none)'} is not an Azure endpoint of this cloud"
         if parts.username or parts.password:
@@ -131,6 +152,28 @@ class AllowList:
         pattern = table.get(host)
         if pattern is None or not pattern.match(path):
             return f"{method.upper()} {path} is not a read cjis-scan declares"
+        return None
+
+
+    def _vault_refusal(self, method: str, url: str) -> str | None:
+        """The Key Vault data plane: only GET KEY_VAULT_KEY_GET?api-version=7.5."""
+        parts = urlsplit(url)
+        if parts.username or parts.password:
+            return "credentials in the URL"
+        path = canonical_path(url)
+        if path is None:
+            return "a path that cannot be made canonical (encoding, dot segments)"
+        segment = refused_segment(path)
+        if segment is not None:
+            return f"{segment!r} returns keys, secrets or credentials"
+        if method.upper() != "GET":
+            return f"{method.upper()} is not a read (Key Vault data plane: GET of a key only)"
+        if not re.fullmatch(template_pattern(KEY_VAULT_KEY_GET), path):
+            return (f"GET {path} is not a read cjis-scan declares on the Key Vault data plane "
+                    f"(only {KEY_VAULT_KEY_GET})")
+        if parts.query != f"api-version={KEY_VAULT_API_VERSION}":
+            return (f"query {parts.query!r}: the Key Vault read takes only "
+                    f"api-version={KEY_VAULT_API_VERSION}")
         return None
 
 
@@ -171,10 +214,13 @@ def declared_templates() -> tuple[list[str], list[str]]:
 
 
 def cloud_allowlist(arm_host: str, graph_host: str, graph_root: str = "/v1.0",
-                    templates: tuple[Iterable[str], Iterable[str]] | None = None) -> AllowList:
-    """The allow-list of one cloud: ARM and Resource Graph on `arm_host`, Graph on its own."""
+                    templates: tuple[Iterable[str], Iterable[str]] | None = None,
+                    vault_suffix: str | None = None) -> AllowList:
+    """The allow-list of one cloud: ARM and Resource Graph on `arm_host`, Graph on its own,
+    and (with `vault_suffix`) the one key GET on the cloud's vault hosts."""
     arm, graph = templates or declared_templates()
-    return AllowList.from_templates(
+    allowlist = AllowList.from_templates(
         {arm_host: arm, graph_host: [graph_root + path for path in graph]},
         post={arm_host: [RESOURCE_GRAPH_QUERY]},
     )
+    return AllowList(allowlist.get, allowlist.post, vault_suffix=vault_suffix)

@@ -28,6 +28,7 @@ from azure.core.rest import HttpRequest
 from azure.mgmt.core.exceptions import ARMErrorFormat
 
 from scanner.azure.clients import ClientFactory
+from scanner.azure.guard import TokenBindingPolicy
 from scanner.input_files import loads_json
 from scanner.redact import redact
 
@@ -56,6 +57,8 @@ class JsonReader:
             *kwargs["per_call_policies"],
             kwargs["retry_policy"],
             *kwargs["per_retry_policies"],
+            # The token stays home: this scope's token only to its own audience's hosts.
+            TokenBindingPolicy(factory.cloud, scope),
             BearerTokenCredentialPolicy(factory.credential, scope),
         ]
         self.base_url = base_url.rstrip("/")

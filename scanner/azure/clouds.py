@@ -22,6 +22,10 @@ class Cloud:
     arm_endpoint: str
     graph_endpoint: str
     authority_host: str
+    keyvault_suffix: str
+    """DNS suffix of the cloud's Key Vault data plane: a vault is `https://<name>.<suffix>`
+    and its token's audience is `https://<suffix>` (Learn, "About keys" data-plane endpoint
+    base URL; Azure Government developer guide: `*.vault.usgovcloudapi.net`)."""
 
     @property
     def arm_scope(self) -> str:
@@ -32,6 +36,11 @@ class Cloud:
     def graph_scope(self) -> str:
         """OAuth scope of Microsoft Graph in this cloud."""
         return f"{self.graph_endpoint}/.default"
+
+    @property
+    def keyvault_scope(self) -> str:
+        """OAuth scope of the Key Vault data plane in this cloud (`--key-vault-data-plane`)."""
+        return f"https://{self.keyvault_suffix}/.default"
 
     @property
     def arm_host(self) -> str:
@@ -50,12 +59,14 @@ CLOUDS: dict[CloudName, Cloud] = {
         arm_endpoint="https://management.azure.com",
         graph_endpoint="https://graph.microsoft.com",
         authority_host="login.microsoftonline.com",
+        keyvault_suffix="vault.azure.net",
     ),
     CloudName.usgov: Cloud(
         name=CloudName.usgov,
         arm_endpoint="https://management.usgovcloudapi.net",
         graph_endpoint="https://graph.microsoft.us",
         authority_host="login.microsoftonline.us",
+        keyvault_suffix="vault.usgovcloudapi.net",
     ),
     # Azure Government DoD (IL5 regions usdodeast / usdodcentral): the same ARM endpoint
     # and authority as Azure Government, but its own Microsoft Graph host. Microsoft
@@ -66,6 +77,7 @@ CLOUDS: dict[CloudName, Cloud] = {
         arm_endpoint="https://management.usgovcloudapi.net",
         graph_endpoint="https://dod-graph.microsoft.us",
         authority_host="login.microsoftonline.us",
+        keyvault_suffix="vault.usgovcloudapi.net",
     ),
 }
 

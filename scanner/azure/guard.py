@@ -16,7 +16,13 @@ from azure.core.pipeline import PipelineRequest
 from azure.core.pipeline.policies import SansIOHTTPPolicy
 from azure.core.pipeline.transport import HttpTransport
 
-from scanner.azure.allowlist import AllowList, ReadPolicy, cloud_allowlist, declared_count
+from scanner.azure.allowlist import (
+    AllowList,
+    ReadPolicy,
+    cloud_allowlist,
+    declared_count,
+    is_vault_host,
+)
 from scanner.azure.clouds import CLOUDS, Cloud
 from scanner.errors import ReadOnlyViolation
 
@@ -34,7 +40,8 @@ class DeclaredReads:
     def refusal(self, method: str, url: str) -> str | None:
         count = declared_count()
         if self._built is None or count != self._declared:
-            self._built = cloud_allowlist(self.cloud.arm_host, self.cloud.graph_host)
+            self._built = cloud_allowlist(self.cloud.arm_host, self.cloud.graph_host,
+                                          vault_suffix=self.cloud.keyvault_suffix)
             self._declared = count
         return self._built.refusal(method, url)
 
@@ -49,6 +56,42 @@ def is_allowed_read(method: str, url: str, cloud: Cloud | None = None) -> bool:
     """True when `method url` is a declared read (of `cloud`, or of any known cloud)."""
     clouds = [cloud] if cloud else list(CLOUDS.values())
     return any(allowlist_for(c).refusal(method, url) is None for c in clouds)
+
+
+def token_refusal(cloud: Cloud, scope: str, url: str) -> str | None:
+    """Why a token for `scope` may not go to `url` (None: it is that host's own audience).
+
+    The token stays home: an ARM token only to ARM, a Graph token only to Graph, a Key
+    Vault token only to `<vault>.<the cloud's Key Vault suffix>`, never one to another."""
+    host = (urlsplit(url).hostname or "").lower()
+    if host == cloud.arm_host:
+        audience = cloud.arm_scope
+    elif host == cloud.graph_host:
+        audience = cloud.graph_scope
+    elif is_vault_host(host, cloud.keyvault_suffix):
+        audience = cloud.keyvault_scope
+    else:
+        return f"{host or '(no host)'} is not an endpoint of the {cloud.name.value} cloud"
+    if scope != audience:
+        return f"a token for {scope} may not go to {host} (its audience is {audience})"
+    return None
+
+
+class TokenBindingPolicy(SansIOHTTPPolicy):  # type: ignore[type-arg]
+    """Raises `ReadOnlyViolation` before a token for `scope` is attached to a request for
+    another audience's host (placed just before the bearer-token policy)."""
+
+    def __init__(self, cloud: Cloud, scope: str) -> None:
+        self.cloud = cloud
+        self.scope = scope
+
+    def on_request(self, request: PipelineRequest) -> None:  # type: ignore[type-arg]
+        http = request.http_request
+        reason = token_refusal(self.cloud, self.scope, http.url)
+        if reason is not None:
+            parts = urlsplit(http.url)
+            raise ReadOnlyViolation(f"refused {http.method.upper()} {parts.netloc}{parts.path}: "
+                                    f"{reason} (the token stays home)")
 
 
 def check_request(allowlist: ReadPolicy, method: str, url: str) -> None:

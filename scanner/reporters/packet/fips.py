@@ -25,4 +25,4 @@ def fips_level(row: Mapping[str, Any]) -> str:
     """The FIPS 140 level of the key a CMK row names, or why it is not known."""
     kty = row.get("kty")
     return fips.fips_level(str(row.get("key_store_kind") or ""), str(kty) if kty else None,
-                           row.get("hsm_platform"))
+                           row.get("hsm_platform"), row.get("hsm_platform_unread"))
