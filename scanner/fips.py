@@ -13,12 +13,13 @@ Declared once for the SSP evidence (checks/ssp.py) and the audit packet
   software-protected key is FIPS 140-2 Level 1 software.
 
 `hsmPlatform` is a key attribute of the Key Vault data plane (REST 7.5+, `attributes.
-hsmPlatform` of GET /keys/{name}; "About keys", Key attributes: `2` the FIPS 140-3 Level 3
-HSM platform, `1` the previous FIPS 140-2 Level 2 one, `0` a FIPS 140-2 Level 1 software
-module). The management-plane Key body the scanner reads (Keys_Get / Keys_List,
-Microsoft.KeyVault 2024-11-01 and 2026-05-15: `attributes` = enabled, nbf, exp, created,
-updated, recoveryLevel, exportable; `kty`, `keySize`, `keyOps`, `curveName`,
-`keyUri(WithVersion)`, `rotationPolicy`, `release_policy`) has no `hsmPlatform` and nothing
+hsmPlatform` of GET /keys/{name}; "About keys": platform `2` protects key versions with
+FIPS 140-3 Level 3 HSMs, platform `1` with FIPS 140-2 Level 2 ones; Microsoft documents no
+other value, so any other, `0` included, decides nothing). The management-plane Key body
+the scanner reads (Keys_Get / Keys_List, Microsoft.KeyVault 2024-11-01 and 2026-05-15:
+`attributes` = enabled, nbf, exp, created, updated, recoveryLevel, exportable; `kty`,
+`keySize`, `keyOps`, `curveName`, `keyUri(WithVersion)`, `rotationPolicy`,
+`release_policy`) has no `hsmPlatform` and nothing
 that implies it (`kty` is `RSA-HSM` on both platforms). The data-plane read is opt-in
 (`--key-vault-data-plane`, scanner/collectors/key_vault_data_plane.py); without it, or
 when it fails (a role, the vault's firewall, a private vault, a body without the value or
@@ -32,17 +33,15 @@ MANAGED_HSM_KEYS_DOC = "https://learn.microsoft.com/azure/key-vault/managed-hsm/
 VAULT_KEYS_DOC = "https://learn.microsoft.com/azure/key-vault/keys/about-keys"
 REFERENCES = {
     "managed_hsm": f"every key FIPS 140-3 Level 3, one protection tier ({MANAGED_HSM_KEYS_DOC})",
-    "vault": f"HSM keys by hsmPlatform: 0 FIPS 140-2 Level 1, 1 FIPS 140-2 Level 2, "
-             f"2 FIPS 140-3 Level 3; "
+    "vault": f"HSM keys by hsmPlatform: 1 FIPS 140-2 Level 2, 2 FIPS 140-3 Level 3; "
              f"software keys FIPS 140-2 Level 1 ({VAULT_KEYS_DOC}); hsmPlatform is a "
              "data-plane key attribute, not in the management-plane key body",
 }
 """Where each level comes from, for the evidence."""
 MANAGED_HSM = "FIPS 140-3 Level 3 (Managed HSM)"
-BY_PLATFORM = {"0": "FIPS 140-2 Level 1 (hsmPlatform 0: software cryptographic module)",
-               "1": "FIPS 140-2 Level 2 (hsmPlatform 1)",
+BY_PLATFORM = {"1": "FIPS 140-2 Level 2 (hsmPlatform 1)",
                "2": "FIPS 140-3 Level 3 (hsmPlatform 2)"}
-"""The documented `hsmPlatform` values ("About keys", Key attributes), and nothing else."""
+"""The documented `hsmPlatform` values ("About keys"), and nothing else."""
 SOFTWARE = "FIPS 140-2 Level 1 (software-protected key)"
 NOT_READ = "unknown (key type not read)"
 UNDETERMINED = ("undetermined: hsmPlatform is not returned by the management plane "

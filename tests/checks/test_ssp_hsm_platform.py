@@ -26,7 +26,7 @@ def storage_row(**key_fields: Any) -> dict[str, Any]:
     return row
 
 
-@pytest.mark.parametrize("platform", ["0", "1", "2"])
+@pytest.mark.parametrize("platform", ["1", "2"])
 def test_a_read_platform_decides_the_level_in_the_evidence_and_the_packet(platform: str) -> None:
     row = storage_row(hsm_platform=platform)
     assert row["fips_level"] == fips.BY_PLATFORM[platform] == packet_level(row)
