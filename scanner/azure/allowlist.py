@@ -134,9 +134,8 @@ class AllowList:
         host = (parts.hostname or "").lower()
         if parts.scheme.lower() != "https":
             return f"not HTTPS ({parts.scheme or 'no scheme'})"
-        if self.is_vault_host(host) and parts.port in (None, 443):
-            return self._vault_refusal(method, url)
-        if host not in self.hosts or (parts.port not in (None, 443)):
+        vault = self.is_vault_host(host)
+        if (host not in self.hosts and not vault) or parts.port not in (None, 443):
             return f"host {parts.netloc or '(none)'} is not an Azure endpoint of this cloud"
         if parts.username or parts.password:
             return "credentials in the URL"
@@ -146,6 +145,8 @@ class AllowList:
         segment = refused_segment(path)
         if segment is not None:
             return f"{segment!r} returns keys, secrets or credentials"
+        if vault:
+            return self._vault_refusal(method, path, parts.query)
         table = {"GET": self.get, "POST": self.post}.get(method.upper())
         if table is None:
             return f"{method.upper()} is not a read"
@@ -154,25 +155,16 @@ class AllowList:
             return f"{method.upper()} {path} is not a read cjis-scan declares"
         return None
 
-
-    def _vault_refusal(self, method: str, url: str) -> str | None:
+    @staticmethod
+    def _vault_refusal(method: str, path: str, query: str) -> str | None:
         """The Key Vault data plane: only GET KEY_VAULT_KEY_GET?api-version=7.5."""
-        parts = urlsplit(url)
-        if parts.username or parts.password:
-            return "credentials in the URL"
-        path = canonical_path(url)
-        if path is None:
-            return "a path that cannot be made canonical (encoding, dot segments)"
-        segment = refused_segment(path)
-        if segment is not None:
-            return f"{segment!r} returns keys, secrets or credentials"
         if method.upper() != "GET":
             return f"{method.upper()} is not a read (Key Vault data plane: GET of a key only)"
         if not re.fullmatch(template_pattern(KEY_VAULT_KEY_GET), path):
             return (f"GET {path} is not a read cjis-scan declares on the Key Vault data plane "
                     f"(only {KEY_VAULT_KEY_GET})")
-        if parts.query != f"api-version={KEY_VAULT_API_VERSION}":
-            return (f"query {parts.query!r}: the Key Vault read takes only "
+        if query != f"api-version={KEY_VAULT_API_VERSION}":
+            return (f"query {query!r}: the Key Vault read takes only "
                     f"api-version={KEY_VAULT_API_VERSION}")
         return None
 
