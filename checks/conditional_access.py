@@ -115,6 +115,18 @@ def requires_phishing_resistant(grant: CaGrantControls | None,
     return requires(grant, {"authenticationStrength"})
 
 
+def _narrowed(scope: str, included: list[str], excluded: list[str]) -> list[str]:
+    """Why a condition's include/exclude lists narrow a policy (`scope`: "to platforms",
+    "at locations"): an include list without `all`, or any exclusion."""
+    noun = scope.split()[-1]
+    why = []
+    if included and "all" not in {value.lower() for value in included}:
+        why.append(f"applies only {scope} {included}")
+    if excluded:
+        why.append(f"excludes {noun} {excluded}")
+    return why
+
+
 def narrowing(conditions: CaConditions) -> list[str]:
     """Why a policy does not apply to every sign-in of its users (empty: it does)."""
     why: list[str] = []
@@ -135,20 +147,12 @@ def narrowing(conditions: CaConditions) -> list[str]:
             why.append(f"applies only at {name.replace('_', ' ')} {getattr(conditions, name)}")
     if conditions.insider_risk_levels:
         why.append(f"applies only at insider risk levels {conditions.insider_risk_levels}")
-    platforms = conditions.platforms
-    if platforms is not None:
-        if platforms.include_platforms and "all" not in {p.lower()
-                                                         for p in platforms.include_platforms}:
-            why.append(f"applies only to platforms {platforms.include_platforms}")
-        if platforms.exclude_platforms:
-            why.append(f"excludes platforms {platforms.exclude_platforms}")
-    locations = conditions.locations
-    if locations is not None:
-        if locations.include_locations and "all" not in {loc.lower()
-                                                         for loc in locations.include_locations}:
-            why.append(f"applies only at locations {locations.include_locations}")
-        if locations.exclude_locations:
-            why.append(f"excludes locations {locations.exclude_locations}")
+    if conditions.platforms is not None:
+        why += _narrowed("to platforms", conditions.platforms.include_platforms,
+                         conditions.platforms.exclude_platforms)
+    if conditions.locations is not None:
+        why += _narrowed("at locations", conditions.locations.include_locations,
+                         conditions.locations.exclude_locations)
     if conditions.devices is not None and conditions.devices.device_filter is not None:
         device_filter = conditions.devices.device_filter
         why.append(f"device filter ({device_filter.mode}: {device_filter.rule})")
